@@ -1,0 +1,42 @@
+/**
+ * The `curvezmq` command: dispatches to one module per sub-command in `./commands/`.
+ *
+ * @module
+ */
+import { EXIT } from './exit-codes';
+
+/** A sub-command: takes its own arguments, returns the exit code. */
+export type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  hello: { summary: 'run the hello-world handshake and print it', load: async () => (await import('./commands/hello')).hello },
+};
+
+const USAGE = `usage: curvezmq <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, { summary }]) => `  ${name.padEnd(10)} ${summary}`)
+  .join('\n')}
+
+Run 'curvezmq <command> --help' for a command's options.`;
+
+/** Runs the command line `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    process.stderr.write(`curvezmq: unknown command '${name}'\n${USAGE}\n`);
+    return EXIT.USAGE;
+  }
+  try {
+    return await (await entry.load())(rest);
+  } catch (error) {
+    process.stderr.write(`curvezmq ${name}: ${(error as Error).message}\n`);
+    return EXIT.FAILURE;
+  }
+}

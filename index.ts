@@ -1,0 +1,10 @@
+/**
+ * curvezmq: CurveZMQ (ZeroMQ RFC 26) security for ZeroMQ and any byte channel.
+ *
+ * The package root re-exports the core (`src/`) and the built-in mechanisms (`mechanisms/`).
+ * The ZeroMQ adapter has its own subpath export, so `zeromq` loads only when it is used.
+ *
+ * @module
+ */
+export * from './src';
+export * from './mechanisms';

@@ -1,0 +1,189 @@
+/**
+ * PLAIN (ZMTP 3.x, RFC 24): a user name and password in clear text, checked by the server's
+ * decision step. No confidentiality: use it only on a channel that is already secure.
+ *
+ * ```
+ * plain = C:HELLO ( S:WELCOME / S:ERROR ) C:INITIATE ( S:READY / S:ERROR )
+ * hello    = %d5 "HELLO" username password     ; each: 1-byte length, then bytes
+ * welcome  = %d7 "WELCOME"                      ; nothing else (libzmq requires exactly 8 bytes)
+ * initiate = %d8 "INITIATE" metadata
+ * ready    = %d5 "READY" metadata
+ * ```
+ *
+ * Like libzmq, the server asks its decision on HELLO: 200 → WELCOME, 300 → silence,
+ * 400/500 → ERROR "400"/"500".
+ *
+ * @module
+ */
+import {
+  decisionError,
+  decodeMetadata,
+  encodeCommand,
+  encodeError,
+  encodeMetadata,
+  fromUtf8,
+  Metadata,
+  MechanismBase,
+  MechanismError,
+  parseCommand,
+  peerErrorFrom,
+  utf8,
+  wipe,
+  type AuthDecision,
+  type DecodedPart,
+  type MechanismDefinition,
+  type MechanismOptions,
+  type PartFlags,
+  type Role,
+} from '../../src';
+import { decodePlainPart, encodePlainPart } from '../message-part';
+
+/** Options of the PLAIN mechanism. */
+export interface PlainOptions extends MechanismOptions {
+  /** Client: the user name (at most 255 bytes of UTF-8). */
+  readonly username?: string;
+  /** Client: the password (at most 255 bytes of UTF-8). */
+  readonly password?: string;
+}
+
+type PlainState = 'start' | 'expectHello' | 'expectWelcome' | 'expectInitiate' | 'expectReady' | 'ready';
+
+/** One PLAIN session. */
+export class PlainMechanism extends MechanismBase {
+  readonly name = 'PLAIN';
+  private state: PlainState = 'start';
+  private readonly metadata: Uint8Array;
+  private readonly username: Uint8Array;
+  private readonly password: Uint8Array;
+  private decision: AuthDecision | undefined;
+
+  constructor(role: Role, options: PlainOptions = {}) {
+    super(role);
+    this.metadata = encodeMetadata(options.metadata);
+    this.username = role === 'client' ? credential(options.username, 'username') : new Uint8Array(0);
+    this.password = role === 'client' ? credential(options.password, 'password') : new Uint8Array(0);
+  }
+
+  /** The protocol state, named by what is expected next. */
+  get protocolState(): PlainState {
+    return this.state;
+  }
+
+  protected onStart(): Uint8Array[] {
+    if (this.role === 'server') {
+      this.state = 'expectHello';
+      return [];
+    }
+    this.state = 'expectWelcome';
+    return [this.makeHello()];
+  }
+
+  protected onReceive(blob: Uint8Array): Uint8Array[] {
+    const { name, body } = parseCommand(blob);
+    if (this.role === 'client' && name === 'ERROR') throw peerErrorFrom(body);
+    switch (`${this.state}:${name}`) {
+      case 'expectHello:HELLO':
+        return this.onHello(body);
+      case 'expectWelcome:WELCOME':
+        return this.onWelcome(body);
+      case 'expectInitiate:INITIATE':
+        return this.onInitiate(body);
+      case 'expectReady:READY':
+        return this.onReady(body);
+      default:
+        throw new MechanismError('ERR_UNEXPECTED_COMMAND', `unexpected ${name}`, { command: name });
+    }
+  }
+
+  private makeHello(): Uint8Array {
+    const body = new Uint8Array(2 + this.username.length + this.password.length);
+    body[0] = this.username.length;
+    body.set(this.username, 1);
+    body[1 + this.username.length] = this.password.length;
+    body.set(this.password, 2 + this.username.length);
+    wipe(this.password);
+    return encodeCommand('HELLO', body);
+  }
+
+  /** RFC 24 HELLO: user name and password, nothing after them. */
+  private onHello(body: Uint8Array): Uint8Array[] {
+    const userLength = body[0];
+    const passLengthAt = 1 + (userLength ?? 0);
+    const passLength = body[passLengthAt];
+    if (userLength === undefined || passLength === undefined || passLengthAt + 1 + passLength !== body.length) {
+      throw new MechanismError('ERR_MALFORMED_COMMAND', 'malformed HELLO', { command: 'HELLO' });
+    }
+    const username = fromUtf8(body.subarray(1, passLengthAt));
+    const password = fromUtf8(body.subarray(passLengthAt + 1));
+    this.state = 'expectInitiate';
+    this.askDecision({ mechanism: 'PLAIN', username, password, metadata: Metadata.EMPTY });
+    return [];
+  }
+
+  protected override onDecision(decision: AuthDecision): Uint8Array[] {
+    if (decision.status !== 200) {
+      const error = decisionError(decision, 'HELLO');
+      if (decision.status === 300) throw error;
+      this.failWith(error, [encodeError(String(decision.status))]);
+    }
+    this.decision = decision;
+    return [encodeCommand('WELCOME')];
+  }
+
+  /** RFC 24 WELCOME: the name alone. */
+  private onWelcome(body: Uint8Array): Uint8Array[] {
+    if (body.length !== 0) {
+      throw new MechanismError('ERR_MALFORMED_COMMAND', 'malformed WELCOME', { command: 'WELCOME' });
+    }
+    this.state = 'expectReady';
+    return [encodeCommand('INITIATE', this.metadata)];
+  }
+
+  /** RFC 24 INITIATE: the client's metadata. */
+  private onInitiate(body: Uint8Array): Uint8Array[] {
+    const peerMetadata = decodeMetadata(body);
+    this.state = 'ready';
+    const decision = this.decision!;
+    this.becomeReady({
+      mechanism: 'PLAIN',
+      metadata: peerMetadata,
+      authMetadata: Metadata.from(decision.metadata),
+      ...(decision.userId === undefined ? {} : { userId: decision.userId }),
+    });
+    return [encodeCommand('READY', this.metadata)];
+  }
+
+  /** RFC 24 READY: the server's metadata. */
+  private onReady(body: Uint8Array): Uint8Array[] {
+    const peerMetadata = decodeMetadata(body);
+    this.state = 'ready';
+    this.becomeReady({ mechanism: 'PLAIN', metadata: peerMetadata, authMetadata: Metadata.EMPTY });
+    return [];
+  }
+
+  protected encodePart(data: Uint8Array, flags: PartFlags): Uint8Array {
+    return encodePlainPart(data, flags);
+  }
+
+  protected decodePart(blob: Uint8Array): DecodedPart {
+    return decodePlainPart(blob);
+  }
+
+  protected wipeSecrets(): void {
+    wipe(this.password);
+  }
+}
+
+function credential(value: unknown, name: string): Uint8Array {
+  if (typeof value !== 'string') throw new TypeError(`"${name}" expected a string`);
+  const bytes = utf8(value);
+  if (bytes.length > 255) throw new RangeError(`"${name}" is longer than 255 bytes`);
+  return bytes;
+}
+
+/** The PLAIN definition for the registry. */
+export const PLAIN: MechanismDefinition<PlainOptions> = {
+  name: 'PLAIN',
+  client: (options) => new PlainMechanism('client', options),
+  server: (options) => () => new PlainMechanism('server', options),
+};

@@ -1,0 +1,22 @@
+/**
+ * The primitives a crypto backend supplies. The façade in `./index.ts` adds the checks NaCl
+ * libraries leave out (low-order points, all-zero shared secrets, typed open failures).
+ *
+ * @module
+ */
+
+/** Primitive operations of NaCl's `crypto_box` family, in libsodium "easy" format. */
+export interface CryptoBackend {
+  /** A short name: `'tweetnacl'`, `'node'`, `'sodium'`. */
+  readonly name: string;
+  /** X25519 of the base point: the public key of a 32-byte secret key. */
+  scalarMultBase(secretKey: Uint8Array): Uint8Array;
+  /** X25519(secretKey, publicKey), unchecked: may be all zero for low-order points. */
+  scalarMult(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /** HSalsa20 core: 32-byte key, 16-byte input, the "expand 32-byte k" constant. */
+  hsalsa20(key: Uint8Array, input: Uint8Array): Uint8Array;
+  /** XSalsa20-Poly1305: returns the 16-byte tag followed by the ciphertext. */
+  secretboxSeal(plaintext: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
+  /** Opens tag ‖ ciphertext; `null` when authentication fails. */
+  secretboxOpen(boxed: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null;
+}

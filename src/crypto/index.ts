@@ -1,0 +1,145 @@
+/**
+ * The crypto façade every mechanism uses: NaCl `crypto_box` (X25519 + HSalsa20 +
+ * XSalsa20-Poly1305) and `crypto_secretbox`, in libsodium "easy" wire format (16-byte tag, then
+ * ciphertext), as RFC 26 boxes are sent.
+ *
+ * It closes the gaps the NaCl libraries leave open: a public key of low order or an all-zero
+ * shared secret is rejected (tweetnacl accepts both), and a box that does not open becomes a
+ * {@link MechanismError} `ERR_DECRYPT` instead of `null`.
+ *
+ * @module
+ */
+import { assertBytes, isAllZero, wipe } from '../bytes';
+import { MechanismError } from '../errors';
+import type { CryptoBackend } from './backend';
+import { tweetnaclBackend } from './tweetnacl';
+
+export type { CryptoBackend } from './backend';
+
+/** Key, nonce and tag sizes of `crypto_box` / `crypto_secretbox`. */
+export const KEY_BYTES = 32;
+/** Nonce size of `crypto_box` / `crypto_secretbox`. */
+export const NONCE_BYTES = 24;
+/** Poly1305 tag size: a box is this much longer than its plaintext. */
+export const TAG_BYTES = 16;
+
+const ZERO_16 = new Uint8Array(16);
+
+let active: CryptoBackend = tweetnaclBackend;
+
+/** The backend in use. */
+export function cryptoBackend(): CryptoBackend {
+  return active;
+}
+
+/**
+ * Selects the backend every later operation uses (existing precomputed keys stay valid: all
+ * backends compute the same bytes).
+ */
+export function useCryptoBackend(backend: CryptoBackend): void {
+  active = backend;
+}
+
+/**
+ * The X25519 public key of a 32-byte secret key.
+ *
+ * @throws {@link TypeError} / {@link RangeError} when `secretKey` is not 32 bytes
+ */
+export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
+  assertBytes(secretKey, 'secretKey', KEY_BYTES);
+  return active.scalarMultBase(secretKey);
+}
+
+/**
+ * True when `publicKey` is a usable X25519 public key: X25519 with it does not collapse to the
+ * all-zero secret (so it is neither all zero nor one of the low-order points). Costs one scalar
+ * multiplication.
+ */
+export function isValidPublicKey(publicKey: Uint8Array): boolean {
+  const probe = new Uint8Array(KEY_BYTES);
+  probe[0] = 9; // any scalar works: a low-order point maps to zero under every clamped scalar
+  const shared = active.scalarMult(probe, publicKey);
+  const valid = !isAllZero(shared);
+  wipe(shared);
+  return valid;
+}
+
+/**
+ * `crypto_box_beforenm`: the precomputed key K = HSalsa20(X25519(mySecret, theirPublic), 0).
+ * Rejects an all-zero X25519 result, as libsodium does.
+ *
+ * @throws {@link MechanismError} `ERR_INVALID_KEY` when `theirPublic` is of low order
+ */
+export function precompute(theirPublic: Uint8Array, mySecret: Uint8Array): Uint8Array {
+  const shared = active.scalarMult(mySecret, theirPublic);
+  if (isAllZero(shared)) {
+    throw new MechanismError('ERR_INVALID_KEY', 'public key is of low order');
+  }
+  const key = active.hsalsa20(shared, ZERO_16);
+  wipe(shared);
+  return key;
+}
+
+/** `crypto_box_easy_afternm` (equal to `crypto_secretbox_easy` with K): tag ‖ ciphertext. */
+export function seal(plaintext: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
+  return active.secretboxSeal(plaintext, nonce, key);
+}
+
+/**
+ * Opens tag ‖ ciphertext made by {@link seal}.
+ *
+ * @param command - the command being opened, reported on failure
+ * @throws {@link MechanismError} `ERR_DECRYPT` when authentication fails
+ */
+export function open(
+  boxed: Uint8Array,
+  nonce: Uint8Array,
+  key: Uint8Array,
+  command?: string,
+): Uint8Array {
+  const plaintext = boxed.length < TAG_BYTES ? null : active.secretboxOpen(boxed, nonce, key);
+  if (plaintext === null) {
+    throw new MechanismError('ERR_DECRYPT', 'message authentication failed', { command });
+  }
+  return plaintext;
+}
+
+/**
+ * One-shot `crypto_box_easy`: Box[plaintext](mySecret -> theirPublic). The precomputed key is
+ * wiped before returning.
+ *
+ * @throws {@link MechanismError} `ERR_INVALID_KEY` when `theirPublic` is of low order
+ */
+export function box(
+  plaintext: Uint8Array,
+  nonce: Uint8Array,
+  theirPublic: Uint8Array,
+  mySecret: Uint8Array,
+): Uint8Array {
+  const key = precompute(theirPublic, mySecret);
+  try {
+    return seal(plaintext, nonce, key);
+  } finally {
+    wipe(key);
+  }
+}
+
+/**
+ * One-shot `crypto_box_open_easy`. The precomputed key is wiped before returning.
+ *
+ * @throws {@link MechanismError} `ERR_INVALID_KEY` or `ERR_DECRYPT`
+ */
+export function boxOpen(
+  boxed: Uint8Array,
+  nonce: Uint8Array,
+  theirPublic: Uint8Array,
+  mySecret: Uint8Array,
+  command?: string,
+): Uint8Array {
+  const key = precompute(theirPublic, mySecret);
+  try {
+    return open(boxed, nonce, key, command);
+  } finally {
+    wipe(key);
+  }
+}
