@@ -1,0 +1,31 @@
+import { drawRandom, scriptedRandom, secureRandom, seededRandom } from '../../src';
+
+describe('random sources', () => {
+  test('row 36: a source that throws, returns short or returns non-bytes fails closed', () => {
+    for (const source of [() => { throw new Error('no entropy'); }, () => new Uint8Array(3), () => 'x' as never]) {
+      expect(() => drawRandom(source, 16)).toThrow(expect.objectContaining({ code: 'ERR_RANDOM_FAILED' }));
+    }
+  });
+
+  test('drawRandom copies, so the source cannot alias what it returned', () => {
+    const shared = new Uint8Array(4).fill(7);
+    const drawn = drawRandom(() => shared, 4);
+    shared.fill(0);
+    expect(drawn).toEqual(new Uint8Array(4).fill(7));
+  });
+
+  test('scriptedRandom replays chunks in order and notices a changed draw order', () => {
+    const random = scriptedRandom([new Uint8Array([1, 2]), new Uint8Array([3])]);
+    expect(random(2)).toEqual(new Uint8Array([1, 2]));
+    expect(() => random(2)).toThrow(/asked 2 bytes/);
+    expect(() => random(1)).toThrow(/no chunk left/);
+  });
+
+  test('seededRandom is reproducible; secureRandom fills large requests', () => {
+    expect(seededRandom(1)(40)).toEqual(seededRandom(1)(40));
+    expect(seededRandom(1)(40)).not.toEqual(seededRandom(2)(40));
+    const big = secureRandom(200_000);
+    expect(big.length).toBe(200_000);
+    expect(big.subarray(150_000).some((b) => b !== 0)).toBe(true);
+  });
+});
