@@ -6,5 +6,9 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
+  // Examples import the package by name, as users do; tests resolve that name to the sources.
+  moduleNameMapper: {
+    '^curvezmq$': '<rootDir>/index.ts',
+  },
   testTimeout: 30000,
 };

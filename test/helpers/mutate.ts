@@ -13,13 +13,13 @@ export function mutatedBlob(blob: Uint8Array): fc.Arbitrary<Uint8Array> {
 }
 
 function flip(blob: Uint8Array, bit: number): Uint8Array {
-  const out = new Uint8Array(blob.length === 0 ? 1 : blob);
+  const out = blob.length === 0 ? new Uint8Array(1) : new Uint8Array(blob);
   out[bit >> 3] = out[bit >> 3]! ^ (1 << (bit & 7));
   return out;
 }
 
 function overwrite(blob: Uint8Array, index: number, value: number): Uint8Array {
-  const out = new Uint8Array(blob.length === 0 ? 1 : blob);
+  const out = blob.length === 0 ? new Uint8Array(1) : new Uint8Array(blob);
   out[index] = value;
   return out;
 }

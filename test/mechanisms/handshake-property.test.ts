@@ -60,7 +60,7 @@ describe.each(mechanismCases().filter((m) => m.name !== 'CURVE'))('$name under h
     );
   });
 
-  test('ready sessions decode mutated parts or reject them with a typed error, and onError 'keep' leaves them ready', async () => {
+  test("ready sessions decode mutated parts or reject them with a typed error, and onError 'keep' leaves them ready", async () => {
     const { client, server } = await runHandshake(m.client(), m.server(), { authorizer: allowAll });
     const blob = client.encode(new Uint8Array([1, 2, 3]));
     fc.assert(
