@@ -1,0 +1,177 @@
+/**
+ * The byte-channel framing of the stream adapter: every blob (a handshake command or an encoded
+ * message part) travels as a 4-byte big-endian length followed by exactly that many bytes.
+ *
+ * ```
+ * frame  = length blob
+ * length = 4OCTET          ; unsigned, big-endian, 0 .. maxFrameSize
+ * ```
+ *
+ * Pure: no streams, no timers. The {@link Deframer} takes the channel's bytes in chunks of any
+ * size and yields whole frames; a length over the maximum is refused as soon as its 4 bytes are
+ * known, before any memory is reserved for the frame.
+ *
+ * @module
+ */
+import { assertBytes } from '../../bytes';
+import { ChannelError } from '../../errors';
+
+/** Bytes of the length prefix. */
+export const FRAME_HEADER_SIZE = 4;
+
+/** Default largest frame (16 MiB), as a default, not a protocol limit. */
+export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+
+/** The largest length a 4-byte prefix can carry. */
+export const MAX_FRAME_SIZE_LIMIT = 0xffffffff;
+
+/**
+ * Checks a `maxFrameSize` option.
+ *
+ * @param value - the option's value; `undefined` gives {@link DEFAULT_MAX_FRAME_SIZE}
+ * @param name - the option's name, quoted in the error message
+ * @throws {@link RangeError} unless an integer from 1 to {@link MAX_FRAME_SIZE_LIMIT}
+ */
+export function checkMaxFrameSize(value: unknown, name = 'maxFrameSize'): number {
+  if (value === undefined) return DEFAULT_MAX_FRAME_SIZE;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_FRAME_SIZE_LIMIT) {
+    throw new RangeError(`"${name}" expected an integer from 1 to ${MAX_FRAME_SIZE_LIMIT}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The 4-byte length prefix of a blob of `length` bytes.
+ *
+ * @throws {@link RangeError} unless `length` is an integer from 0 to {@link MAX_FRAME_SIZE_LIMIT}
+ */
+export function frameHeader(length: number): Uint8Array {
+  if (!Number.isInteger(length) || length < 0 || length > MAX_FRAME_SIZE_LIMIT) {
+    throw new RangeError(`"length" expected an integer from 0 to ${MAX_FRAME_SIZE_LIMIT}, got ${String(length)}`);
+  }
+  const header = new Uint8Array(FRAME_HEADER_SIZE);
+  new DataView(header.buffer).setUint32(0, length, false);
+  return header;
+}
+
+/**
+ * One frame in one new array: the length prefix, then a copy of `blob`.
+ *
+ * @throws {@link TypeError} when `blob` is not a byte array
+ * @throws {@link RangeError} when `blob` is longer than {@link MAX_FRAME_SIZE_LIMIT}
+ */
+export function encodeFrame(blob: Uint8Array): Uint8Array {
+  assertBytes(blob, 'blob');
+  const frame = new Uint8Array(FRAME_HEADER_SIZE + blob.length);
+  frame.set(frameHeader(blob.length), 0);
+  frame.set(blob, FRAME_HEADER_SIZE);
+  return frame;
+}
+
+/** Options of {@link Deframer}. */
+export interface DeframerOptions {
+  /** The largest frame accepted, in bytes (default {@link DEFAULT_MAX_FRAME_SIZE}). */
+  readonly maxFrameSize?: number;
+}
+
+/**
+ * An incremental deframer: feed it the channel's chunks as they come, in any sizes, and it
+ * returns the frames completed by each chunk. The result is the same whatever the chunking.
+ *
+ * A frame held whole inside one chunk is returned as a view of that chunk (no copy); a frame
+ * that spans chunks is assembled in a buffer of exactly its size. After an error every call
+ * throws the same error: a channel that lost its framing cannot find it again.
+ */
+export class Deframer {
+  /** The largest frame accepted. */
+  readonly maxFrameSize: number;
+  private readonly header = new Uint8Array(FRAME_HEADER_SIZE);
+  private headerFill = 0;
+  private body: Uint8Array | undefined;
+  private bodyFill = 0;
+  private failure: ChannelError | undefined;
+
+  /** @throws {@link RangeError} for a bad `options.maxFrameSize` */
+  constructor(options: DeframerOptions = {}) {
+    this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize, 'options.maxFrameSize');
+  }
+
+  /** Bytes received that do not make a whole frame yet (0 between frames). */
+  get pending(): number {
+    return this.body === undefined ? this.headerFill : FRAME_HEADER_SIZE + this.bodyFill;
+  }
+
+  /**
+   * Takes the next chunk of the channel and returns the frames it completes, in order.
+   *
+   * @throws {@link TypeError} when `chunk` is not a byte array
+   * @throws {@link ChannelError} `ERR_FRAME_TOO_LARGE` when a length prefix exceeds
+   *   `maxFrameSize` (then on every later call)
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    assertBytes(chunk, 'chunk');
+    if (this.failure !== undefined) throw this.failure;
+    const frames: Uint8Array[] = [];
+    let offset = 0;
+    while (offset < chunk.length) {
+      offset = this.body === undefined ? this.readHeader(chunk, offset, frames) : this.readBody(chunk, offset, frames);
+    }
+    return frames;
+  }
+
+  /** Reads length-prefix bytes; takes a whole frame straight from the chunk when it can. */
+  private readHeader(chunk: Uint8Array, offset: number, frames: Uint8Array[]): number {
+    if (this.headerFill === 0 && chunk.length - offset >= FRAME_HEADER_SIZE) {
+      const length = this.checkLength(readLength(chunk, offset));
+      const start = offset + FRAME_HEADER_SIZE;
+      if (chunk.length - start >= length) {
+        frames.push(chunk.subarray(start, start + length));
+        return start + length;
+      }
+      this.startBody(length);
+      return start;
+    }
+    const take = Math.min(FRAME_HEADER_SIZE - this.headerFill, chunk.length - offset);
+    this.header.set(chunk.subarray(offset, offset + take), this.headerFill);
+    this.headerFill += take;
+    if (this.headerFill === FRAME_HEADER_SIZE) {
+      this.headerFill = 0;
+      const length = this.checkLength(readLength(this.header, 0));
+      if (length === 0) frames.push(new Uint8Array(0));
+      else this.startBody(length);
+    }
+    return offset + take;
+  }
+
+  private readBody(chunk: Uint8Array, offset: number, frames: Uint8Array[]): number {
+    const body = this.body!;
+    const take = Math.min(body.length - this.bodyFill, chunk.length - offset);
+    body.set(chunk.subarray(offset, offset + take), this.bodyFill);
+    this.bodyFill += take;
+    if (this.bodyFill === body.length) {
+      frames.push(body);
+      this.body = undefined;
+      this.bodyFill = 0;
+    }
+    return offset + take;
+  }
+
+  private startBody(length: number): void {
+    this.body = new Uint8Array(length);
+    this.bodyFill = 0;
+  }
+
+  /** Refuses an oversize length before anything is allocated for it. */
+  private checkLength(length: number): number {
+    if (length <= this.maxFrameSize) return length;
+    this.failure = new ChannelError(
+      'ERR_FRAME_TOO_LARGE',
+      `frame of ${length} bytes exceeds maxFrameSize ${this.maxFrameSize}`,
+    );
+    throw this.failure;
+  }
+}
+
+function readLength(bytes: Uint8Array, offset: number): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(offset, false);
+}

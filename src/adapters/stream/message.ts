@@ -1,0 +1,56 @@
+/**
+ * What the application writes and reads on a {@link SecureStream}: one message per `write()`
+ * and per `'data'`. A message is one part (a `Uint8Array`, `Buffer` or string) or an array of
+ * parts (multipart, like a ZeroMQ message). The peer reads what was written: a `Buffer` for one
+ * part, an array of `Buffer`s for an array of two or more.
+ *
+ * @module
+ */
+import { isBytes } from '../../bytes';
+
+/** One part as the application may write it: bytes, or a string sent as UTF-8. */
+export type MessagePart = Uint8Array | string;
+
+/** A message as the application may write it: one part, or an array of parts (multipart). */
+export type OutgoingMessage = MessagePart | readonly MessagePart[];
+
+/** A message as the application reads it: a `Buffer`, or an array of two or more for multipart. */
+export type IncomingMessage = Buffer | Buffer[];
+
+/**
+ * A message's parts as bytes, or `undefined` when `message` is not a valid message (not bytes,
+ * not a string, or an empty array or one holding something else).
+ */
+export function messageParts(message: unknown): Uint8Array[] | undefined {
+  if (typeof message === 'string' || isBytes(message)) return [toBytes(message)];
+  if (!Array.isArray(message) || message.length === 0) return undefined;
+  const parts: Uint8Array[] = [];
+  for (const part of message) {
+    if (typeof part !== 'string' && !isBytes(part)) return undefined;
+    parts.push(toBytes(part));
+  }
+  return parts;
+}
+
+/**
+ * The parts of `message`.
+ *
+ * @throws {@link TypeError} naming `name` when `message` is not a valid message
+ */
+export function assertMessage(message: unknown, name: string): Uint8Array[] {
+  const parts = messageParts(message);
+  if (parts === undefined) {
+    throw new TypeError(`"${name}" expected a Uint8Array, a string, or a non-empty array of them`);
+  }
+  return parts;
+}
+
+/** The message the application reads for `parts` (views, no copy). */
+export function incomingMessage(parts: readonly Uint8Array[]): IncomingMessage {
+  const buffers = parts.map((part) => Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+  return buffers.length === 1 ? buffers[0]! : buffers;
+}
+
+function toBytes(part: MessagePart): Uint8Array {
+  return typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+}

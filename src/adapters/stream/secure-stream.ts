@@ -1,0 +1,486 @@
+/**
+ * `SecureStream`: a Node core `Duplex` in message mode that runs a {@link Mechanism} over any
+ * byte Duplex (a `net.Socket`, a Unix socket, a child's stdio, `stream.duplexPair()`, a
+ * WebSocket stream). Blobs travel in the 4-byte length framing of `./framing`.
+ *
+ * The stream owns everything the mechanism must not: framing, the handshake and idle timers,
+ * keepalive, backpressure in both directions and teardown. Every failure destroys the stream with
+ * a coded error: a {@link MechanismError} from the mechanism or a {@link ChannelError} from the
+ * channel.
+ *
+ * @module
+ */
+import { Duplex } from 'node:stream';
+import { decide, type Authorizer } from '../../auth';
+import { ChannelError, type ChannelErrorCode } from '../../errors';
+import type { Mechanism, PeerIdentity, Step } from '../../mechanism';
+import { checkMaxFrameSize, Deframer, encodeFrame, frameHeader } from './framing';
+import { answerCommand, encodePing } from './keepalive';
+import { incomingMessage, messageParts } from './message';
+import { checkDuration, Timer } from './timer';
+
+/** libzmq's default `ZMQ_HANDSHAKE_IVL`: 30 s. */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
+
+/** Blobs up to this size are framed into one chunk; bigger ones go as header + blob, uncopied. */
+const COPY_LIMIT = 16 * 1024;
+
+/** Options of a {@link SecureStream} that do not depend on the mechanism. */
+export interface SecureStreamBaseOptions {
+  /** Server sessions: who may enter. Required for every server (see `docs/stream.md`). */
+  readonly authorizer?: Authorizer;
+  /** The peer's transport address, passed to the authorizer; set it only when verified. */
+  readonly address?: string;
+  /** Milliseconds for the whole handshake (like `ZMQ_HANDSHAKE_IVL`; default 30 000, 0 = none). */
+  readonly handshakeTimeout?: number;
+  /** Idle timeout in milliseconds, as {@link SecureStream.setTimeout} (default 0 = none). */
+  readonly timeout?: number;
+  /** Keepalive period in milliseconds, as {@link SecureStream.setKeepAlive} (default 0 = none). */
+  readonly keepAlive?: number;
+  /** Largest frame, and largest multipart message, in bytes (default 16 MiB). Both sides must agree. */
+  readonly maxFrameSize?: number;
+  /** Destroys the stream with `ERR_ABORTED` when aborted. */
+  readonly signal?: AbortSignal;
+  /** Keep the writable side open after the peer ended (default false, like `node:tls`). */
+  readonly allowHalfOpen?: boolean;
+  /** Messages buffered on the readable side before the channel is paused (default 16). */
+  readonly readableHighWaterMark?: number;
+  /** Messages buffered on the writable side before `write()` returns false (default 16). */
+  readonly writableHighWaterMark?: number;
+}
+
+/** Options of a {@link SecureStream}. */
+export interface SecureStreamOptions extends SecureStreamBaseOptions {
+  /** A fresh session (not started): `registry.client(...)` or a server factory's product. */
+  readonly session: Mechanism;
+}
+
+/**
+ * A secure message stream over a byte Duplex.
+ *
+ * Events, besides those of `Duplex`: `'secure'` (peer) when the handshake completes,
+ * `'secureConnect'` (peer) too on a client (as `tls.TLSSocket`), `'timeout'` just before an
+ * idle timeout destroys the stream.
+ */
+export class SecureStream extends Duplex {
+  /** The byte channel underneath. Do not read or write it yourself. */
+  readonly rawStream: Duplex;
+  /** Resolves with the peer's identity when the handshake completes; rejects with its failure. */
+  readonly handshake: Promise<PeerIdentity>;
+  private readonly session: Mechanism;
+  private readonly authorizer: Authorizer | undefined;
+  private readonly address: string | undefined;
+  private readonly deframer: Deframer;
+  private readonly signal: AbortSignal | undefined;
+  private readonly handshakeTimer = new Timer(() => this.fail('ERR_HANDSHAKE_TIMEOUT', 'the handshake timed out'));
+  private readonly idleTimer = new Timer(() => this.onIdle());
+  private readonly keepAliveTimer = new Timer(() => this.sendPing());
+  private keepAliveMs: number;
+  private settle: { resolve: (peer: PeerIdentity) => void; reject: (error: Error) => void } | undefined;
+  private inbox: Uint8Array[] = [];
+  private inboxHead = 0;
+  private deciding = false;
+  private parts: Uint8Array[] = [];
+  private partsBytes = 0;
+  private heldUntilSecure: ((error?: Error) => void) | undefined;
+  private drainCallback: (() => void) | undefined;
+  private rawEnded = false;
+  private peerIdentity: PeerIdentity | undefined;
+  private lingerRaw = false;
+
+  /**
+   * Wraps `raw` and starts the handshake at once (a client's first blob is written now).
+   *
+   * @throws {@link TypeError} when `raw` is not a Duplex, `options.session` not a fresh
+   *   mechanism, or a server session has no `options.authorizer`
+   * @throws {@link RangeError} for a bad timeout, keepalive or `maxFrameSize`
+   */
+  constructor(raw: Duplex, options: SecureStreamOptions) {
+    const opts = checkOptions(raw, options);
+    super({
+      objectMode: true,
+      allowHalfOpen: opts.allowHalfOpen ?? false,
+      ...(opts.readableHighWaterMark === undefined ? {} : { readableHighWaterMark: opts.readableHighWaterMark }),
+      ...(opts.writableHighWaterMark === undefined ? {} : { writableHighWaterMark: opts.writableHighWaterMark }),
+    });
+    this.rawStream = raw;
+    this.session = opts.session;
+    this.authorizer = opts.authorizer;
+    this.address = opts.address;
+    this.deframer = new Deframer({ maxFrameSize: checkMaxFrameSize(opts.maxFrameSize, 'options.maxFrameSize') });
+    const handshakeMs = checkDuration(opts.handshakeTimeout, 'options.handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT);
+    const idleMs = checkDuration(opts.timeout, 'options.timeout', 0);
+    this.keepAliveMs = checkDuration(opts.keepAlive, 'options.keepAlive', 0);
+    this.handshake = new Promise<PeerIdentity>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // Nobody has to await `handshake`: its failure is reported as 'error' too.
+    this.handshake.catch(() => undefined);
+    const first = this.session.start();
+    this.attachRaw();
+    this.handshakeTimer.start(handshakeMs);
+    this.idleTimer.start(idleMs);
+    this.signal = opts.signal;
+    this.signal?.addEventListener('abort', this.onAbort);
+    this.applyStep(first);
+    if (this.signal?.aborted) this.onAbort();
+  }
+
+  /** The mechanism's name (`'CURVE'`, `'PLAIN'`, `'NULL'`...). */
+  get mechanism(): string {
+    return this.session.name;
+  }
+
+  /** `'client'` or `'server'`. */
+  get role(): 'client' | 'server' {
+    return this.session.role;
+  }
+
+  /** True once the handshake has completed (and until the stream is destroyed). */
+  get secure(): boolean {
+    return this.settle === undefined && !this.destroyed;
+  }
+
+  /** The authenticated peer, once the handshake has completed; `undefined` before. */
+  get peer(): PeerIdentity | undefined {
+    return this.peerIdentity;
+  }
+
+  /** CURVE: the peer's long-term public key, once known. */
+  get remotePublicKey(): Buffer | undefined {
+    const key = this.peer?.publicKey;
+    return key === undefined ? undefined : Buffer.from(key);
+  }
+
+  /**
+   * Destroys the stream with `ERR_IDLE_TIMEOUT` (after emitting `'timeout'`) when the peer
+   * sends nothing for `ms` milliseconds; 0 disables. Unlike `net.Socket`, the timeout closes the
+   * stream itself, as secret-stream's does. Any frame from the peer, keepalive included, counts.
+   *
+   * @param callback - added as a one-time `'timeout'` listener
+   * @throws {@link RangeError} for a negative or non-finite `ms`
+   */
+  setTimeout(ms: number, callback?: () => void): this {
+    const checked = checkDuration(ms, 'ms', 0);
+    if (callback !== undefined) this.once('timeout', callback);
+    if (!this.destroyed) this.idleTimer.start(checked);
+    return this;
+  }
+
+  /**
+   * Sends a keepalive (a PING command, never seen by either application) whenever nothing was
+   * written for `ms` milliseconds; 0 disables. The peer answers each PING with a PONG, so one
+   * side's keepalive feeds both sides' idle timeouts.
+   *
+   * @throws {@link RangeError} for a negative or non-finite `ms`
+   */
+  setKeepAlive(ms: number): this {
+    this.keepAliveMs = checkDuration(ms, 'ms', 0);
+    if (this.session.status === 'ready' && !this.destroyed) this.keepAliveTimer.start(this.keepAliveMs);
+    return this;
+  }
+
+  /**
+   * Writes one message: a `Uint8Array`, `Buffer` or string, or an array of them for a multipart
+   * message. Messages written before the handshake completes are queued.
+   *
+   * @throws {@link TypeError} when `chunk` is not a message
+   */
+  override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+    if (messageParts(chunk) === undefined) {
+      throw new TypeError('"chunk" expected a Uint8Array, a string, or a non-empty array of them');
+    }
+    return super.write(chunk, encoding as BufferEncoding, callback as (error?: Error | null) => void);
+  }
+
+  override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const parts = messageParts(chunk);
+    if (parts === undefined) {
+      callback(new TypeError('"chunk" expected a Uint8Array, a string, or a non-empty array of them'));
+    } else if (this.session.status !== 'ready') {
+      this.heldUntilSecure = (error) => (error ? callback(error) : this.sendMessage(parts, callback));
+    } else {
+      this.sendMessage(parts, callback);
+    }
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    const end = () => this.rawStream.end(() => callback());
+    if (this.session.status === 'ready') end();
+    else this.heldUntilSecure = (error) => (error ? callback(error) : end());
+  }
+
+  override _read(): void {
+    if (!this.deciding) this.rawStream.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.handshakeTimer.clear();
+    this.idleTimer.clear();
+    this.keepAliveTimer.clear();
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.detachRaw();
+    const failure = error ?? new ChannelError('ERR_CHANNEL_CLOSED', 'the stream was destroyed');
+    this.settle?.reject(failure);
+    this.settle = undefined;
+    const held = this.heldUntilSecure;
+    this.heldUntilSecure = undefined;
+    held?.(failure);
+    this.drainCallback = undefined;
+    this.session.destroy();
+    this.closeRaw();
+    callback(error);
+  }
+
+  // --- the raw side ---------------------------------------------------------------------------
+
+  private attachRaw(): void {
+    const raw = this.rawStream;
+    raw.on('data', this.onRawData);
+    raw.on('end', this.onRawEnd);
+    raw.on('error', this.onRawError);
+    raw.on('close', this.onRawClose);
+    raw.on('drain', this.onRawDrain);
+  }
+
+  private detachRaw(): void {
+    const raw = this.rawStream;
+    raw.off('data', this.onRawData);
+    raw.off('end', this.onRawEnd);
+    raw.off('error', this.onRawError);
+    raw.off('close', this.onRawClose);
+    raw.off('drain', this.onRawDrain);
+  }
+
+  /** Tears the channel down; after a refusal, lets the ERROR reply reach the peer first. */
+  private closeRaw(): void {
+    const raw = this.rawStream;
+    if (!this.lingerRaw || raw.destroyed || raw.writableEnded) {
+      raw.destroy();
+      return;
+    }
+    const ignore = () => undefined;
+    raw.on('error', ignore);
+    raw.once('close', () => raw.off('error', ignore));
+    raw.end(() => raw.destroy());
+  }
+
+  private readonly onRawData = (chunk: Uint8Array): void => {
+    this.idleTimer.refresh();
+    let frames: Uint8Array[];
+    try {
+      frames = this.deframer.push(chunk);
+    } catch (error) {
+      this.destroy(error as Error);
+      return;
+    }
+    if (this.inboxHead >= this.inbox.length) {
+      this.inbox = frames;
+      this.inboxHead = 0;
+    } else {
+      for (const frame of frames) this.inbox.push(frame);
+    }
+    this.drainInbox();
+  };
+
+  private readonly onRawEnd = (): void => {
+    this.rawEnded = true;
+    if (this.session.status !== 'ready') {
+      this.fail('ERR_CHANNEL_CLOSED', 'the peer closed the channel during the handshake');
+    } else if (this.deframer.pending > 0 || this.parts.length > 0) {
+      this.fail('ERR_CHANNEL_CLOSED', 'the peer closed the channel inside a message');
+    } else {
+      this.push(null);
+    }
+  };
+
+  private readonly onRawError = (error: Error): void => {
+    this.destroy(new ChannelError('ERR_CHANNEL_CLOSED', `the channel failed: ${error.message}`, { cause: error }));
+  };
+
+  private readonly onRawClose = (): void => {
+    if (this.rawEnded && this.rawStream.writableFinished) return;
+    this.fail('ERR_CHANNEL_CLOSED', 'the channel closed');
+  };
+
+  private readonly onRawDrain = (): void => {
+    const callback = this.drainCallback;
+    this.drainCallback = undefined;
+    callback?.();
+  };
+
+  private readonly onAbort = (): void => {
+    this.destroy(new ChannelError('ERR_ABORTED', 'the stream was aborted', { cause: this.signal?.reason }));
+  };
+
+  private onIdle(): void {
+    this.emit('timeout');
+    this.fail('ERR_IDLE_TIMEOUT', 'the peer sent nothing for too long');
+  }
+
+  private fail(code: ChannelErrorCode, message: string): void {
+    if (!this.destroyed) this.destroy(new ChannelError(code, message));
+  }
+
+  /** Writes one framed blob; false when the channel asks to wait for `'drain'`. */
+  private writeFrame(blob: Uint8Array): boolean {
+    const raw = this.rawStream;
+    if (blob.length <= COPY_LIMIT) return raw.write(encodeFrame(blob));
+    raw.cork();
+    raw.write(frameHeader(blob.length));
+    const ok = raw.write(blob);
+    raw.uncork();
+    return ok;
+  }
+
+  private canWrite(): boolean {
+    return !this.destroyed && !this.rawStream.destroyed && !this.rawStream.writableEnded;
+  }
+
+  // --- frames in ------------------------------------------------------------------------------
+
+  /** Handles queued frames in order; stops while a decision is pending. Re-entrant. */
+  private drainInbox(): void {
+    while (this.inboxHead < this.inbox.length && !this.deciding && !this.destroyed) {
+      const frame = this.inbox[this.inboxHead++]!;
+      if (this.session.status === 'ready') this.onMessageFrame(frame);
+      else this.advance(() => this.session.receive(frame));
+    }
+    if (this.inboxHead >= this.inbox.length) {
+      this.inbox = [];
+      this.inboxHead = 0;
+    }
+  }
+
+  private onMessageFrame(frame: Uint8Array): void {
+    let part;
+    try {
+      part = this.session.decode(frame);
+    } catch (error) {
+      this.destroy(error as Error);
+      return;
+    }
+    if (part.command) {
+      this.answer(part.data);
+      return;
+    }
+    this.parts.push(part.data);
+    this.partsBytes += frame.length;
+    if (this.partsBytes > this.deframer.maxFrameSize) {
+      this.fail('ERR_FRAME_TOO_LARGE', `multipart message exceeds maxFrameSize ${this.deframer.maxFrameSize}`);
+      return;
+    }
+    if (part.more) return;
+    const message = incomingMessage(this.parts);
+    this.parts = [];
+    this.partsBytes = 0;
+    if (!this.push(message)) this.rawStream.pause();
+  }
+
+  /** Answers a PING with a PONG; other commands are ignored. */
+  private answer(command: Uint8Array): void {
+    const reply = answerCommand(command);
+    if (reply !== undefined && this.canWrite() && !this.rawStream.writableNeedDrain) {
+      this.sendCommand(reply);
+    }
+  }
+
+  // --- the handshake --------------------------------------------------------------------------
+
+  /** Takes one handshake step; a mechanism that throws (a bug in it) destroys the stream. */
+  private advance(takeStep: () => Step): void {
+    let step: Step;
+    try {
+      step = takeStep();
+    } catch (error) {
+      this.destroy(error as Error);
+      return;
+    }
+    this.applyStep(step);
+  }
+
+  /** Sends a step's blobs, then follows its outcome: a decision, failure or completion. */
+  private applyStep(step: Step): void {
+    if (step.status === 'failed' && step.send.length > 0) this.lingerRaw = true;
+    for (const blob of step.send) this.writeFrame(blob);
+    if (step.auth !== undefined) this.askAuthorizer(step);
+    else if (step.status === 'failed') this.destroy(step.error);
+    else if (step.status === 'ready') this.becomeSecure();
+  }
+
+  /** Runs the (possibly async) authorizer with the channel paused, then resumes the handshake. */
+  private askAuthorizer(step: Step): void {
+    this.deciding = true;
+    this.rawStream.pause();
+    const request = this.address === undefined ? step.auth! : { ...step.auth!, address: this.address };
+    void decide(this.authorizer!, request).then((decision) => {
+      if (this.destroyed) return;
+      this.deciding = false;
+      this.advance(() => this.session.authorize(decision));
+      this.drainInbox();
+      if (!this.destroyed && this.readableLength < this.readableHighWaterMark) this.rawStream.resume();
+    });
+  }
+
+  private becomeSecure(): void {
+    this.handshakeTimer.clear();
+    this.keepAliveTimer.start(this.keepAliveMs);
+    const peer = this.session.peer!;
+    this.peerIdentity = peer;
+    this.settle?.resolve(peer);
+    this.settle = undefined;
+    const held = this.heldUntilSecure;
+    this.heldUntilSecure = undefined;
+    held?.();
+    this.emit('secure', peer);
+    if (this.role === 'client') this.emit('secureConnect', peer);
+  }
+
+  // --- messages out ---------------------------------------------------------------------------
+
+  private sendMessage(parts: readonly Uint8Array[], callback: (error?: Error | null) => void): void {
+    let blobs: Uint8Array[];
+    try {
+      blobs = parts.map((part, i) => this.session.encode(part, { more: i < parts.length - 1 }));
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    const total = blobs.reduce((sum, blob) => sum + blob.length, 0);
+    if (total > this.deframer.maxFrameSize) {
+      callback(new ChannelError('ERR_FRAME_TOO_LARGE', `message of ${total} bytes exceeds maxFrameSize ${this.deframer.maxFrameSize}`));
+      return;
+    }
+    let ok = true;
+    for (const blob of blobs) ok = this.writeFrame(blob);
+    this.keepAliveTimer.refresh();
+    if (ok) callback();
+    else this.drainCallback = callback;
+  }
+
+  private sendCommand(command: Uint8Array): void {
+    try {
+      this.writeFrame(this.session.encode(command, { command: true }));
+    } catch (error) {
+      this.destroy(error as Error);
+    }
+  }
+
+  private sendPing(): void {
+    if (this.canWrite() && !this.rawStream.writableNeedDrain) this.sendCommand(encodePing());
+    if (!this.destroyed) this.keepAliveTimer.start(this.keepAliveMs);
+  }
+}
+
+function checkOptions(raw: Duplex, options: SecureStreamOptions): SecureStreamOptions {
+  if (!(raw instanceof Duplex)) throw new TypeError('"raw" expected a Duplex stream');
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
+  const session = options.session;
+  if (typeof session?.start !== 'function' || typeof session.encode !== 'function') {
+    throw new TypeError('"options.session" expected a Mechanism');
+  }
+  if (session.role === 'server' && typeof options.authorizer !== 'function') {
+    throw new TypeError('"options.authorizer" is required for a server: pass a function deciding who may enter');
+  }
+  return options;
+}

@@ -1,0 +1,88 @@
+/**
+ * Helpers for the stream adapter's tests: secure pairs over in-memory duplexes, and promises
+ * for a stream's next message, error and close.
+ */
+import { duplexPair, type Duplex } from 'node:stream';
+import { once } from 'node:events';
+import { defaultRegistry } from '../../../mechanisms';
+import type { AnyMechanismOptions, Authorizer } from '../../../src';
+import { SecureStream, type IncomingMessage, type SecureStreamBaseOptions } from '../../../src/adapters/stream';
+
+/** Client options per mechanism for the tests. */
+export const CLIENT_OPTIONS: Record<string, AnyMechanismOptions> = {
+  NULL: {},
+  PLAIN: { username: 'admin', password: 'secret' },
+};
+
+/** Server options per mechanism for the tests. */
+export const SERVER_OPTIONS: Record<string, AnyMechanismOptions> = { NULL: {}, PLAIN: {} };
+
+/** Lets in the PLAIN user admin/secret and any CURVE or NULL client. */
+export const allowAdmin: Authorizer = (request) => request.mechanism !== 'PLAIN' || request.password === 'secret';
+
+/** Options of {@link securePair}. */
+export interface PairSetup {
+  readonly mechanism?: string;
+  readonly clientOptions?: AnyMechanismOptions;
+  readonly serverOptions?: AnyMechanismOptions;
+  readonly client?: SecureStreamBaseOptions;
+  readonly server?: SecureStreamBaseOptions;
+  /** The two raw ends; default `duplexPair()`. */
+  readonly raw?: [Duplex, Duplex];
+}
+
+/** A client and a server SecureStream over an in-memory pair. */
+export function securePair(setup: PairSetup = {}) {
+  const name = setup.mechanism ?? 'NULL';
+  const [rawClient, rawServer] = setup.raw ?? duplexPair();
+  const client = new SecureStream(rawClient, {
+    session: defaultRegistry.client(name, setup.clientOptions ?? CLIENT_OPTIONS[name] ?? {}),
+    ...setup.client,
+  });
+  const server = new SecureStream(rawServer, {
+    session: defaultRegistry.server(name, setup.serverOptions ?? SERVER_OPTIONS[name] ?? {})(),
+    authorizer: allowAdmin,
+    ...setup.server,
+  });
+  return { client, server, rawClient, rawServer };
+}
+
+/** The next message `stream` emits. */
+export async function nextMessage(stream: SecureStream): Promise<IncomingMessage> {
+  const [message] = (await once(stream, 'data')) as [IncomingMessage];
+  return message;
+}
+
+/** The next `count` messages `stream` emits. */
+export async function messages(stream: SecureStream, count: number): Promise<IncomingMessage[]> {
+  const received: IncomingMessage[] = [];
+  for await (const message of stream) {
+    received.push(message as IncomingMessage);
+    if (received.length === count) break;
+  }
+  return received;
+}
+
+/**
+ * How `stream` ended: the error it emitted (or `undefined`), once it has closed. Records every
+ * 'error' so that a second one would show.
+ */
+export function outcome(stream: Duplex): Promise<{ errors: Error[]; error: (Error & { code?: string }) | undefined }> {
+  const errors: Error[] = [];
+  stream.on('error', (error) => errors.push(error));
+  return new Promise((resolve) => {
+    const done = () => resolve({ errors, error: errors[0] });
+    if (stream.closed) done();
+    else stream.once('close', done);
+  });
+}
+
+/** The number of active timers in this process (to prove none leaked). */
+export function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+}
+
+/** The listeners a SecureStream attaches to its raw stream, counted. */
+export function rawListenerCount(raw: Duplex): number {
+  return ['data', 'end', 'error', 'close', 'drain'].reduce((sum, event) => sum + raw.listenerCount(event), 0);
+}
