@@ -45,6 +45,8 @@ export class NullMechanism extends MechanismBase {
   private state: NullState = 'start';
   private readonly metadata: Uint8Array;
   private readonly authenticate: boolean;
+  /** The client's metadata, kept while the server waits for its decision. */
+  private peerMetadata: Metadata = Metadata.EMPTY;
 
   constructor(role: Role, options: NullOptions = {}) {
     super(role);
@@ -81,8 +83,6 @@ export class NullMechanism extends MechanismBase {
     this.finish(peerMetadata);
     return [this.makeReady()];
   }
-
-  private peerMetadata: Metadata = Metadata.EMPTY;
 
   protected override onDecision(decision: AuthDecision): Uint8Array[] {
     if (decision.status !== 200) {
