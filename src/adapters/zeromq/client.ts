@@ -1,0 +1,322 @@
+/**
+ * The client: a Dealer (or Request) socket that runs a mechanism's handshake over ZeroMQ and
+ * then sends and receives plaintext message parts, with the API of a zeromq.js v6 socket.
+ *
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import * as zmq from 'zeromq';
+import { ChannelError, MechanismError, StateError } from '../../errors';
+import type { Mechanism, PeerIdentity, Step } from '../../mechanism';
+import { drawRandom, secureRandom, type RandomSource } from '../../random';
+import { encodeEnvelope, isFor, KIND_HANDSHAKE, SESSION_ID_BYTES, sessionTopic } from './envelope';
+import { checkCount, checkDuration, Deadline } from './deadline';
+import { Inbox, SerialQueue } from './inbox';
+import { loopLink, requestLink, startReader, type Link } from './link';
+import { clientFactory, type MechanismSource } from './mechanism-source';
+import { decodeMessage, encodeMessage, parseFrames } from './message-codec';
+import { toParts, type MessageLike } from './parts';
+
+/** Options of {@link SecureClient}. */
+export interface SecureClientOptions {
+  /** The mechanism: a factory, or `{ registry, name, options }`. */
+  readonly mechanism: MechanismSource;
+  /**
+   * The socket to run over: a zeromq `Dealer` (default: a new one) or `Request`. The client owns
+   * it from now on and closes it.
+   */
+  readonly socket?: zmq.Dealer | zmq.Request;
+  /** Handshake time limit in milliseconds (default 30,000, as libzmq's ZMQ_HANDSHAKE_IVL). */
+  readonly handshakeTimeout?: number;
+  /** Received messages held before the reader pauses (default 1,000). */
+  readonly receiveHighWaterMark?: number;
+  /** Where the session id comes from (default: the platform CSPRNG). */
+  readonly random?: RandomSource;
+}
+
+/** Options of {@link SecureClient.connect}. */
+export interface ConnectOptions {
+  /** Aborts the handshake (rejects with `ERR_ABORTED`). */
+  readonly signal?: AbortSignal;
+}
+
+/** Where a client is in its life. */
+export type ClientStatus = 'idle' | 'handshaking' | 'ready' | 'failed' | 'closed';
+
+/**
+ * The events of a {@link SecureClient} (colon-namespaced; there is no bare `'error'` event, so
+ * an unheard failure never crashes the process).
+ */
+export interface ClientEvents {
+  /** A handshake command from the server was accepted by the mechanism. */
+  'handshake:receive': [blob: Uint8Array];
+  /** The handshake completed. */
+  handshake: [peer: PeerIdentity];
+  /** The handshake failed (denied, wrong server key, timeout, abort). */
+  'handshake:error': [error: Error];
+  /** A received ZeroMQ message was dropped (not ours, malformed, or rejected by the mechanism). */
+  'message:drop': [reason: string];
+  /** The session failed after the handshake (a forged or replayed MESSAGE on the Dealer). */
+  'session:error': [error: Error];
+  /** The client closed. */
+  close: [];
+}
+
+const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
+const DEFAULT_RECEIVE_HWM = 1_000;
+
+/**
+ * A secure client over a zeromq Dealer (or Request).
+ *
+ * ```typescript
+ * const client = new SecureClient({mechanism: {registry: defaultRegistry, name: 'CURVE', options: {secretKey, serverKey}}})
+ * await client.connect('tcp://127.0.0.1:5555')
+ * await client.send(['Hello'])
+ * const [reply] = await client.receive()
+ * client.close()
+ * ```
+ *
+ * The session is keyed by a random session id, not by the connection: {@link reconnect} swaps
+ * the socket and the session goes on without a new handshake.
+ */
+export class SecureClient implements AsyncIterable<Buffer[]> {
+  /** Events (see {@link ClientEvents}). */
+  readonly events = new EventEmitter<ClientEvents>();
+  /** The session id (16 random bytes), carried in every frame. */
+  readonly sessionId: Buffer;
+  private readonly makeMechanism: () => Mechanism;
+  private readonly handshakeTimeout: number;
+  private readonly inbox: Inbox<Buffer[]>;
+  private readonly sendQueue = new SerialQueue();
+  private state: ClientStatus = 'idle';
+  private socket: zmq.Dealer | zmq.Request;
+  private link: Link | undefined;
+  private readonly subscribers: zmq.Subscriber[] = [];
+  private mechanism: Mechanism | undefined;
+  private handshake: Deadline<void> | undefined;
+  private endpoint: string | undefined;
+  private failure: Error | undefined;
+
+  /**
+   * @throws {@link TypeError} when `mechanism` or `socket` is of the wrong type
+   * @throws {@link RangeError} when a timeout or limit is not positive
+   */
+  constructor(options: SecureClientOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
+    this.makeMechanism = clientFactory(options.mechanism);
+    this.handshakeTimeout = checkDuration(options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT, 'handshakeTimeout');
+    this.inbox = new Inbox(checkCount(options.receiveHighWaterMark ?? DEFAULT_RECEIVE_HWM, 'receiveHighWaterMark'));
+    this.socket = checkSocket(options.socket) ?? new zmq.Dealer();
+    this.sessionId = Buffer.from(drawRandom(options.random ?? secureRandom, SESSION_ID_BYTES));
+  }
+
+  /** Current status. */
+  get status(): ClientStatus {
+    return this.state;
+  }
+
+  /** The authenticated server, once the handshake completed. */
+  get peer(): PeerIdentity | undefined {
+    return this.mechanism?.peer;
+  }
+
+  /**
+   * Connects to `endpoint` and runs the handshake.
+   *
+   * @throws {@link StateError} unless the client is new
+   * @throws {@link MechanismError} when the server refused (`ERR_PEER_ERROR` with `status` 400
+   *   or 500) or the handshake broke (`ERR_DECRYPT` for a wrong server key, ...)
+   * @throws {@link ChannelError} `ERR_HANDSHAKE_TIMEOUT`, `ERR_ABORTED` or `ERR_CHANNEL_CLOSED`
+   */
+  async connect(endpoint: string, options: ConnectOptions = {}): Promise<void> {
+    if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
+    if (this.state !== 'idle') throw new StateError(`connect() not allowed when ${this.state}`);
+    this.state = 'handshaking';
+    this.endpoint = endpoint;
+    this.handshake = new Deadline<void>(this.handshakeTimeout, options.signal);
+    this.handshake.promise.catch((error: Error) => this.fail(error, 'handshake:error'));
+    this.link = this.attach(this.socket);
+    this.socket.connect(endpoint);
+    const mechanism = this.makeMechanism();
+    this.mechanism = mechanism;
+    this.advance(() => mechanism.start());
+    return this.handshake.promise;
+  }
+
+  /**
+   * Replaces the socket by a new one connected to `endpoint` (default: the last one) and goes
+   * on with the same session, without a new handshake. The server moves the session to the new
+   * route when the first MESSAGE from it authenticates; replies it sent to the old route
+   * before that are lost with the old socket.
+   *
+   * @param socket - the new socket (default: a new Dealer); the client owns it
+   * @throws {@link StateError} unless the client is ready
+   */
+  reconnect(endpoint: string | undefined = this.endpoint, socket?: zmq.Dealer | zmq.Request): void {
+    if (this.state !== 'ready') throw new StateError(`reconnect() not allowed when ${this.state}`);
+    if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
+    const next = checkSocket(socket) ?? new zmq.Dealer();
+    const old = this.link;
+    this.socket = next;
+    this.link = this.attach(next);
+    next.connect(endpoint);
+    this.endpoint = endpoint;
+    old?.close();
+  }
+
+  /**
+   * Receives this session's messages published by the server on a PUB socket at `endpoint`
+   * as well. They come out of {@link receive} like the others. Nobody without the session's
+   * keys can read them; see the server's `publish()` for the ordering rule.
+   *
+   * @throws {@link StateError} unless the client is ready
+   */
+  subscribe(endpoint: string): void {
+    if (this.state !== 'ready') throw new StateError(`subscribe() not allowed when ${this.state}`);
+    if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
+    const subscriber = new zmq.Subscriber();
+    subscriber.subscribe(sessionTopic(this.sessionId));
+    startReader(subscriber, (frames) => this.onMessage(frames, 'keep'), this.onFault);
+    this.subscribers.push(subscriber);
+    subscriber.connect(endpoint);
+  }
+
+  /**
+   * Sends one message (one part or several). Resolves when ZeroMQ has queued it.
+   *
+   * @throws {@link StateError} unless the client is ready (or the error that failed it)
+   * @throws {@link TypeError} / {@link RangeError} for a bad message
+   */
+  async send(message: MessageLike): Promise<void> {
+    const parts = toParts(message);
+    this.expectReady('send');
+    return this.sendQueue.run(async () => {
+      this.expectReady('send');
+      await this.link!.send(encodeMessage(this.mechanism!, this.sessionId, parts));
+    });
+  }
+
+  /**
+   * The next message, as zeromq.js gives it: an array of `Buffer` parts.
+   *
+   * @throws {@link ChannelError} `ERR_CHANNEL_CLOSED` once closed, or the error that failed the
+   *   session
+   */
+  receive(): Promise<Buffer[]> {
+    return this.inbox.pull();
+  }
+
+  /** Iterates over received messages until the client closes (throws if the session fails). */
+  [Symbol.asyncIterator](): AsyncIterator<Buffer[]> {
+    return this.inbox[Symbol.asyncIterator]();
+  }
+
+  /** Closes the sockets and wipes the session. Pending and later receives reject. */
+  close(): void {
+    if (this.state === 'closed') return;
+    const wasFailed = this.state === 'failed';
+    this.state = 'closed';
+    const closed = new ChannelError('ERR_CHANNEL_CLOSED', 'the client is closed');
+    this.handshake?.reject(closed);
+    this.inbox.end(closed, true);
+    this.mechanism?.destroy();
+    if (!wasFailed) this.closeLinks();
+    this.events.emit('close');
+  }
+
+  private attach(socket: zmq.Dealer | zmq.Request): Link {
+    const onMessage = (frames: Buffer[]): Promise<void> => this.onMessage(frames, 'fail');
+    return socket instanceof zmq.Request
+      ? requestLink(socket, onMessage, this.onFault)
+      : loopLink(socket, onMessage, this.onFault);
+  }
+
+  private readonly onFault = (error: unknown): void => {
+    this.fail(error instanceof Error ? error : new Error(String(error)), 'session:error');
+  };
+
+  private async onMessage(frames: Buffer[], onError: 'fail' | 'keep'): Promise<void> {
+    const envelopes = parseFrames(frames);
+    const first = envelopes?.[0];
+    if (envelopes === undefined || first === undefined || !isFor(first, this.sessionId)) {
+      this.events.emit('message:drop', 'not an envelope of this session');
+      return;
+    }
+    if (first.kind === KIND_HANDSHAKE) {
+      if (this.state !== 'handshaking' || envelopes.length !== 1) this.events.emit('message:drop', 'unexpected handshake command');
+      else this.advance(() => this.mechanism!.receive(first.blob), first.blob);
+      return;
+    }
+    if (this.state !== 'ready') {
+      this.events.emit('message:drop', `MESSAGE while ${this.state}`);
+      return;
+    }
+    this.deliver(envelopes.map((envelope) => envelope.blob), onError);
+    await this.inbox.drained();
+  }
+
+  private deliver(blobs: Uint8Array[], onError: 'fail' | 'keep'): void {
+    try {
+      const parts = decodeMessage(this.mechanism!, blobs, onError);
+      if (parts === undefined) this.events.emit('message:drop', 'malformed multipart message');
+      else this.inbox.push(parts);
+    } catch (error) {
+      if (onError === 'keep') this.events.emit('message:drop', (error as Error).message);
+      else this.fail(error as Error, 'session:error');
+    }
+  }
+
+  /** Runs one handshake step and sends what it produced, one command per ZeroMQ message. */
+  private advance(run: () => Step, received?: Uint8Array): void {
+    let step: Step;
+    try {
+      step = run();
+    } catch (error) {
+      this.handshake?.reject(error as Error);
+      return;
+    }
+    if (received !== undefined && step.status !== 'failed') this.events.emit('handshake:receive', received);
+    for (const blob of step.send) void this.link!.send([encodeEnvelope(KIND_HANDSHAKE, this.sessionId, blob)]).catch(this.onFault);
+    if (step.status === 'failed') this.handshake?.reject(step.error ?? new MechanismError('ERR_UNEXPECTED_COMMAND', 'handshake failed'));
+    else if (step.status === 'ready') this.becomeReady();
+  }
+
+  private becomeReady(): void {
+    this.state = 'ready';
+    this.handshake?.resolve();
+    this.events.emit('handshake', this.mechanism!.peer!);
+  }
+
+  /**
+   * A failure stops the client for good: a hard ERROR from the server, a wrong server key or a
+   * broken session is not retried with the same credentials (RFC 23, libzmq #2227).
+   */
+  private fail(error: Error, event: 'handshake:error' | 'session:error'): void {
+    if (this.state === 'failed' || this.state === 'closed') return;
+    this.state = 'failed';
+    this.failure = error;
+    this.handshake?.reject(error);
+    this.inbox.end(error, false);
+    this.mechanism?.destroy();
+    this.closeLinks();
+    this.events.emit(event, error);
+  }
+
+  private closeLinks(): void {
+    if (this.link === undefined) this.socket.close();
+    else this.link.close();
+    for (const subscriber of this.subscribers.splice(0)) subscriber.close();
+  }
+
+  private expectReady(call: string): void {
+    if (this.state === 'failed' && this.failure !== undefined) throw this.failure;
+    if (this.state !== 'ready') throw new StateError(`${call}() not allowed when ${this.state}`);
+  }
+}
+
+function checkSocket(socket: unknown): zmq.Dealer | zmq.Request | undefined {
+  if (socket === undefined) return undefined;
+  if (socket instanceof zmq.Dealer || socket instanceof zmq.Request) return socket;
+  throw new TypeError('"socket" expected a zeromq Dealer or Request');
+}
+

@@ -1,0 +1,80 @@
+/**
+ * The server's PUB side: an XPublisher that also reads subscriptions, so publishing to a session
+ * waits until that session's subscriber is known to be listening (PUB drops what is sent before
+ * a subscription arrives: the "slow joiner").
+ *
+ * @module
+ */
+import * as zmq from 'zeromq';
+import { ChannelError } from '../../errors';
+import { toHex } from '../../bytes';
+import { loopLink, type Link } from './link';
+
+interface Waiter {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** Tracks which topics have a subscriber and lets senders wait for one. */
+export class TopicPublisher {
+  private readonly socket = new zmq.XPublisher();
+  private readonly link: Link;
+  private readonly subscribed = new Set<string>();
+  private readonly waiters = new Map<string, Waiter[]>();
+
+  constructor(onFault: (error: unknown) => void) {
+    this.link = loopLink(this.socket, (frames) => this.onSubscription(frames), onFault);
+  }
+
+  /** Binds the PUB endpoint; resolves with the bound endpoint (`tcp://127.0.0.1:*` resolved). */
+  async bind(endpoint: string): Promise<string> {
+    await this.socket.bind(endpoint);
+    return this.socket.lastEndpoint ?? endpoint;
+  }
+
+  /** Resolves once `topic` has a subscriber; rejects through {@link cancel}. */
+  whenSubscribed(topic: Uint8Array): Promise<void> {
+    const key = toHex(topic);
+    if (this.subscribed.has(key)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const list = this.waiters.get(key) ?? [];
+      list.push({ resolve, reject });
+      this.waiters.set(key, list);
+    });
+  }
+
+  /** Rejects whoever waits for `topic` (its session closed). */
+  cancel(topic: Uint8Array, error: Error): void {
+    const key = toHex(topic);
+    for (const waiter of this.waiters.get(key) ?? []) waiter.reject(error);
+    this.waiters.delete(key);
+  }
+
+  /** Sends one ZeroMQ message (its first frame starts with the topic). */
+  send(frames: Buffer[]): Promise<void> {
+    return this.link.send(frames);
+  }
+
+  /** Closes the socket and rejects every waiter. */
+  close(): void {
+    const error = new ChannelError('ERR_CHANNEL_CLOSED', 'the server is closed');
+    for (const list of this.waiters.values()) for (const waiter of list) waiter.reject(error);
+    this.waiters.clear();
+    this.link.close();
+  }
+
+  /** XPUB delivers `%x01 topic` for a subscription and `%x00 topic` for its end. */
+  private onSubscription(frames: Buffer[]): void {
+    const frame = frames[0];
+    if (frames.length !== 1 || frame === undefined || frame.length === 0) return;
+    const key = toHex(frame.subarray(1));
+    if (frame[0] === 0) {
+      this.subscribed.delete(key);
+      return;
+    }
+    if (frame[0] !== 1) return;
+    this.subscribed.add(key);
+    for (const waiter of this.waiters.get(key) ?? []) waiter.resolve();
+    this.waiters.delete(key);
+  }
+}

@@ -1,0 +1,381 @@
+/**
+ * The server: a Router socket that keeps one mechanism per client session, with limits, an
+ * async authorizer that never blocks other peers, per-message peer identity and route
+ * independence.
+ *
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import * as zmq from 'zeromq';
+import { decide, type Authorizer } from '../../auth';
+import { ChannelError, StateError } from '../../errors';
+import type { AuthDecision, PeerIdentity, Step } from '../../mechanism';
+import { checkCount, checkDuration } from './deadline';
+import { encodeEnvelope, KIND_HANDSHAKE, sessionKey, sessionTopic, type Envelope } from './envelope';
+import { Inbox, SerialQueue } from './inbox';
+import { loopLink, type Link } from './link';
+import { serverFactory, type MechanismFactory, type MechanismSource } from './mechanism-source';
+import { decodeMessage, encodeMessage, parseFrames } from './message-codec';
+import { toParts, type MessageLike } from './parts';
+import { TopicPublisher } from './publisher';
+import { sameRoute, ServerSession, splitRoute } from './session';
+
+/** Options of {@link SecureServer}. */
+export interface SecureServerOptions {
+  /** The mechanism: a per-session factory, or `{ registry, name, options }`. */
+  readonly mechanism: MechanismSource;
+  /**
+   * Decides who may enter (may be async; a slow answer delays only its own peer). A server
+   * without one answers every decision its mechanism asks for with 400 (fail closed).
+   */
+  readonly authorizer?: Authorizer;
+  /** The Router to run over (default: a new one). The server owns it and closes it. */
+  readonly socket?: zmq.Router;
+  /** Most sessions at once, handshaking or ready (default 10,000; libcurve `max_clients`). */
+  readonly maxSessions?: number;
+  /** Most handshakes in progress at once (default 1,000; libcurve `max_pending`). */
+  readonly maxHandshakes?: number;
+  /** Time for a handshake to complete, in ms (default 30,000; libcurve `pending_ttl`). */
+  readonly handshakeTimeout?: number;
+  /** An idle session is dropped after this many ms (default 300,000; libcurve `client_ttl`). */
+  readonly sessionTimeout?: number;
+  /** Received messages held before the reader pauses (default 1,000). */
+  readonly receiveHighWaterMark?: number;
+}
+
+/** One received message with who sent it and how to answer. */
+export interface IncomingMessage {
+  /** The plaintext parts. */
+  readonly parts: Buffer[];
+  /** The session id in hex: the handle for {@link SecureServer.send} and `publish`. */
+  readonly sessionId: string;
+  /** The authenticated client: public key, user id, metadata. */
+  readonly peer: PeerIdentity;
+  /** Sends a message back to the session (same as `server.send(sessionId, message)`). */
+  reply(message: MessageLike): Promise<void>;
+}
+
+/** Why the server dropped a session. */
+export type SessionCloseReason = 'failed' | 'expired' | 'closed';
+
+/** The events of a {@link SecureServer} (colon-namespaced; no bare `'error'`). */
+export interface ServerEvents {
+  /** A handshake command from a client was accepted by its mechanism. */
+  'handshake:receive': [sessionId: string, blob: Uint8Array];
+  /** A session completed its handshake. */
+  handshake: [sessionId: string, peer: PeerIdentity];
+  /** A handshake failed (refused, malformed, timed out). */
+  'handshake:error': [sessionId: string, error: Error];
+  /** An authenticated MESSAGE moved a session to a new route. */
+  'session:move': [sessionId: string];
+  /** A session was dropped. */
+  'session:close': [sessionId: string, reason: SessionCloseReason, error: Error | undefined];
+  /** A received ZeroMQ message was dropped without touching any session. */
+  'message:drop': [reason: string];
+  /** A new session was refused by a limit. */
+  limit: [which: 'maxSessions' | 'maxHandshakes'];
+  /** An internal fault (a socket failed under the server). */
+  fault: [error: unknown];
+  /** The server closed. */
+  close: [];
+}
+
+const DEFAULTS = {
+  maxSessions: 10_000,
+  maxHandshakes: 1_000,
+  handshakeTimeout: 30_000,
+  sessionTimeout: 300_000,
+  receiveHighWaterMark: 1_000,
+} as const;
+
+const denyAll: Authorizer = () => ({ status: 400, statusText: 'No authorizer' });
+
+/**
+ * A secure server over a zeromq Router.
+ *
+ * ```typescript
+ * const server = new SecureServer({
+ *   mechanism: {registry: defaultRegistry, name: 'CURVE', options: {secretKey}},
+ *   authorizer: (request) => allowed.has(request.publicKeyZ85),
+ * })
+ * await server.bind('tcp://127.0.0.1:5555')
+ * for await (const message of server) await message.reply(message.parts)
+ * ```
+ */
+export class SecureServer implements AsyncIterable<IncomingMessage> {
+  /** Events (see {@link ServerEvents}). */
+  readonly events = new EventEmitter<ServerEvents>();
+  private readonly makeMechanism: MechanismFactory;
+  private readonly authorizer: Authorizer;
+  private readonly socket: zmq.Router;
+  private readonly link: Link;
+  private readonly limits: Required<Omit<SecureServerOptions, 'mechanism' | 'authorizer' | 'socket'>>;
+  private readonly sessions = new Map<string, ServerSession>();
+  private readonly inbox: Inbox<IncomingMessage>;
+  private readonly sendQueue = new SerialQueue();
+  private publisher: TopicPublisher | undefined;
+  private handshakes = 0;
+  private closed = false;
+
+  /**
+   * @throws {@link TypeError} when an option has the wrong type
+   * @throws {@link RangeError} when a limit or timeout is not positive
+   */
+  constructor(options: SecureServerOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
+    if (options.authorizer !== undefined && typeof options.authorizer !== 'function') {
+      throw new TypeError('"authorizer" expected a function');
+    }
+    if (options.socket !== undefined && !(options.socket instanceof zmq.Router)) {
+      throw new TypeError('"socket" expected a zeromq Router');
+    }
+    this.limits = {
+      maxSessions: checkCount(options.maxSessions ?? DEFAULTS.maxSessions, 'maxSessions'),
+      maxHandshakes: checkCount(options.maxHandshakes ?? DEFAULTS.maxHandshakes, 'maxHandshakes'),
+      handshakeTimeout: checkDuration(options.handshakeTimeout ?? DEFAULTS.handshakeTimeout, 'handshakeTimeout'),
+      sessionTimeout: checkDuration(options.sessionTimeout ?? DEFAULTS.sessionTimeout, 'sessionTimeout'),
+      receiveHighWaterMark: checkCount(options.receiveHighWaterMark ?? DEFAULTS.receiveHighWaterMark, 'receiveHighWaterMark'),
+    };
+    this.makeMechanism = serverFactory(options.mechanism);
+    this.authorizer = options.authorizer ?? denyAll;
+    this.inbox = new Inbox(this.limits.receiveHighWaterMark);
+    this.socket = options.socket ?? new zmq.Router();
+    this.link = loopLink(this.socket, (frames) => this.onMessage(frames), this.onFault);
+  }
+
+  /** Binds the Router; resolves with the bound endpoint (a `tcp://host:*` port resolved). */
+  async bind(endpoint: string): Promise<string> {
+    if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
+    await this.socket.bind(endpoint);
+    return this.socket.lastEndpoint ?? endpoint;
+  }
+
+  /**
+   * Binds a PUB socket (an XPublisher) for {@link publish}; resolves with the bound endpoint.
+   *
+   * @throws {@link StateError} when one is already bound
+   */
+  async bindPublisher(endpoint: string): Promise<string> {
+    if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
+    if (this.publisher !== undefined) throw new StateError('bindPublisher() was already called');
+    this.publisher = new TopicPublisher(this.onFault);
+    return this.publisher.bind(endpoint);
+  }
+
+  /** Number of sessions (handshaking and ready). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** The authenticated client of a session, or `undefined` for an unknown or handshaking one. */
+  peerOf(sessionId: string): PeerIdentity | undefined {
+    const session = this.sessions.get(sessionId);
+    return session?.state === 'ready' ? session.mechanism.peer : undefined;
+  }
+
+  /**
+   * Sends a message to a session over the Router, to its current route.
+   *
+   * @throws {@link ChannelError} `ERR_CHANNEL_CLOSED` when the session is unknown or gone
+   * @throws {@link StateError} when the session already publishes (one send channel per session)
+   */
+  async send(sessionId: string, message: MessageLike): Promise<void> {
+    const parts = toParts(message);
+    const session = this.readySession(sessionId, 'route');
+    return this.sendQueue.run(async () => {
+      if (session.closed) throw gone(sessionId);
+      session.touch();
+      await this.link.send([...session.route, ...encodeMessage(session.mechanism, session.id, parts)]);
+    });
+  }
+
+  /**
+   * Publishes a message for one session on the PUB socket. It waits until the session's
+   * subscriber has subscribed (PUB drops messages sent before). A session sends over one
+   * socket only, the one its first `send()` or `publish()` chose, because its client checks one
+   * strictly increasing nonce sequence and two sockets keep no order between them.
+   *
+   * @throws {@link StateError} without {@link bindPublisher}, or when the session uses `send()`
+   * @throws {@link ChannelError} `ERR_CHANNEL_CLOSED` when the session is unknown or closes
+   */
+  async publish(sessionId: string, message: MessageLike): Promise<void> {
+    const parts = toParts(message);
+    const publisher = this.publisher;
+    if (publisher === undefined) throw new StateError('publish() needs bindPublisher() first');
+    const session = this.readySession(sessionId, 'pub');
+    await publisher.whenSubscribed(sessionTopic(session.id));
+    return this.sendQueue.run(async () => {
+      if (session.closed) throw gone(sessionId);
+      session.touch();
+      await publisher.send(encodeMessage(session.mechanism, session.id, parts));
+    });
+  }
+
+  /** Drops a session now (its client must handshake again). */
+  closeSession(sessionId: string): void {
+    this.drop(sessionId, 'closed');
+  }
+
+  /** The next message from any session. Rejects with `ERR_CHANNEL_CLOSED` once closed. */
+  receive(): Promise<IncomingMessage> {
+    return this.inbox.pull();
+  }
+
+  /** Iterates over received messages until the server closes. */
+  [Symbol.asyncIterator](): AsyncIterator<IncomingMessage> {
+    return this.inbox[Symbol.asyncIterator]();
+  }
+
+  /** Closes the sockets and drops every session. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const key of [...this.sessions.keys()]) this.drop(key, 'closed');
+    this.inbox.end(new ChannelError('ERR_CHANNEL_CLOSED', 'the server is closed'), true);
+    this.publisher?.close();
+    this.link.close();
+    this.events.emit('close');
+  }
+
+  private readonly onFault = (error: unknown): void => {
+    this.events.emit('fault', error);
+  };
+
+  private async onMessage(frames: Buffer[]): Promise<void> {
+    const split = splitRoute(frames);
+    const envelopes = split && parseFrames(split.body);
+    const first = envelopes?.[0];
+    if (split === undefined || envelopes === undefined || first === undefined) {
+      this.events.emit('message:drop', 'not an envelope');
+      return;
+    }
+    if (first.kind === KIND_HANDSHAKE) this.onHandshake(first, envelopes.length, split.route);
+    else this.onData(envelopes, split.route);
+    await this.inbox.drained();
+  }
+
+  private onHandshake(envelope: Envelope, count: number, route: Buffer[]): void {
+    const key = sessionKey(envelope.sessionId);
+    const session = this.sessions.get(key);
+    if (count !== 1) return void this.events.emit('message:drop', 'several handshake commands in one message');
+    if (session === undefined) return this.open(key, envelope, route);
+    // A handshake belongs to the route that started it; anything else is dropped untouched.
+    if (session.state !== 'handshaking' || session.busy || !sameRoute(session.route, route)) {
+      return void this.events.emit('message:drop', 'handshake command out of turn');
+    }
+    void this.step(session, () => session.mechanism.receive(envelope.blob), envelope.blob);
+  }
+
+  private open(key: string, envelope: Envelope, route: Buffer[]): void {
+    const limit = this.sessions.size >= this.limits.maxSessions ? 'maxSessions' : this.handshakes >= this.limits.maxHandshakes ? 'maxHandshakes' : undefined;
+    if (limit !== undefined) return void this.events.emit('limit', limit);
+    const session = new ServerSession(Buffer.from(envelope.sessionId), key, this.makeMechanism(), route);
+    this.sessions.set(key, session);
+    this.handshakes++;
+    session.arm(this.limits.handshakeTimeout, () => {
+      this.events.emit('handshake:error', key, new ChannelError('ERR_HANDSHAKE_TIMEOUT', 'the handshake did not complete in time'));
+      this.drop(key, 'expired');
+    });
+    void this.step(session, () => {
+      const start = session.mechanism.start();
+      for (const blob of start.send) this.sendHandshake(session, blob);
+      return start.status === 'handshaking' ? session.mechanism.receive(envelope.blob) : start;
+    }, envelope.blob);
+  }
+
+  /** Runs one handshake step, resolving any decision asynchronously, then sends its output. */
+  private async step(session: ServerSession, run: () => Step, received: Uint8Array): Promise<void> {
+    session.busy = true;
+    let step: Step;
+    try {
+      step = run();
+      while (step.auth !== undefined) {
+        const decision: AuthDecision = await decide(this.authorizer, step.auth);
+        if (session.closed) return;
+        step = session.mechanism.authorize(decision);
+      }
+    } catch (error) {
+      return this.failHandshake(session, error as Error);
+    } finally {
+      session.busy = false;
+    }
+    if (step.status !== 'failed') this.events.emit('handshake:receive', session.key, received);
+    for (const blob of step.send) this.sendHandshake(session, blob);
+    if (step.status === 'failed') this.failHandshake(session, step.error ?? new Error('handshake failed'));
+    else if (step.status === 'ready') this.ready(session);
+  }
+
+  private sendHandshake(session: ServerSession, blob: Uint8Array): void {
+    const frames = [...session.route, encodeEnvelope(KIND_HANDSHAKE, session.id, blob)];
+    this.sendQueue.run(() => this.link.send(frames)).catch(this.onFault);
+  }
+
+  private failHandshake(session: ServerSession, error: Error): void {
+    this.events.emit('handshake:error', session.key, error);
+    this.drop(session.key, 'failed', error);
+  }
+
+  private ready(session: ServerSession): void {
+    session.state = 'ready';
+    this.handshakes--;
+    session.arm(this.limits.sessionTimeout, () => this.drop(session.key, 'expired'));
+    this.events.emit('handshake', session.key, session.mechanism.peer!);
+  }
+
+  /**
+   * A MESSAGE from the session's route is decoded strictly (a bad one kills the session, as
+   * libzmq closes the connection). One from another route is decoded with `onError: 'keep'`:
+   * forged, replayed or corrupt, it is dropped and the session is untouched; authentic and
+   * fresh, it moves the session to that route.
+   */
+  private onData(envelopes: Envelope[], route: Buffer[]): void {
+    const key = sessionKey(envelopes[0]!.sessionId);
+    const session = this.sessions.get(key);
+    if (session?.state !== 'ready') return void this.events.emit('message:drop', 'MESSAGE for no ready session');
+    const sameSource = sameRoute(session.route, route);
+    let parts: Buffer[] | undefined;
+    try {
+      parts = decodeMessage(session.mechanism, envelopes.map((e) => e.blob), sameSource ? 'fail' : 'keep');
+    } catch (error) {
+      if (sameSource) this.drop(key, 'failed', error as Error);
+      else this.events.emit('message:drop', 'MESSAGE from another route did not authenticate');
+      return;
+    }
+    if (parts === undefined) return void this.events.emit('message:drop', 'malformed multipart message');
+    if (!sameSource) {
+      session.route = route;
+      this.events.emit('session:move', key);
+    }
+    session.touch();
+    this.inbox.push({
+      parts,
+      sessionId: key,
+      peer: session.mechanism.peer!,
+      reply: (message) => this.send(key, message),
+    });
+  }
+
+  private readySession(sessionId: string, channel: 'route' | 'pub'): ServerSession {
+    const session = this.sessions.get(sessionId);
+    if (session?.state !== 'ready') throw gone(sessionId);
+    if (session.channel !== undefined && session.channel !== channel) {
+      throw new StateError(`session ${sessionId} already sends over ${session.channel === 'pub' ? 'PUB' : 'the Router'}`);
+    }
+    session.channel = channel;
+    return session;
+  }
+
+  private drop(key: string, reason: SessionCloseReason, error?: Error): void {
+    const session = this.sessions.get(key);
+    if (session === undefined) return;
+    this.sessions.delete(key);
+    if (session.state === 'handshaking') this.handshakes--;
+    session.dispose();
+    this.publisher?.cancel(sessionTopic(session.id), gone(key));
+    this.events.emit('session:close', key, reason, error);
+  }
+}
+
+function gone(sessionId: string): ChannelError {
+  return new ChannelError('ERR_CHANNEL_CLOSED', `no session ${sessionId}`);
+}

@@ -1,0 +1,106 @@
+/**
+ * Shared set-up for the ZeroMQ adapter tests: fresh addresses, mechanisms by name, and a
+ * tracker that closes every client and server after each test so jest exits.
+ */
+import { randomBytes } from 'node:crypto';
+import { defaultRegistry } from '../../../mechanisms';
+import { curveKeyPair, type Authorizer, type Z85KeyPair } from '../../../src';
+import { SecureClient, SecureServer, type NamedMechanism, type SecureClientOptions, type SecureServerOptions } from '../../../src/adapters/zeromq';
+
+/** The transports every end-to-end test runs over. */
+export const TRANSPORTS = ['tcp', 'inproc'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** A fresh address: an OS-chosen loopback port, or an inproc name nobody else uses. */
+export function freshAddress(transport: Transport): string {
+  return transport === 'tcp' ? 'tcp://127.0.0.1:*' : `inproc://curvezmq-test-${randomBytes(8).toString('hex')}`;
+}
+
+/** True once CURVE is registered (it is being written alongside this adapter). */
+export const hasCurve = defaultRegistry.has('CURVE');
+
+/** The mechanisms to test end to end. */
+export const MECHANISMS = hasCurve ? (['NULL', 'PLAIN', 'CURVE'] as const) : (['NULL', 'PLAIN'] as const);
+export type MechanismName = 'NULL' | 'PLAIN' | 'CURVE';
+
+/** Keys and credentials for one server and its clients. */
+export interface Setup {
+  readonly server: NamedMechanism;
+  readonly client: (credentials?: ClientCredentials) => NamedMechanism;
+  readonly authorizer: Authorizer;
+  readonly serverKeys: Z85KeyPair;
+  /** A client allowed in. */
+  readonly allowed: ClientCredentials;
+  /** A client the authorizer refuses. */
+  readonly refused: ClientCredentials;
+}
+
+/** A client's credentials: a key pair (CURVE) or a user name and password (PLAIN). */
+export interface ClientCredentials {
+  readonly keys: Z85KeyPair;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Builds a server and client set-up for `name`; the authorizer lets in only `allowed`. */
+export function setup(name: MechanismName): Setup {
+  const serverKeys = curveKeyPair();
+  const allowed = { keys: curveKeyPair(), username: 'alice', password: 'secret' };
+  const refused = { keys: curveKeyPair(), username: 'mallory', password: 'guess' };
+  const authorizer: Authorizer = (request) =>
+    name === 'CURVE' ? request.publicKeyZ85 === allowed.keys.publicKey : request.password === allowed.password;
+  return {
+    server: {
+      registry: defaultRegistry,
+      name,
+      options: name === 'NULL' ? { authenticate: true } : { secretKey: serverKeys.secretKey },
+    },
+    client: (credentials = allowed) => ({
+      registry: defaultRegistry,
+      name,
+      options: clientOptions(name, credentials, serverKeys.publicKey),
+    }),
+    authorizer: name === 'NULL' ? (request) => request.metadata.getString('X-User') === allowed.username : authorizer,
+    serverKeys,
+    allowed,
+    refused,
+  };
+}
+
+/** Creates clients and servers and closes them all in {@link Tracker.closeAll}. */
+export class Tracker {
+  private readonly closers: Array<() => void> = [];
+
+  server(options: SecureServerOptions): SecureServer {
+    const server = new SecureServer(options);
+    this.closers.push(() => server.close());
+    return server;
+  }
+
+  client(options: SecureClientOptions): SecureClient {
+    const client = new SecureClient(options);
+    this.closers.push(() => client.close());
+    return client;
+  }
+
+  /** Registers anything else with a `close()`. */
+  track<T extends { close(): void }>(closable: T): T {
+    this.closers.push(() => closable.close());
+    return closable;
+  }
+
+  closeAll(): void {
+    for (const close of this.closers.splice(0).reverse()) close();
+  }
+}
+
+/** Text of each part. */
+export function texts(parts: readonly Uint8Array[]): string[] {
+  return parts.map((part) => Buffer.from(part).toString('utf8'));
+}
+
+function clientOptions(name: MechanismName, credentials: ClientCredentials, serverKey: string): Record<string, unknown> {
+  if (name === 'NULL') return { metadata: { 'X-User': credentials.username } };
+  if (name === 'PLAIN') return { username: credentials.username, password: credentials.password };
+  return { secretKey: credentials.keys.secretKey, serverKey };
+}
