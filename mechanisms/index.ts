@@ -5,15 +5,17 @@
  * @module
  */
 import { MechanismRegistry } from '../src';
+import { CURVE } from './curve';
 import { NULL } from './null';
 import { PLAIN } from './plain';
 
 export { NULL, NullMechanism, type NullOptions } from './null';
 export { PLAIN, PlainMechanism, type PlainOptions } from './plain';
+export { CURVE, CurveClient, CurveServer, type CurveOptions, type CurveClientState, type CurveServerState } from './curve';
 
 /** A new registry holding NULL, PLAIN and CURVE. Add your own with `register()`. */
 export function createDefaultRegistry(): MechanismRegistry {
-  return new MechanismRegistry().register(NULL).register(PLAIN);
+  return new MechanismRegistry().register(NULL).register(PLAIN).register(CURVE);
 }
 
 /** The registry the package uses by default. */

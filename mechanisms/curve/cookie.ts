@@ -1,0 +1,189 @@
+/**
+ * The endpoint-wide cookie key ring that keeps a CURVE server stateless between WELCOME and
+ * INITIATE (RFC 26 WELCOME; CurveCP "minute keys").
+ *
+ * - A cookie is `nonce16 ‖ secretbox(C' ‖ s', "COOKIE--" ‖ nonce16, K)`: 96 bytes that carry
+ *   back everything the server needs, so a session keeps nothing about its client after WELCOME.
+ * - The key K rotates: a key seals cookies for `lifetimeMs` after it was made, and opens them
+ *   until `2 × lifetimeMs` after it was made. A cookie therefore lives between one and two
+ *   lifetimes (60 to 120 s by default), then it no longer opens (`ERR_DECRYPT`). A retired key
+ *   is zero-filled at once. A clock that goes backwards retires every key (fail closed).
+ * - A bounded record of the cookies already used rejects a replayed INITIATE while its cookie
+ *   still opens (`ERR_REPLAY`). When the record is full, the oldest entries are dropped
+ *   together with the keys that made them, so a dropped cookie can never open again: the
+ *   record never forgets a cookie that would still be accepted.
+ *
+ * @module
+ */
+import { toHex, wipe } from '../../src/bytes';
+import { open, seal } from '../../src/crypto';
+import { drawRandom, MechanismError, type RandomSource } from '../../src';
+import { COOKIE_SIZE, KEY_SIZE } from './commands';
+import { COOKIE_PREFIX, LONG_NONCE_BYTES, longNonce } from './nonces';
+
+/** Default time a cookie key seals cookies, in milliseconds (RFC 26's "for example 60 seconds"). */
+export const DEFAULT_COOKIE_KEY_LIFETIME_MS = 60_000;
+/** Default number of used cookies remembered. */
+export const DEFAULT_REPLAY_RECORD_SIZE = 65_536;
+
+/** Options of a {@link CookieKeyRing}. */
+export interface CookieKeyRingOptions {
+  readonly random: RandomSource;
+  readonly clock: () => number;
+  readonly lifetimeMs: number;
+  readonly replayRecordSize: number;
+}
+
+/** What a cookie carries back. Fresh arrays: the caller wipes them. */
+export interface CookieContents {
+  /** C', the client's transient public key. */
+  readonly clientTransient: Uint8Array;
+  /** s', the server's transient secret key. */
+  readonly serverTransientSecret: Uint8Array;
+  /** The generation of the key that sealed it, for {@link CookieKeyRing.claim}. */
+  readonly generation: number;
+}
+
+interface CookieKey {
+  readonly key: Uint8Array;
+  readonly created: number;
+  readonly generation: number;
+}
+
+/** Cookie keys and the replay record of one listening endpoint. */
+export class CookieKeyRing {
+  private readonly options: CookieKeyRingOptions;
+  private current: CookieKey | undefined;
+  private previous: CookieKey | undefined;
+  private generations = 0;
+  /** Used cookies, by cookie nonce, with the generation of the key that sealed them. */
+  private readonly used = new Map<string, number>();
+
+  constructor(options: CookieKeyRingOptions) {
+    this.options = options;
+  }
+
+  /**
+   * Makes a cookie for C' and s', with the current key (made now if there is none).
+   *
+   * @throws {@link MechanismError} `ERR_RANDOM_FAILED` when the random source fails
+   */
+  seal(clientTransient: Uint8Array, serverTransientSecret: Uint8Array): Uint8Array {
+    const key = this.sealingKey();
+    const nonce = drawRandom(this.options.random, LONG_NONCE_BYTES);
+    const plaintext = new Uint8Array(2 * KEY_SIZE);
+    plaintext.set(clientTransient);
+    plaintext.set(serverTransientSecret, KEY_SIZE);
+    const boxed = seal(plaintext, longNonce(COOKIE_PREFIX, nonce), key.key);
+    wipe(plaintext);
+    const cookie = new Uint8Array(COOKIE_SIZE);
+    cookie.set(nonce);
+    cookie.set(boxed, LONG_NONCE_BYTES);
+    return cookie;
+  }
+
+  /**
+   * Opens a cookie with the current or the previous key. Changes nothing.
+   *
+   * @throws {@link MechanismError} `ERR_DECRYPT` when neither opens it (forged, tampered,
+   *   expired, or from another endpoint)
+   */
+  open(cookie: Uint8Array): CookieContents {
+    this.rotate();
+    const nonce = longNonce(COOKIE_PREFIX, cookie.subarray(0, LONG_NONCE_BYTES));
+    const boxed = cookie.subarray(LONG_NONCE_BYTES);
+    for (const candidate of [this.current, this.previous]) {
+      if (candidate === undefined) continue;
+      let plaintext: Uint8Array;
+      try {
+        plaintext = open(boxed, nonce, candidate.key, 'INITIATE');
+      } catch {
+        continue;
+      }
+      const contents = {
+        clientTransient: plaintext.slice(0, KEY_SIZE),
+        serverTransientSecret: plaintext.slice(KEY_SIZE),
+        generation: candidate.generation,
+      };
+      wipe(plaintext);
+      return contents;
+    }
+    throw new MechanismError('ERR_DECRYPT', 'message authentication failed', { command: 'INITIATE' });
+  }
+
+  /**
+   * Records that `cookie` (opened by {@link open} with key `generation`) was used.
+   *
+   * @throws {@link MechanismError} `ERR_REPLAY` when it was already used
+   */
+  claim(cookie: Uint8Array, generation: number): void {
+    const id = toHex(cookie.subarray(0, LONG_NONCE_BYTES));
+    if (this.used.has(id)) {
+      throw new MechanismError('ERR_REPLAY', 'INITIATE replayed: its cookie was already used', { command: 'INITIATE' });
+    }
+    this.used.set(id, generation);
+    if (this.used.size > this.options.replayRecordSize) this.retireThrough(this.oldestUsedGeneration());
+  }
+
+  /** @internal The keys currently held (the same arrays), for tests of wiping. */
+  keysForTest(): Uint8Array[] {
+    return [this.current?.key, this.previous?.key].filter((key): key is Uint8Array => key !== undefined);
+  }
+
+  private sealingKey(): CookieKey {
+    this.rotate();
+    if (this.current === undefined) {
+      const key = drawRandom(this.options.random, KEY_SIZE);
+      this.current = { key, created: this.now(), generation: ++this.generations };
+    }
+    return this.current;
+  }
+
+  /** Retires keys by age: the current one stops sealing, the previous one stops opening. */
+  private rotate(): void {
+    const now = this.now();
+    const { lifetimeMs } = this.options;
+    if (this.current !== undefined && !isYounger(this.current, now, lifetimeMs)) {
+      if (this.previous !== undefined) this.retireThrough(this.previous.generation);
+      this.previous = this.current;
+      this.current = undefined;
+    }
+    if (this.previous !== undefined && !isYounger(this.previous, now, 2 * lifetimeMs)) {
+      this.retireThrough(this.previous.generation);
+    }
+  }
+
+  /** Drops every key of generation `generation` or older and the record entries they made. */
+  private retireThrough(generation: number): void {
+    if (this.previous !== undefined && this.previous.generation <= generation) {
+      this.drop(this.previous);
+      this.previous = undefined;
+    }
+    if (this.current !== undefined && this.current.generation <= generation) {
+      this.drop(this.current);
+      this.current = undefined;
+    }
+    for (const [id, made] of this.used) if (made <= generation) this.used.delete(id);
+  }
+
+  private oldestUsedGeneration(): number {
+    let oldest = Infinity;
+    for (const made of this.used.values()) oldest = Math.min(oldest, made);
+    return oldest;
+  }
+
+  private drop(key: CookieKey | undefined): void {
+    if (key !== undefined) wipe(key.key);
+  }
+
+  private now(): number {
+    const now = this.options.clock();
+    if (typeof now !== 'number' || Number.isNaN(now)) throw new TypeError('"clock" returned a value that is not a number');
+    return now;
+  }
+}
+
+/** True when `key` was made less than `limitMs` ago, and not in the future. */
+function isYounger(key: CookieKey, now: number, limitMs: number): boolean {
+  return now >= key.created && now - key.created < limitMs;
+}

@@ -1,0 +1,36 @@
+/**
+ * CURVE: the CurveZMQ security mechanism (ZeroMQ RFC 26, carried by ZMTP as RFC 25), wire-exact
+ * with libzmq. Authenticated, confidential, forward-secret sessions over any channel that
+ * carries blobs. The exact profile is in `docs/protocol.md`.
+ *
+ * ```ts
+ * const client = CURVE.client({ secretKey: clientSecret, serverKey: serverPublic });
+ * const sessions = CURVE.server({ secretKey: serverSecret }); // one per listening endpoint
+ * const server = sessions();                                  // one per connection
+ * ```
+ *
+ * @module
+ */
+import type { MechanismDefinition } from '../../src';
+import { CurveClient } from './client';
+import type { CurveOptions } from './options';
+import { CurveServer, curveServerEndpoint } from './server';
+
+export { CurveClient, type CurveClientState } from './client';
+export { CurveServer, type CurveServerState } from './server';
+export type { CurveOptions } from './options';
+
+/**
+ * The CURVE definition for the registry. `server(options)` validates the options once and
+ * returns a factory whose sessions share the endpoint's cookie key ring and replay record.
+ *
+ * @throws {@link TypeError} / {@link RangeError} from `client()` and `server()` for bad options
+ */
+export const CURVE: MechanismDefinition<CurveOptions> = {
+  name: 'CURVE',
+  client: (options) => new CurveClient(options),
+  server: (options) => {
+    const endpoint = curveServerEndpoint(options);
+    return () => new CurveServer(endpoint);
+  },
+};

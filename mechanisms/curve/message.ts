@@ -1,0 +1,114 @@
+/**
+ * The MESSAGE codec both sides use once ready (RFC 26 MESSAGE; libzmq `curve_encoding_t`).
+ *
+ * ```
+ * message = %d7 "MESSAGE" nonce8 box     ; box = Box[flags ‖ payload](sender' -> receiver')
+ * ```
+ *
+ * - The box is sealed with the precomputed session key; the nonce is the sender's prefix
+ *   (`CurveZMQMESSAGEC` from the client, `CurveZMQMESSAGES` from the server) ‖ its counter,
+ *   written in place into a buffer kept for the session.
+ * - Inner flags: bit 0 MORE, bit 1 COMMAND (libzmq carries ZMTP 3.1 PING, PONG, SUBSCRIBE and
+ *   CANCEL this way). Bits 2-7 are sent as zero and a MESSAGE with any of them set is rejected
+ *   (`ERR_MALFORMED_COMMAND`), as RFC 26 requires ("MUST be zero"); libzmq masks them instead,
+ *   but never sets them, so this is stricter without breaking interop.
+ * - A received nonce must be strictly greater than the last accepted one (gaps allowed). The
+ *   nonce is committed only after the box opened and the flags are valid, so a rejected MESSAGE
+ *   leaves the codec exactly as it was.
+ *
+ * @module
+ */
+import { viewOf, wipe, writeU64BE } from '../../src/bytes';
+import { open, seal } from '../../src/crypto';
+import { MechanismError, type DecodedPart, type PartFlags } from '../../src';
+import { commandName, malformed, MESSAGE_MIN_SIZE } from './commands';
+import { checkIncreasing, NONCE_BYTES, type SendCounter } from './nonces';
+
+/** Flags bit: more parts of the same message follow. */
+export const FLAG_MORE = 0x01;
+/** Flags bit: the part is a ZMTP command (libzmq). */
+export const FLAG_COMMAND = 0x02;
+
+const HEADER = Uint8Array.from('\x07MESSAGE', (c) => c.charCodeAt(0));
+const HEADER_SIZE = HEADER.length + 8;
+const PREFIX_SIZE = 16;
+
+/** What a {@link MessageCodec} is built from at the end of the handshake. */
+export interface MessageCodecInit {
+  /** The precomputed key K = beforenm(peer', own'); held (and wiped) by the codec. */
+  readonly key: Uint8Array;
+  /** The side's send counter, continued from its handshake commands. */
+  readonly counter: SendCounter;
+  /** The 16-byte prefix of the nonces this side sends. */
+  readonly sendPrefix: Uint8Array;
+  /** The 16-byte prefix of the nonces this side receives. */
+  readonly receivePrefix: Uint8Array;
+  /** The last nonce received from the peer: INITIATE's (server) or READY's (client). */
+  readonly lastReceived: bigint;
+}
+
+/** Encodes and decodes MESSAGE commands for one session. */
+export class MessageCodec {
+  private readonly key: Uint8Array;
+  private readonly counter: SendCounter;
+  private readonly sendNonce = new Uint8Array(NONCE_BYTES);
+  private readonly receiveNonce = new Uint8Array(NONCE_BYTES);
+  private lastReceived: bigint;
+
+  constructor(init: MessageCodecInit) {
+    this.key = init.key;
+    this.counter = init.counter;
+    this.sendNonce.set(init.sendPrefix);
+    this.receiveNonce.set(init.receivePrefix);
+    this.lastReceived = init.lastReceived;
+  }
+
+  /**
+   * Seals one part into a MESSAGE command.
+   *
+   * @throws {@link MechanismError} `ERR_NONCE_EXHAUSTED` when 2^64 - 1 was already used
+   */
+  encode(data: Uint8Array, flags: PartFlags): Uint8Array {
+    const nonce = this.counter.take('MESSAGE');
+    writeU64BE(this.sendNonce, PREFIX_SIZE, nonce);
+    const plaintext = new Uint8Array(1 + data.length);
+    plaintext[0] = (flags.more ? FLAG_MORE : 0) | (flags.command ? FLAG_COMMAND : 0);
+    plaintext.set(data, 1);
+    const boxed = seal(plaintext, this.sendNonce, this.key);
+    const out = new Uint8Array(HEADER_SIZE + boxed.length);
+    out.set(HEADER);
+    out.set(this.sendNonce.subarray(PREFIX_SIZE), HEADER.length);
+    out.set(boxed, HEADER_SIZE);
+    return out;
+  }
+
+  /**
+   * Opens one MESSAGE command. Leaves the codec unchanged when it throws.
+   *
+   * @throws {@link MechanismError} `ERR_MALFORMED_COMMAND` (structure, size under 33, reserved
+   *   flag bits), `ERR_UNEXPECTED_COMMAND` (another command), `ERR_INVALID_SEQUENCE` (nonce not
+   *   greater than the last), `ERR_DECRYPT` (forged, tampered or reflected)
+   */
+  decode(blob: Uint8Array): DecodedPart {
+    const name = commandName(blob);
+    if (name !== 'MESSAGE') {
+      throw new MechanismError('ERR_UNEXPECTED_COMMAND', `unexpected ${name ?? 'command'} after the handshake`, {
+        command: name ?? 'unknown',
+      });
+    }
+    if (blob.length < MESSAGE_MIN_SIZE) throw malformed('MESSAGE', `size ${blob.length} is under ${MESSAGE_MIN_SIZE}`);
+    const nonce = viewOf(blob).getBigUint64(HEADER.length, false);
+    checkIncreasing(nonce, this.lastReceived);
+    this.receiveNonce.set(blob.subarray(HEADER.length, HEADER_SIZE), PREFIX_SIZE);
+    const plaintext = open(blob.subarray(HEADER_SIZE), this.receiveNonce, this.key, 'MESSAGE');
+    const flags = plaintext[0]!;
+    if ((flags & ~(FLAG_MORE | FLAG_COMMAND)) !== 0) throw malformed('MESSAGE', 'reserved flag bits are set');
+    this.lastReceived = nonce;
+    return { data: plaintext.subarray(1), more: (flags & FLAG_MORE) !== 0, command: (flags & FLAG_COMMAND) !== 0 };
+  }
+
+  /** Zero-fills the session key. */
+  wipe(): void {
+    wipe(this.key);
+  }
+}

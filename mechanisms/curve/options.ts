@@ -1,0 +1,118 @@
+/**
+ * The CURVE options and their validation. Every check runs when a client or a server endpoint
+ * is created, so a bad key is a configuration error at construction, never at the first
+ * handshake (security checklist row 49).
+ *
+ * @module
+ */
+import { isAllZero, U64_MAX } from '../../src/bytes';
+import { publicKeyFromSecret } from '../../src/crypto';
+import {
+  encodeMetadata,
+  secureRandom,
+  toPublicKey,
+  toSecretKey,
+  type KeyLike,
+  type MechanismOptions,
+  type RandomSource,
+} from '../../src';
+import { DEFAULT_COOKIE_KEY_LIFETIME_MS, DEFAULT_REPLAY_RECORD_SIZE } from './cookie';
+import { FIRST_SHORT_NONCE } from './nonces';
+
+/** Options of the CURVE mechanism (both roles unless noted). */
+export interface CurveOptions extends MechanismOptions {
+  /** This side's long-term secret key (32 bytes or 40 Z85 characters); the public key is derived. */
+  readonly secretKey: KeyLike;
+  /** Client only: the server's long-term public key S. */
+  readonly serverKey?: KeyLike;
+  /**
+   * Server only: how long a cookie key seals cookies, in ms (default 60,000). A cookie opens
+   * for between one and two lifetimes.
+   */
+  readonly cookieKeyLifetimeMs?: number;
+  /** Server only: how many used cookies are remembered to reject replayed INITIATEs (default 65,536). */
+  readonly replayRecordSize?: number;
+  /**
+   * Test hook: the first short nonce this side sends (default 1). Lets tests reach the 2^32,
+   * 2^53 and 2^64 - 1 boundaries. Never set it in production: peers expect 1.
+   */
+  readonly initialNonce?: bigint;
+}
+
+/** The validated options shared by both roles. */
+export interface CommonConfig {
+  readonly secretKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+  readonly metadata: Uint8Array;
+  readonly random: RandomSource;
+  readonly clock: () => number;
+  readonly initialNonce: bigint;
+}
+
+/** The validated client options. */
+export interface ClientConfig extends CommonConfig {
+  readonly serverKey: Uint8Array;
+}
+
+/** The validated server options. */
+export interface ServerConfig extends CommonConfig {
+  readonly cookieKeyLifetimeMs: number;
+  readonly replayRecordSize: number;
+}
+
+/**
+ * Validates the options of a CURVE client.
+ *
+ * @throws {@link TypeError} when `options` is not an object or an option has the wrong type
+ * @throws {@link RangeError} when a key has the wrong length, is not valid Z85, is all zero or
+ *   of low order, or a number is out of range; the message names the option
+ */
+export function clientConfig(options: CurveOptions): ClientConfig {
+  const common = commonConfig(options);
+  if (options.serverKey === undefined) throw new TypeError('"serverKey" is required for a CURVE client');
+  return { ...common, serverKey: toPublicKey(options.serverKey, 'serverKey') };
+}
+
+/**
+ * Validates the options of a CURVE server endpoint.
+ *
+ * @throws {@link TypeError} / {@link RangeError} as {@link clientConfig}
+ */
+export function serverConfig(options: CurveOptions): ServerConfig {
+  const common = commonConfig(options);
+  const lifetime = options.cookieKeyLifetimeMs ?? DEFAULT_COOKIE_KEY_LIFETIME_MS;
+  if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime <= 0) {
+    throw new RangeError(`"cookieKeyLifetimeMs" expected a positive number of milliseconds, got ${String(lifetime)}`);
+  }
+  const recordSize = options.replayRecordSize ?? DEFAULT_REPLAY_RECORD_SIZE;
+  if (!Number.isSafeInteger(recordSize) || recordSize < 1) {
+    throw new RangeError(`"replayRecordSize" expected a positive integer, got ${String(recordSize)}`);
+  }
+  return { ...common, cookieKeyLifetimeMs: lifetime, replayRecordSize: recordSize };
+}
+
+function commonConfig(options: CurveOptions): CommonConfig {
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
+  if (options.secretKey === undefined) throw new TypeError('"secretKey" is required for CURVE');
+  const secretKey = toSecretKey(options.secretKey, 'secretKey');
+  if (isAllZero(secretKey)) throw new RangeError('"secretKey" is all zero');
+  const random = options.random ?? secureRandom;
+  if (typeof random !== 'function') throw new TypeError('"random" expected a function');
+  const clock = options.clock ?? Date.now;
+  if (typeof clock !== 'function') throw new TypeError('"clock" expected a function');
+  return {
+    secretKey,
+    publicKey: publicKeyFromSecret(secretKey),
+    metadata: encodeMetadata(options.metadata),
+    random,
+    clock,
+    initialNonce: initialNonce(options.initialNonce),
+  };
+}
+
+function initialNonce(value: bigint | undefined): bigint {
+  if (value === undefined) return FIRST_SHORT_NONCE;
+  if (typeof value !== 'bigint') throw new TypeError('"initialNonce" expected a bigint');
+  if (value < 1n || value > U64_MAX) throw new RangeError('"initialNonce" expected 1 to 2^64 - 1');
+  return value;
+}
