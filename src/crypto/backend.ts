@@ -19,4 +19,16 @@ export interface CryptoBackend {
   secretboxSeal(plaintext: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
   /** Opens tag ‖ ciphertext; `null` when authentication fails. */
   secretboxOpen(boxed: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null;
+  /**
+   * Optional fast path: seals into `out` (exactly `plaintext.length + 16` bytes: tag, then
+   * ciphertext) without an intermediate array. `plaintext` may overlap `out` (for example
+   * `out.subarray(16)`, sealing in place). The façade copies from {@link secretboxSeal} when a
+   * backend leaves this out.
+   */
+  secretboxSealInto?(out: Uint8Array, plaintext: Uint8Array, nonce: Uint8Array, key: Uint8Array): void;
+  /**
+   * Optional fast path: opens tag ‖ ciphertext into `out` (exactly `boxed.length - 16` bytes),
+   * which may overlap `boxed`. Returns false, leaving `out` unspecified, when authentication fails.
+   */
+  secretboxOpenInto?(out: Uint8Array, boxed: Uint8Array, nonce: Uint8Array, key: Uint8Array): boolean;
 }

@@ -7,14 +7,18 @@
  * shared secret is rejected (tweetnacl accepts both), and a box that does not open becomes a
  * {@link MechanismError} `ERR_DECRYPT` instead of `null`.
  *
+ * The backend is chosen on first use: the fastest available (sodium-native, then node:crypto,
+ * then tweetnacl; see `./select.ts`), unless {@link useCryptoBackend} picked one.
+ *
  * @module
  */
 import { assertBytes, isAllZero, wipe } from '../bytes';
 import { MechanismError } from '../errors';
 import type { CryptoBackend } from './backend';
-import { tweetnaclBackend } from './tweetnacl';
+import { BACKEND_NAMES, backendByName, fastestBackend, type BackendName } from './select';
 
 export type { CryptoBackend } from './backend';
+export { availableBackends, BACKEND_NAMES, type BackendName } from './select';
 
 /** Key, nonce and tag sizes of `crypto_box` / `crypto_secretbox`. */
 export const KEY_BYTES = 32;
@@ -25,19 +29,40 @@ export const TAG_BYTES = 16;
 
 const ZERO_16 = new Uint8Array(16);
 
-let active: CryptoBackend = tweetnaclBackend;
+let active: CryptoBackend | undefined;
+
+/** The backend in use, choosing the fastest available on first use. */
+function backend(): CryptoBackend {
+  return (active ??= fastestBackend());
+}
 
 /** The backend in use. */
 export function cryptoBackend(): CryptoBackend {
-  return active;
+  return backend();
 }
 
 /**
  * Selects the backend every later operation uses (existing precomputed keys stay valid: all
- * backends compute the same bytes).
+ * backends compute the same bytes): a {@link CryptoBackend} object, a name (`'sodium'`,
+ * `'node'`, `'tweetnacl'`), or `'auto'` for the fastest available.
+ *
+ * @throws {@link RangeError} when `backend` names a backend unknown or unavailable here
  */
-export function useCryptoBackend(backend: CryptoBackend): void {
-  active = backend;
+export function useCryptoBackend(backend: CryptoBackend | BackendName | 'auto'): void {
+  if (typeof backend !== 'string') {
+    active = backend;
+    return;
+  }
+  if (backend === 'auto') {
+    active = fastestBackend();
+    return;
+  }
+  if (!(BACKEND_NAMES as readonly string[]).includes(backend)) {
+    throw new RangeError(`"backend" must be one of ${BACKEND_NAMES.join(', ')} or auto, got ${backend}`);
+  }
+  const found = backendByName(backend);
+  if (found === undefined) throw new RangeError(`"backend" ${backend} is not available here`);
+  active = found;
 }
 
 /**
@@ -47,7 +72,7 @@ export function useCryptoBackend(backend: CryptoBackend): void {
  */
 export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
   assertBytes(secretKey, 'secretKey', KEY_BYTES);
-  return active.scalarMultBase(secretKey);
+  return backend().scalarMultBase(secretKey);
 }
 
 /**
@@ -58,7 +83,7 @@ export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
 export function isValidPublicKey(publicKey: Uint8Array): boolean {
   const probe = new Uint8Array(KEY_BYTES);
   probe[0] = 9; // any scalar works: a low-order point maps to zero under every clamped scalar
-  const shared = active.scalarMult(probe, publicKey);
+  const shared = backend().scalarMult(probe, publicKey);
   const valid = !isAllZero(shared);
   wipe(shared);
   return valid;
@@ -71,18 +96,19 @@ export function isValidPublicKey(publicKey: Uint8Array): boolean {
  * @throws {@link MechanismError} `ERR_INVALID_KEY` when `theirPublic` is of low order
  */
 export function precompute(theirPublic: Uint8Array, mySecret: Uint8Array): Uint8Array {
-  const shared = active.scalarMult(mySecret, theirPublic);
+  const current = backend();
+  const shared = current.scalarMult(mySecret, theirPublic);
   if (isAllZero(shared)) {
     throw new MechanismError('ERR_INVALID_KEY', 'public key is of low order');
   }
-  const key = active.hsalsa20(shared, ZERO_16);
+  const key = current.hsalsa20(shared, ZERO_16);
   wipe(shared);
   return key;
 }
 
 /** `crypto_box_easy_afternm` (equal to `crypto_secretbox_easy` with K): tag ‖ ciphertext. */
 export function seal(plaintext: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
-  return active.secretboxSeal(plaintext, nonce, key);
+  return backend().secretboxSeal(plaintext, nonce, key);
 }
 
 /**
@@ -97,11 +123,75 @@ export function open(
   key: Uint8Array,
   command?: string,
 ): Uint8Array {
-  const plaintext = boxed.length < TAG_BYTES ? null : active.secretboxOpen(boxed, nonce, key);
+  const plaintext = boxed.length < TAG_BYTES ? null : backend().secretboxOpen(boxed, nonce, key);
   if (plaintext === null) {
     throw new MechanismError('ERR_DECRYPT', 'message authentication failed', { command });
   }
   return plaintext;
+}
+
+/**
+ * {@link seal} written straight into `out` at `offset` (tag, then ciphertext:
+ * `plaintext.length + 16` bytes), for a hot path that builds the wire frame once. `plaintext`
+ * may already lie in `out` (at `offset + 16` for sealing in place).
+ *
+ * @throws {@link RangeError} when `out` is too short for the box at `offset`
+ */
+export function sealInto(
+  out: Uint8Array,
+  offset: number,
+  plaintext: Uint8Array,
+  nonce: Uint8Array,
+  key: Uint8Array,
+): void {
+  const end = offset + plaintext.length + TAG_BYTES;
+  if (!(offset >= 0 && end <= out.length)) {
+    throw new RangeError(`"out" is too short for a ${plaintext.length}-byte plaintext at ${offset}`);
+  }
+  const current = backend();
+  if (current.secretboxSealInto !== undefined) {
+    current.secretboxSealInto(out.subarray(offset, end), plaintext, nonce, key);
+  } else {
+    out.set(current.secretboxSeal(plaintext, nonce, key), offset);
+  }
+}
+
+/**
+ * {@link open} written straight into `out` at `offset` (`boxed.length - 16` bytes), which may
+ * overlap `boxed`. On failure `out` may have been partly written.
+ *
+ * @param command - the command being opened, reported on failure
+ * @throws {@link RangeError} when `out` is too short at `offset`
+ * @throws {@link MechanismError} `ERR_DECRYPT` when authentication fails
+ */
+export function openInto(
+  out: Uint8Array,
+  offset: number,
+  boxed: Uint8Array,
+  nonce: Uint8Array,
+  key: Uint8Array,
+  command?: string,
+): void {
+  let opened = false;
+  if (boxed.length >= TAG_BYTES) {
+    const end = offset + boxed.length - TAG_BYTES;
+    if (!(offset >= 0 && end <= out.length)) {
+      throw new RangeError(`"out" is too short for a ${boxed.length}-byte box at ${offset}`);
+    }
+    const current = backend();
+    if (current.secretboxOpenInto !== undefined) {
+      opened = current.secretboxOpenInto(out.subarray(offset, end), boxed, nonce, key);
+    } else {
+      const plaintext = current.secretboxOpen(boxed, nonce, key);
+      if (plaintext !== null) {
+        out.set(plaintext, offset);
+        opened = true;
+      }
+    }
+  }
+  if (!opened) {
+    throw new MechanismError('ERR_DECRYPT', 'message authentication failed', { command });
+  }
 }
 
 /**
