@@ -1,0 +1,54 @@
+/**
+ * Shared helpers of the trust tests: temporary directories and the certificate files written by
+ * CZMQ 4.2.1 and pyzmq 24.0.1 in `../shared/vectors/certs/` (see its README for provenance).
+ */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** The folder of the vector certificates. */
+export const VECTOR_CERTS = path.resolve(__dirname, '../../../shared/vectors/certs');
+
+/** Known contents of the vector certificates (from the files themselves). */
+export const CZMQ_CLIENT = {
+  publicFile: path.join(VECTOR_CERTS, 'czmq/client.cert'),
+  secretFile: path.join(VECTOR_CERTS, 'czmq/client.cert_secret'),
+  publicKey: ')0!t!1hS@dD9#qG!J/mTX%qOk3x}V>odGO)?UftV',
+  secretKey: '8WT&*Q2ng5fQb6AweH!shuY}2*W*^SA[GS#<zy?F',
+  metadata: { name: 'Example Client', organization: 'curvezmq tests' },
+};
+export const PYZMQ_SERVER = {
+  publicFile: path.join(VECTOR_CERTS, 'pyzmq/server.key'),
+  secretFile: path.join(VECTOR_CERTS, 'pyzmq/server.key_secret'),
+  publicKey: '/eHd$:WjnFIV^5Qh?vwgw+iK*CdiAGz@L1Cks{>E',
+  secretKey: 'NFe((IYBu=K]9mu3-z-y>9PF)!j%fhEt5pH/)]j@',
+  metadata: { name: 'Example Server', role: 'server' },
+};
+
+/** Makes a temporary directory per test and removes it afterwards; returns a getter. */
+export function useTempDir(): () => string {
+  let dir = '';
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'curvezmq-trust-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+  return () => dir;
+}
+
+/** A clock the test moves by hand. */
+export function manualClock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
+  let time = start;
+  return { now: () => time, advance: (ms) => void (time += ms) };
+}
+
+/** Runs `fn` and returns what it threw (or rejected with); fails when it did not throw. */
+export async function caught(fn: () => unknown): Promise<unknown> {
+  try {
+    await fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
