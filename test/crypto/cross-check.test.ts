@@ -1,0 +1,86 @@
+/**
+ * Every backend against every other on random inputs: the same public keys, shared secrets,
+ * HSalsa20 outputs and boxes, and each opens what the others sealed, through the plain and the
+ * in-place ("Into") paths. Run counts are small because tweetnacl is slow under jest's vm.
+ */
+import fc from 'fast-check';
+import {
+  availableBackends,
+  cryptoBackend,
+  open,
+  openInto,
+  seal,
+  sealInto,
+  useCryptoBackend,
+  type CryptoBackend,
+} from '../../src/crypto';
+import { toHexString } from './load-vectors';
+
+const backends = availableBackends();
+const original = cryptoBackend();
+afterAll(() => useCryptoBackend(original));
+
+const bytes = (length: number) => fc.uint8Array({ minLength: length, maxLength: length });
+const same = (results: Uint8Array[]) => new Set(results.map(toHexString)).size === 1;
+
+test('at least two backends are compared', () => {
+  expect(backends.length).toBeGreaterThanOrEqual(2);
+});
+
+test('X25519: same public keys and shared secrets (arbitrary public bytes too)', () => {
+  fc.assert(
+    fc.property(bytes(32), bytes(32), bytes(32), (secretA, secretB, anyPoint) => {
+      const publicB = backends[0]!.scalarMultBase(secretB);
+      expect(same(backends.map((b) => b.scalarMultBase(secretA)))).toBe(true);
+      expect(same(backends.map((b) => b.scalarMult(secretA, publicB)))).toBe(true);
+      expect(same(backends.map((b) => b.scalarMult(secretA, anyPoint)))).toBe(true);
+      const publicA = backends[backends.length - 1]!.scalarMultBase(secretA);
+      expect(toHexString(backends[0]!.scalarMult(secretB, publicA))).toBe(
+        toHexString(backends[backends.length - 1]!.scalarMult(secretA, publicB)),
+      );
+    }),
+    { numRuns: 12 },
+  );
+});
+
+test('HSalsa20: same output', () => {
+  fc.assert(
+    fc.property(bytes(32), bytes(16), (key, input) => {
+      expect(same(backends.map((b) => b.hsalsa20(key, input)))).toBe(true);
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test('secretbox: same boxes, and each backend opens every other one’s, plain and in place', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), bytes(24), bytes(32), fc.nat(7), (plaintext, nonce, key, offset) => {
+      const boxes = backends.map((b) => b.secretboxSeal(plaintext, nonce, key));
+      expect(same(boxes)).toBe(true);
+      for (const opener of backends) {
+        useCryptoBackend(opener);
+        for (const boxed of boxes) expect(toHexString(open(boxed, nonce, key))).toBe(toHexString(plaintext));
+        // In place: plaintext already at offset + 16 in the wire buffer.
+        const wire = new Uint8Array(offset + 16 + plaintext.length);
+        wire.set(plaintext, offset + 16);
+        sealInto(wire, offset, wire.subarray(offset + 16), nonce, key);
+        expect(toHexString(wire.subarray(offset))).toBe(toHexString(boxes[0]!));
+        openInto(wire, offset + 16, wire.subarray(offset), nonce, key);
+        expect(toHexString(wire.subarray(offset + 16))).toBe(toHexString(plaintext));
+        expect(toHexString(seal(plaintext, nonce, key))).toBe(toHexString(boxes[0]!));
+      }
+    }),
+    { numRuns: 40 },
+  );
+});
+
+test('secretbox: a flipped bit is rejected by every backend', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), bytes(24), bytes(32), fc.nat(), (plaintext, nonce, key, at) => {
+      const boxed = backends[0]!.secretboxSeal(plaintext, nonce, key);
+      boxed[at % boxed.length]! ^= 1 << (at % 8);
+      for (const b of backends as CryptoBackend[]) expect(b.secretboxOpen(boxed, nonce, key)).toBeNull();
+    }),
+    { numRuns: 40 },
+  );
+});
