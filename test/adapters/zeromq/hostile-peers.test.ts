@@ -1,0 +1,184 @@
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import * as zmq from 'zeromq';
+import { defaultRegistry } from '../../../mechanisms';
+import { curveKeyPair, type Authorizer } from '../../../src';
+import { encodeEnvelope, KIND_HANDSHAKE, KIND_MESSAGE, SESSION_ID_BYTES } from '../../../src/adapters/zeromq';
+import { freshAddress, setup, texts, Tracker } from './helpers';
+
+const tracker = new Tracker();
+afterEach(() => tracker.closeAll());
+
+/** One good client's full round trip. */
+async function roundTrip(endpoint: string, mechanism: ReturnType<ReturnType<typeof setup>['client']>, text: string): Promise<string[]> {
+  const client = tracker.client({ mechanism });
+  await client.connect(endpoint);
+  await client.send(text);
+  return texts(await client.receive());
+}
+
+/** Echoes every message until the server closes. */
+function echo(server: ReturnType<Tracker['server']>): void {
+  void (async () => {
+    for await (const message of server) await message.reply(message.parts);
+  })();
+}
+
+/** A raw Dealer that sends a valid first handshake command and then goes quiet. */
+async function stalledHandshake(endpoint: string, s: ReturnType<typeof setup>): Promise<zmq.Dealer> {
+  const dealer = tracker.track(new zmq.Dealer());
+  dealer.connect(endpoint);
+  const hello = defaultRegistry.client(s.client().name, s.client().options).start().send[0]!;
+  await dealer.send(encodeEnvelope(KIND_HANDSHAKE, randomBytes(SESSION_ID_BYTES), hello));
+  return dealer;
+}
+
+test('a garbage peer and a stalled handshake do not stop good clients', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, handshakeTimeout: 300 });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  echo(server);
+  const drops: string[] = [];
+  server.events.on('message:drop', (reason) => drops.push(reason));
+  const errors: string[] = [];
+  const expired = new Promise<void>((resolve) =>
+    server.events.on('handshake:error', (_id, error) => {
+      errors.push((error as { code: string }).code);
+      if (errors.includes('ERR_HANDSHAKE_TIMEOUT')) resolve();
+    }),
+  );
+  await stalledHandshake(endpoint, s);
+
+  const garbage = tracker.track(new zmq.Dealer());
+  garbage.connect(endpoint);
+  const junk = [
+    Buffer.alloc(0),
+    randomBytes(1),
+    randomBytes(17),
+    Buffer.concat([Buffer.from([0xff]), randomBytes(4999)]),
+    Buffer.concat([Buffer.from([KIND_MESSAGE]), randomBytes(100)]),
+    Buffer.concat([Buffer.from([KIND_HANDSHAKE]), randomBytes(16), Buffer.from('\x05HELLO')]),
+  ];
+  for (const frame of junk) await garbage.send(frame);
+  await garbage.send(junk);
+
+  const results = await Promise.all([0, 1, 2].map((i) => roundTrip(endpoint, s.client(), `good ${i}`)));
+  expect(results).toEqual([['good 0'], ['good 1'], ['good 2']]);
+  await expired;
+  // The stalled handshake timed out; the fake HELLO failed on its own; the rest never parsed.
+  expect(errors.sort()).toEqual(['ERR_HANDSHAKE_TIMEOUT', 'ERR_MALFORMED_COMMAND']);
+  expect(drops.length).toBeGreaterThanOrEqual(5);
+  expect(server.sessionCount).toBe(3);
+});
+
+test('a slow authorizer decision never blocks other peers', async () => {
+  const s = setup('CURVE');
+  const slow = curveKeyPair();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let asked!: () => void;
+  const slowAsked = new Promise<void>((resolve) => (asked = resolve));
+  const authorizer: Authorizer = async (request) => {
+    if (request.publicKeyZ85 !== slow.publicKey) return s.authorizer(request);
+    asked();
+    await gate;
+    return true;
+  };
+  const server = tracker.server({ mechanism: s.server, authorizer });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  echo(server);
+  const slowClient = tracker.client({ mechanism: s.client({ ...s.allowed, keys: slow }) });
+  const slowReady = slowClient.connect(endpoint);
+  await slowAsked;
+
+  expect(await roundTrip(endpoint, s.client(), 'fast')).toEqual(['fast']);
+  expect(slowClient.status).toBe('handshaking');
+  release();
+  await slowReady;
+  await slowClient.send('slow');
+  expect(texts(await slowClient.receive())).toEqual(['slow']);
+});
+
+test('maxHandshakes refuses a new peer while the limit is taken; the refused client times out', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, maxHandshakes: 1 });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  const opened = once(server.events, 'handshake:receive');
+  await stalledHandshake(endpoint, s);
+  await opened;
+  const limited = once(server.events, 'limit');
+  const client = tracker.client({ mechanism: s.client(), handshakeTimeout: 200 });
+  const failure = client.connect(endpoint);
+  expect(await limited).toEqual(['maxHandshakes']);
+  await expect(failure).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_TIMEOUT' });
+  expect(server.sessionCount).toBe(1);
+});
+
+test('maxSessions refuses a session beyond the limit', async () => {
+  const s = setup('NULL');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, maxSessions: 1 });
+  const endpoint = await server.bind(freshAddress('inproc'));
+  await tracker.client({ mechanism: s.client() }).connect(endpoint);
+  const limited = once(server.events, 'limit');
+  const second = tracker.client({ mechanism: s.client(), handshakeTimeout: 200 });
+  const failure = second.connect(endpoint);
+  expect(await limited).toEqual(['maxSessions']);
+  await expect(failure).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_TIMEOUT' });
+});
+
+test('an idle session expires after sessionTimeout and its later messages are dropped', async () => {
+  const s = setup('PLAIN');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, sessionTimeout: 100 });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  const client = tracker.client({ mechanism: s.client() });
+  await client.connect(endpoint);
+  const [sessionId, reason] = await once(server.events, 'session:close');
+  expect(sessionId).toBe(client.sessionId.toString('hex'));
+  expect(reason).toBe('expired');
+  expect(server.sessionCount).toBe(0);
+  const dropped = once(server.events, 'message:drop');
+  await client.send('too late');
+  expect(await dropped).toEqual(['MESSAGE for no ready session']);
+});
+
+test('a wrong server key fails the handshake instead of retrying forever', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  const serverRejects = once(server.events, 'handshake:error');
+  const client = tracker.client({
+    mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: s.allowed.keys.secretKey, serverKey: curveKeyPair().publicKey } },
+    handshakeTimeout: 300,
+  });
+  const failure = client.connect(endpoint);
+  await expect(failure).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_TIMEOUT' });
+  const [, error] = await serverRejects;
+  expect(error).toMatchObject({ code: 'ERR_DECRYPT' });
+  expect(client.status).toBe('failed');
+});
+
+test('connect() honours an AbortSignal', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: () => new Promise(() => undefined) });
+  const endpoint = await server.bind(freshAddress('inproc'));
+  const controller = new AbortController();
+  const client = tracker.client({ mechanism: s.client() });
+  const failure = client.connect(endpoint, { signal: controller.signal });
+  await once(server.events, 'handshake:receive');
+  controller.abort(new Error('user gave up'));
+  await expect(failure).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+  expect(client.status).toBe('failed');
+});
+
+test('a client over a Request socket alternates handshake and messages', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  echo(server);
+  const client = tracker.client({ mechanism: s.client(), socket: new zmq.Request() });
+  await client.connect(endpoint);
+  for (const text of ['one', 'two', 'three']) {
+    await client.send([text, 'part']);
+    expect(texts(await client.receive())).toEqual([text, 'part']);
+  }
+});
