@@ -10,7 +10,7 @@
  * @module
  */
 import { promises as fs } from 'node:fs';
-import { toPublicKey, toSecretKey, Z85_KEY_LENGTH, wipe } from '../src';
+import { toPublicKey, toSecretKey, Z85_KEY_LENGTH } from '../src';
 import {
   certStore,
   loadCertificate,
@@ -115,6 +115,3 @@ export async function allowDirAuthorizer(dir: string, options: AllowDirOptions =
   await authorizer.store.reload();
   return authorizer;
 }
-
-/** Zero-fills key bytes returned by {@link resolveKey} once the mechanism has copied them. */
-export const wipeKey = (key: Uint8Array): void => wipe(key);
