@@ -8,3 +8,4 @@
  */
 export * from './src';
 export * from './mechanisms';
+export * from './src/trust';
