@@ -135,8 +135,9 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.endpoint = endpoint;
     this.handshake = new Deadline<void>(this.handshakeTimeout, options.signal);
     this.handshake.promise.catch((error: Error) => this.fail(error, 'handshake:error'));
-    this.link = this.attach(this.socket);
+    // Connect before the reader starts: zeromq.js can miss the first inproc message otherwise.
     this.socket.connect(endpoint);
+    this.link = this.attach(this.socket);
     const mechanism = this.makeMechanism();
     this.mechanism = mechanism;
     this.advance(() => mechanism.start());
@@ -158,8 +159,8 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     const next = checkSocket(socket) ?? new zmq.Dealer();
     const old = this.link;
     this.socket = next;
-    this.link = this.attach(next);
     next.connect(endpoint);
+    this.link = this.attach(next);
     this.endpoint = endpoint;
     old?.close();
   }
@@ -176,9 +177,9 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
     const subscriber = new zmq.Subscriber();
     subscriber.subscribe(sessionTopic(this.sessionId));
+    subscriber.connect(endpoint);
     startReader(subscriber, (frames) => this.onMessage(frames, 'keep'), this.onFault);
     this.subscribers.push(subscriber);
-    subscriber.connect(endpoint);
   }
 
   /**
