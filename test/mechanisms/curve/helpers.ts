@@ -129,3 +129,11 @@ export function flipBit(blob: Uint8Array, offset: number, bit = 0): Uint8Array {
 export function pair(client: Mechanism, server: Mechanism) {
   return runHandshake(client, server, { authorizer: () => true });
 }
+
+/** A ready client and server pair from the vector (session key `vector.derived.session_key_beforenm`). */
+export function vectorSession(overrides: { client?: Partial<CurveOptions>; server?: Partial<CurveOptions> } = {}): Transcript {
+  const options = vectorOptions();
+  const client = CURVE.client({ ...options.client, ...overrides.client }) as CurveClient;
+  const server = CURVE.server({ ...options.server, ...overrides.server })() as CurveServer;
+  return handshake(client, server);
+}
