@@ -52,3 +52,38 @@ export async function caught(fn: () => unknown): Promise<unknown> {
   }
   throw new Error('expected an error');
 }
+
+/** The certificates of an Ironhouse set-up, made by `curvezmq keygen` and loaded back. */
+export interface Ironhouse {
+  /** The server's secret certificate. */
+  readonly server: import('../../src/trust').Certificate;
+  /** The allowed client's secret certificate (metadata `name = "Alice"`). */
+  readonly client: import('../../src/trust').Certificate;
+  /** A client whose key is in no certificate of the allow-list. */
+  readonly stranger: import('../../src/trust').Certificate;
+  /** The allow-list directory, holding the client's public file `alice`. */
+  readonly allowDir: string;
+}
+
+/**
+ * Runs `curvezmq keygen` for a server, a client and a stranger under `root`, and copies only
+ * the client's public file into `root/allowed`, as the Ironhouse walkthrough does.
+ */
+export async function makeIronhouse(root: string): Promise<Ironhouse> {
+  const { main } = await import('../../cli/main');
+  const { resolveCertOption } = await import('../../cli/key-option');
+  const quiet = [jest.spyOn(process.stdout, 'write').mockReturnValue(true), jest.spyOn(process.stderr, 'write').mockReturnValue(true)];
+  try {
+    for (const [name, meta] of [['server', 'name=Server'], ['alice', 'name=Alice'], ['mallory', 'name=Mallory']]) {
+      const code = await main(['keygen', name!, '--dir', path.join(root, 'keys'), '--meta', meta!]);
+      if (code !== 0) throw new Error(`keygen ${name} exited with ${code}`);
+    }
+  } finally {
+    for (const spy of quiet) spy.mockRestore();
+  }
+  const allowDir = path.join(root, 'allowed');
+  await fs.mkdir(allowDir);
+  await fs.copyFile(path.join(root, 'keys', 'alice'), path.join(allowDir, 'alice'));
+  const load = (name: string) => resolveCertOption(path.join(root, 'keys', name));
+  return { server: await load('server'), client: await load('alice'), stranger: await load('mallory'), allowDir };
+}
