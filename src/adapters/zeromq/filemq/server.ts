@@ -133,12 +133,12 @@ export class FileMqServer {
       if (!(await this.send(peering, frame))) return;
     }
     if (actions.close === true) return this.drop(peering, actions.error);
-    if (peering.session.peer !== undefined && actions.send.length > 0 && peering.session.status === 'expectIcanhaz') {
-      this.events.emit('session:ready', peering.key, peering.session.peer);
-    }
+    if (actions.granted === true) this.events.emit('session:ready', peering.key, peering.session.peer!);
     if (actions.auth !== undefined) {
       const request = actions.auth;
-      void decide(this.authorizer, request).then((decision) => this.alive(peering) && this.apply(peering, peering.session.authorize(decision)));
+      void decide(this.authorizer, request).then(async (decision) => {
+        if (this.alive(peering)) await this.apply(peering, peering.session.authorize(decision));
+      });
     } else if (actions.subscribe !== undefined) {
       void this.plan(peering, actions.subscribe.path, actions.subscribe.cache);
     } else {

@@ -1,0 +1,191 @@
+/**
+ * The FileMQ client over a zeromq Dealer: one sync of a path into a directory. The session
+ * decides; this file moves frames, stores chunks, checks each file's SHA-256 and keeps the link
+ * alive with HUGZ.
+ *
+ * @module
+ */
+import * as zmq from 'zeromq';
+import { ClientSession, type ClientActions } from '../../../filemq/client-session';
+import type { Cheezburger } from '../../../filemq/commands';
+import type { CreditWindowOptions } from '../../../filemq/credit';
+import { FileMqError } from '../../../filemq/errors';
+import { TreeSink } from '../../../filemq/fs-sink';
+import { normaliseSubscription } from '../../../filemq/paths';
+import type { PeerIdentity } from '../../../mechanism';
+import { loopLink, type Link } from '../link';
+import { clientFactories, type MechanismChoice } from './factories';
+
+/** Options of {@link syncFiles}. */
+export interface SyncOptions {
+  /** The server's endpoint (`tcp://host:port`). */
+  readonly endpoint: string;
+  /** The directory to write into (created when missing). */
+  readonly into: string;
+  /** What to fetch: `/` (default) for everything, or a file or directory name. */
+  readonly path?: string;
+  /** Offered mechanisms by registry and name, in order of preference. */
+  readonly mechanism: MechanismChoice;
+  /** Flow-control window and slice (defaults 8 MiB and 2 MiB). */
+  readonly credit?: CreditWindowOptions;
+  /** Fail with `ERR_FILEMQ_TIMEOUT` after this many ms without a frame (default 30,000). */
+  readonly timeout?: number;
+  /** Send HUGZ after this many quiet ms (default a third of `timeout`). */
+  readonly heartbeat?: number;
+  /** Aborts the sync; partial files stay for the next one to resume. */
+  readonly signal?: AbortSignal;
+  /** Called after each stored chunk. */
+  readonly onProgress?: (progress: SyncProgress) => void;
+}
+
+/** Where a sync stands. */
+export interface SyncProgress {
+  /** File bytes the server said it would send (known once the subscription is accepted). */
+  readonly expectedBytes: number;
+  /** File bytes received so far. */
+  readonly receivedBytes: number;
+  /** File bytes granted to the server so far. */
+  readonly grantedBytes: number;
+  /** The chunk just stored. */
+  readonly chunk: Cheezburger;
+}
+
+/** What a completed sync did. */
+export interface SyncResult {
+  /** Files received and verified. */
+  readonly files: string[];
+  /** File bytes received. */
+  readonly bytes: number;
+  /** The authenticated server. */
+  readonly peer: PeerIdentity | undefined;
+}
+
+/**
+ * Brings `into` up to date with the server's `path`: resyncs against what is there, resumes
+ * partial files, verifies every file's SHA-256 and moves it into place.
+ *
+ * ```typescript
+ * await syncFiles({
+ *   endpoint: 'tcp://127.0.0.1:5670', into: './mirror',
+ *   mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey, serverKey } },
+ * })
+ * ```
+ *
+ * @throws {@link FileMqError} `ERR_FILEMQ_REFUSED` (nothing is written), `ERR_FILEMQ_INTEGRITY`,
+ *   `ERR_FILEMQ_TIMEOUT`, `ERR_FILEMQ_CLOSED` (aborted), or a protocol or security code
+ */
+export async function syncFiles(options: SyncOptions): Promise<SyncResult> {
+  if (typeof options?.endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
+  if (typeof options.into !== 'string' || options.into === '') throw new TypeError('"into" expected a directory path');
+  const path = options.path ?? '/';
+  const mechanisms = clientFactories(options.mechanism);
+  const timeout = options.timeout ?? 30_000;
+  const heartbeat = options.heartbeat ?? timeout / 3;
+  // Parsed before anything touches the disk, so a bad path writes nothing.
+  new ClientSession({ mechanisms, path, credit: options.credit });
+  const sink = new TreeSink(options.into);
+  const cache = await sink.cache(normaliseSubscription(path));
+  const session = new ClientSession({ mechanisms, path, cache, credit: options.credit });
+  return new SyncRun(session, sink, options, timeout, heartbeat).run();
+}
+
+/** One sync in progress. */
+class SyncRun {
+  private readonly socket = new zmq.Dealer({ linger: 500 });
+  private link: Link | undefined;
+  private lastSeen = Date.now();
+  private readonly files: string[] = [];
+  private settle: { resolve(result: SyncResult): void; reject(error: Error): void } | undefined;
+
+  constructor(
+    private readonly session: ClientSession,
+    private readonly sink: TreeSink,
+    private readonly options: SyncOptions,
+    private readonly timeout: number,
+    private readonly heartbeat: number,
+  ) {}
+
+  run(): Promise<SyncResult> {
+    return new Promise<SyncResult>((resolve, reject) => {
+      this.settle = { resolve, reject };
+      const timer = setInterval(() => void this.tick(), Math.max(10, Math.min(this.heartbeat, this.timeout) / 2));
+      const onAbort = (): void => void this.end(new FileMqError('ERR_FILEMQ_CLOSED', 'the sync was aborted'));
+      this.options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.cleanup = () => {
+        clearInterval(timer);
+        this.options.signal?.removeEventListener('abort', onAbort);
+      };
+      if (this.options.signal?.aborted) return onAbort();
+      this.link = loopLink(this.socket, (frames) => this.onMessage(frames), (error) =>
+        void this.end(new FileMqError('ERR_FILEMQ_CLOSED', 'the socket failed', { cause: error })),
+      );
+      this.socket.connect(this.options.endpoint);
+      void this.perform(this.session.start());
+    });
+  }
+
+  private cleanup: () => void = () => undefined;
+
+  private async onMessage(frames: Buffer[]): Promise<void> {
+    if (this.settle === undefined || frames.length !== 1) return;
+    this.lastSeen = Date.now();
+    await this.perform(this.session.receive(frames[0]!));
+  }
+
+  private async perform(first: ClientActions): Promise<void> {
+    let actions = first;
+    for (;;) {
+      for (const frame of actions.send) await this.send(frame);
+      const chunk = actions.store;
+      // An aborted or failed run stores nothing more: its partial files stay as they are.
+      if (chunk === undefined || this.settle === undefined) break;
+      let verified: boolean;
+      try {
+        verified = await this.sink.store(chunk);
+      } catch (error) {
+        return this.end(new FileMqError('ERR_FILEMQ_CLOSED', `cannot write ${chunk.path}: ${(error as Error).message}`, { cause: error }));
+      }
+      if (chunk.eof && verified) this.files.push(chunk.path);
+      actions = this.session.stored(verified);
+      this.options.onProgress?.({
+        expectedBytes: this.session.expectedBytes,
+        receivedBytes: this.session.receivedBytes,
+        grantedBytes: this.session.granted,
+        chunk,
+      });
+    }
+    if (actions.status === 'done') return this.end(undefined);
+    if (actions.status === 'failed') return this.end(actions.error);
+  }
+
+  private async tick(): Promise<void> {
+    const quiet = Date.now() - this.lastSeen;
+    if (quiet >= this.timeout) return this.end(new FileMqError('ERR_FILEMQ_TIMEOUT', `no answer from the server in ${this.timeout} ms`));
+    const hugz = quiet >= this.heartbeat ? this.session.hugz() : undefined;
+    if (hugz !== undefined) await this.send(hugz);
+  }
+
+  private async send(frame: Uint8Array): Promise<void> {
+    try {
+      await this.link?.send([Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)]);
+    } catch (error) {
+      await this.end(new FileMqError('ERR_FILEMQ_CLOSED', 'cannot send to the server', { cause: error }));
+    }
+  }
+
+  private async end(error: FileMqError | undefined): Promise<void> {
+    const settle = this.settle;
+    if (settle === undefined) return;
+    this.settle = undefined;
+    this.cleanup();
+    if (error !== undefined && this.session.status !== 'failed') {
+      const bye = this.session.kthxbai();
+      if (bye !== undefined) await this.send(bye).catch(() => undefined);
+    }
+    await this.sink.close().catch(() => undefined);
+    this.link?.close();
+    if (this.link === undefined) this.socket.close();
+    if (error === undefined) settle.resolve({ files: this.files, bytes: this.session.receivedBytes, peer: this.session.peer });
+    else settle.reject(error);
+  }
+}

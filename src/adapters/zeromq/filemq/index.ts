@@ -1,0 +1,9 @@
+/**
+ * The FileMQ-style secure file transfer over zeromq: a Router server for many clients and a
+ * Dealer client that syncs a path into a directory. See `docs/filemq.md`.
+ *
+ * @module
+ */
+export { FileMqServer, type FileMqServerOptions, type FileMqServerEvents } from './server';
+export { syncFiles, type SyncOptions, type SyncProgress, type SyncResult } from './client';
+export { clientFactories, serverFactories, type MechanismChoice } from './factories';

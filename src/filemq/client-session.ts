@@ -1,0 +1,294 @@
+/**
+ * The client's side of one peering, as a pure state machine: frames in, frames and chunks to
+ * store out. The binding stores each chunk, checks each finished file's SHA-256, and reports
+ * back through {@link ClientSession.stored}.
+ *
+ * ```
+ * handshaking --OHAI-OK--> subscribing --ICANHAZ-OK--> receiving --last file--> done
+ *      \--SRSLY / RTFM / bad blob--> failed
+ * ```
+ *
+ * @module
+ */
+import { equalBytes } from '../bytes';
+import { StateError } from '../errors';
+import type { Mechanism } from '../mechanism';
+import { decodeCommand, encodeCommand, PROTOCOL, VERSION, type CacheEntry, type Cheezburger, type Command, type InnerCommand } from './commands';
+import { CreditWindow, type CreditWindowOptions } from './credit';
+import { FileMqError, isFileMqError } from './errors';
+import { normaliseSubscription } from './paths';
+import { seal, unseal } from './seal';
+import type { NamedFactory } from './server-session';
+
+/** Options of a {@link ClientSession}. */
+export interface ClientSessionOptions {
+  /** Offered mechanisms in the client's order of preference. */
+  readonly mechanisms: readonly NamedFactory[];
+  /** What to subscribe to: `/` for everything, or a file or directory name. */
+  readonly path: string;
+  /** What the client already holds (complete and partial files). */
+  readonly cache?: readonly CacheEntry[];
+  /** Flow-control window and slice. */
+  readonly credit?: CreditWindowOptions;
+}
+
+/** Where the client is. */
+export type ClientStatus = 'handshaking' | 'subscribing' | 'receiving' | 'done' | 'failed';
+
+/** What the binding must do after a call. */
+export interface ClientActions {
+  /** Frames to send to the server, in order. */
+  readonly send: Uint8Array[];
+  /** A chunk to store; then call {@link ClientSession.stored} (with the verdict on its file when `eof`). */
+  readonly store?: Cheezburger;
+  readonly status: ClientStatus;
+  /** Why the session failed, once `failed`. */
+  readonly error?: FileMqError;
+}
+
+interface FileInProgress {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: Uint8Array;
+  next: number;
+}
+
+/** One peering of a client with a server. */
+export class ClientSession {
+  private state: ClientStatus = 'handshaking';
+  private mechanism: Mechanism | undefined;
+  private readonly credit: CreditWindow;
+  private readonly partial: Map<string, CacheEntry>;
+  private readonly path: string;
+  private current: FileInProgress | undefined;
+  private storing: Cheezburger | undefined;
+  private sequence = 0;
+  private expectedFiles = 0;
+  private finishedFiles = 0;
+  private failure: FileMqError | undefined;
+  private readonly failedFiles: string[] = [];
+  /** File bytes the server said it would send. */
+  expectedBytes = 0;
+  /** File bytes received so far. */
+  receivedBytes = 0;
+
+  /** @throws {@link RangeError} for no mechanism, a bad path or bad credit options */
+  constructor(private readonly options: ClientSessionOptions) {
+    if (!Array.isArray(options?.mechanisms) || options.mechanisms.length === 0) {
+      throw new RangeError('"mechanisms" expected at least one mechanism');
+    }
+    try {
+      this.path = normaliseSubscription(options.path);
+    } catch {
+      throw new RangeError(`"path" expected "/" or a relative file or directory name, got ${JSON.stringify(options.path)}`);
+    }
+    this.credit = new CreditWindow(options.credit);
+    this.partial = new Map((options.cache ?? []).filter((e) => !e.complete).map((e) => [e.path, e]));
+  }
+
+  /** Where the session is. */
+  get status(): ClientStatus {
+    return this.state;
+  }
+
+  /** The error that failed the session, once `failed`. */
+  get error(): FileMqError | undefined {
+    return this.failure;
+  }
+
+  /** Files whose SHA-256 did not match, in the order they ended. */
+  get integrityFailures(): readonly string[] {
+    return this.failedFiles;
+  }
+
+  /** Total file bytes granted to the server so far. */
+  get granted(): number {
+    return this.credit.totalGranted;
+  }
+
+  /** The authenticated server, once access was granted. */
+  get peer(): Mechanism['peer'] {
+    return this.state === 'handshaking' ? undefined : this.mechanism?.peer;
+  }
+
+  /** The OHAI that opens the peering. */
+  start(): ClientActions {
+    const mechanisms = this.options.mechanisms.map((m) => m.name);
+    return this.actions([encodeCommand({ name: 'OHAI', protocol: PROTOCOL, version: VERSION, mechanisms })]);
+  }
+
+  /** A HUGZ to send when the link has been quiet; `undefined` before access was granted. */
+  hugz(): Uint8Array | undefined {
+    return this.mechanism?.status === 'ready' && (this.state === 'subscribing' || this.state === 'receiving')
+      ? seal(this.mechanism, { name: 'HUGZ' })
+      : undefined;
+  }
+
+  /** A KTHXBAI to send when giving up early; `undefined` when it cannot be sealed. */
+  kthxbai(): Uint8Array | undefined {
+    return this.mechanism?.status === 'ready' ? seal(this.mechanism, { name: 'KTHXBAI' }) : undefined;
+  }
+
+  /**
+   * Processes one frame from the server. Takes any bytes.
+   *
+   * @throws {@link StateError} while a chunk waits for {@link stored}
+   */
+  receive(frame: Uint8Array): ClientActions {
+    if (this.storing !== undefined) throw new StateError('a chunk is waiting to be stored');
+    if (this.state === 'done' || this.state === 'failed') return this.actions([]);
+    let command: Command;
+    try {
+      command = decodeCommand(frame);
+    } catch (error) {
+      // Frames without the signature are not FileMQ: dropped, as FileMQ peers do.
+      if (isFileMqError(error, 'ERR_FILEMQ_SIGNATURE')) return this.actions([]);
+      return this.fail(error as FileMqError);
+    }
+    try {
+      return this.dispatch(command);
+    } catch (error) {
+      if (isFileMqError(error)) return this.fail(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Reports that the last chunk was stored; for the file's last chunk, `verified` says whether
+   * its SHA-256 matched.
+   *
+   * @throws {@link StateError} when no chunk waits
+   */
+  stored(verified = true): ClientActions {
+    const chunk = this.storing;
+    if (chunk === undefined) throw new StateError('no chunk is waiting to be stored');
+    this.storing = undefined;
+    const send: Uint8Array[] = [];
+    const credit = this.credit.consume(chunk.data.length);
+    if (!chunk.eof) {
+      if (credit > 0) send.push(seal(this.mechanism!, { name: 'NOM', credit }));
+      return this.actions(send);
+    }
+    this.current = undefined;
+    this.finishedFiles += 1;
+    if (!verified) this.failedFiles.push(chunk.path);
+    if (this.finishedFiles < this.expectedFiles) {
+      if (credit > 0) send.push(seal(this.mechanism!, { name: 'NOM', credit }));
+      return this.actions(send);
+    }
+    return this.finish();
+  }
+
+  private dispatch(command: Command): ClientActions {
+    if (this.state === 'handshaking') {
+      switch (command.name) {
+        case 'ORLY':
+          return this.orly(command.mechanism, command.blobs);
+        case 'OHAI-OK':
+          return this.ohaiOk(command.blobs);
+        case 'SRSLY':
+          return this.fail(new FileMqError('ERR_FILEMQ_REFUSED', `the server refused us: ${command.reason}`));
+      }
+    }
+    if (command.name === 'RTFM') return this.fail(new FileMqError('ERR_FILEMQ_RTFM', `the server says: ${command.reason}`));
+    if (command.name === 'SEALED' && this.state !== 'handshaking') return this.inner(unseal(this.mechanism!, command.blob));
+    return this.fail(new FileMqError('ERR_FILEMQ_UNEXPECTED', `${command.name} in state ${this.state}`));
+  }
+
+  private orly(name: string, blobs: readonly Uint8Array[]): ClientActions {
+    const send: Uint8Array[] = [];
+    if (this.mechanism === undefined) {
+      const chosen = this.options.mechanisms.find((m) => m.name.toUpperCase() === name.toUpperCase());
+      if (chosen === undefined) return this.fail(new FileMqError('ERR_FILEMQ_UNEXPECTED', `the server picked ${name}, which we did not offer`));
+      this.mechanism = chosen.create();
+      send.push(...this.mechanism.start().send);
+    } else if (name !== this.mechanism.name) {
+      return this.fail(new FileMqError('ERR_FILEMQ_UNEXPECTED', `the server switched to ${name}`));
+    }
+    send.push(...this.handshake(blobs));
+    if (this.mechanism.status === 'failed') return this.securityFailure();
+    return this.actions([encodeCommand({ name: 'YARLY', mechanism: this.mechanism.name, blobs: send })]);
+  }
+
+  private ohaiOk(blobs: readonly Uint8Array[]): ClientActions {
+    // OHAI-OK travels in the clear; only the mechanism reaching `ready` on its blobs proves it.
+    if (this.mechanism === undefined) return this.fail(new FileMqError('ERR_FILEMQ_UNEXPECTED', 'OHAI-OK before ORLY'));
+    this.handshake(blobs);
+    if (this.mechanism.status !== 'ready') return this.securityFailure();
+    this.state = 'subscribing';
+    const cache = this.options.cache ?? [];
+    return this.actions([seal(this.mechanism, { name: 'ICANHAZ', path: this.path === '' ? '/' : this.path, cache })]);
+  }
+
+  private handshake(blobs: readonly Uint8Array[]): Uint8Array[] {
+    const send: Uint8Array[] = [];
+    for (const blob of blobs) {
+      if (this.mechanism!.status !== 'handshaking') break;
+      send.push(...this.mechanism!.receive(blob).send);
+    }
+    return send;
+  }
+
+  private inner(command: InnerCommand): ClientActions {
+    if (command.name === 'HUGZ-OK') return this.actions([]);
+    if (command.name === 'ICANHAZ-OK' && this.state === 'subscribing') {
+      this.expectedFiles = command.files;
+      this.expectedBytes = command.bytes;
+      if (command.files === 0) return this.finish();
+      this.state = 'receiving';
+      return this.actions([seal(this.mechanism!, { name: 'NOM', credit: this.credit.open() })]);
+    }
+    if (command.name === 'CHEEZBURGER' && this.state === 'receiving') return this.cheezburger(command);
+    return this.fail(new FileMqError('ERR_FILEMQ_UNEXPECTED', `${command.name} in state ${this.state}`));
+  }
+
+  private cheezburger(chunk: Cheezburger): ClientActions {
+    if (chunk.sequence !== this.sequence) {
+      return this.fail(new FileMqError('ERR_FILEMQ_SEQUENCE', `chunk ${chunk.sequence} arrived, ${this.sequence} expected`));
+    }
+    this.sequence += 1;
+    this.credit.receive(chunk.data.length);
+    const file = this.current ?? this.begin(chunk);
+    const continues = file.path === chunk.path && file.size === chunk.size && equalBytes(file.sha256, chunk.sha256);
+    if (!continues || chunk.offset !== file.next) {
+      return this.fail(new FileMqError('ERR_FILEMQ_SEQUENCE', `chunk of ${chunk.path} at ${chunk.offset} does not continue the file`));
+    }
+    file.next += chunk.data.length;
+    this.receivedBytes += chunk.data.length;
+    this.current = file;
+    this.storing = chunk;
+    return { send: [], store: chunk, status: this.state };
+  }
+
+  /** A new file starts at 0, or where our partial copy of the same content stops. */
+  private begin(chunk: Cheezburger): FileInProgress {
+    const held = this.partial.get(chunk.path);
+    const resumes = held !== undefined && equalBytes(held.sha256, chunk.sha256) && held.size === chunk.offset;
+    return { path: chunk.path, size: chunk.size, sha256: chunk.sha256, next: resumes ? held.size : 0 };
+  }
+
+  private finish(): ClientActions {
+    const bye = seal(this.mechanism!, { name: 'KTHXBAI' });
+    if (this.failedFiles.length > 0) {
+      return this.fail(new FileMqError('ERR_FILEMQ_INTEGRITY', `SHA-256 mismatch: ${this.failedFiles.join(', ')}`), [bye]);
+    }
+    this.state = 'done';
+    return this.actions([bye]);
+  }
+
+  private securityFailure(): ClientActions {
+    const cause = this.mechanism?.error;
+    return this.fail(new FileMqError('ERR_FILEMQ_SECURITY', `the handshake failed (${cause?.code ?? 'incomplete'})`, { cause }));
+  }
+
+  private fail(error: FileMqError, send: Uint8Array[] = []): ClientActions {
+    this.state = 'failed';
+    this.failure = error;
+    this.storing = undefined;
+    return { send, status: 'failed', error };
+  }
+
+  private actions(send: Uint8Array[]): ClientActions {
+    return { send, status: this.state };
+  }
+}

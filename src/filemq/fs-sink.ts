@@ -1,0 +1,160 @@
+/**
+ * The client's file system: what it already holds (the resync cache) and where chunks go.
+ *
+ * A file is written to `.filemq-partial/<id>.part` beside a `<id>.json` note of the path, size
+ * and SHA-256 the server announced. The note is what lets a later sync resume the file where it
+ * stopped. Only once the whole file's SHA-256 matches is it moved to its place; a file that fails
+ * the check is deleted, so nothing unverified ever appears under its own name.
+ *
+ * @module
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fromHex, toHex } from '../bytes';
+import type { CacheEntry, Cheezburger } from './commands';
+import { FileMqError } from './errors';
+import { hashFile, listFiles, PARTIAL_DIR } from './fs-source';
+import { checkFilePath, isUnder } from './paths';
+
+interface PartialNote {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+interface OpenFile {
+  readonly path: string;
+  readonly handle: FileHandle;
+  readonly hash: Hash;
+  readonly id: string;
+}
+
+/** A directory files are synchronised into. */
+export class TreeSink {
+  private file: OpenFile | undefined;
+
+  /** @param root - the directory to write into (created with the first file) */
+  constructor(readonly root: string) {}
+
+  /**
+   * What the directory holds under `subscription`: complete files with their SHA-256, and
+   * partial files with the size reached and the SHA-256 announced for them.
+   */
+  async cache(subscription: string): Promise<CacheEntry[]> {
+    const entries: CacheEntry[] = [];
+    // A directory that does not exist yet holds nothing; it is created with the first file.
+    const files = await listFiles(this.root).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    for (const path of files) {
+      if (isUnder(path, subscription)) {
+        const sha256 = await hashFile(join(this.root, path));
+        entries.push({ path, size: (await stat(join(this.root, path))).size, sha256, complete: true });
+      }
+    }
+    for (const note of await this.notes()) {
+      if (!isUnder(note.path, subscription)) continue;
+      const size = await stat(this.partPath(partialId(note.path))).then((s) => s.size, () => 0);
+      entries.push({ path: note.path, size, sha256: fromHex(note.sha256), complete: false });
+    }
+    return entries;
+  }
+
+  /**
+   * Stores one chunk. Returns, for a file's last chunk, whether its SHA-256 matched (the file is
+   * then in place, or deleted); `true` for any other chunk.
+   */
+  async store(chunk: Cheezburger): Promise<boolean> {
+    const file = this.file?.path === chunk.path ? this.file : await this.begin(chunk);
+    await file.handle.write(chunk.data, 0, chunk.data.length, chunk.offset);
+    file.hash.update(chunk.data);
+    if (!chunk.eof) return true;
+    this.file = undefined;
+    await file.handle.close();
+    const part = this.partPath(file.id);
+    const verified = Buffer.from(file.hash.digest()).equals(chunk.sha256);
+    if (verified) {
+      const target = this.target(chunk.path);
+      await mkdir(dirname(target), { recursive: true });
+      await rename(part, target);
+    } else {
+      await rm(part, { force: true });
+    }
+    await rm(this.notePath(file.id), { force: true });
+    return verified;
+  }
+
+  /** Closes the file being written, keeping it and its note for a later resume. */
+  async close(): Promise<void> {
+    const file = this.file;
+    this.file = undefined;
+    await file?.handle.close();
+  }
+
+  /** Opens the part file: fresh at offset 0, or resuming with the hash of what is there. */
+  private async begin(chunk: Cheezburger): Promise<OpenFile> {
+    await this.close();
+    const id = partialId(chunk.path);
+    await mkdir(join(this.root, PARTIAL_DIR), { recursive: true });
+    const hash = createHash('sha256');
+    if (chunk.offset === 0) {
+      const note: PartialNote = { path: chunk.path, size: chunk.size, sha256: toHex(chunk.sha256) };
+      await writeFile(this.notePath(id), JSON.stringify(note));
+      this.file = { path: chunk.path, handle: await open(this.partPath(id), 'w'), hash, id };
+    } else {
+      const handle = await open(this.partPath(id), 'r+');
+      for await (const piece of createReadStream('', { fd: handle, autoClose: false, start: 0, end: chunk.offset - 1 })) {
+        hash.update(piece as Buffer);
+      }
+      this.file = { path: chunk.path, handle, hash, id };
+    }
+    return this.file;
+  }
+
+  /** The final place of `path`; refuses anything that would land outside the root. */
+  private target(path: string): string {
+    const root = resolve(this.root);
+    const target = resolve(root, checkFilePath(path));
+    if (!target.startsWith(root + sep)) throw new FileMqError('ERR_FILEMQ_PATH', `refused file path ${JSON.stringify(path)}`);
+    return target;
+  }
+
+  private async notes(): Promise<PartialNote[]> {
+    const dir = join(this.root, PARTIAL_DIR);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const notes: PartialNote[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json'))) {
+      const note = parseNote(await readFile(join(dir, name), 'utf8').catch(() => ''));
+      // A note whose name does not match its path was not written by us: ignore it.
+      if (note !== undefined && `${partialId(note.path)}.json` === name) notes.push(note);
+    }
+    return notes;
+  }
+
+  private partPath(id: string): string {
+    return join(this.root, PARTIAL_DIR, `${id}.part`);
+  }
+
+  private notePath(id: string): string {
+    return join(this.root, PARTIAL_DIR, `${id}.json`);
+  }
+}
+
+/** Part files are named by a hash of the path, so any path maps to one flat, safe name. */
+function partialId(path: string): string {
+  return createHash('sha256').update(path).digest('hex').slice(0, 32);
+}
+
+function parseNote(text: string): PartialNote | undefined {
+  try {
+    const note = JSON.parse(text) as PartialNote;
+    checkFilePath(note.path);
+    const ok = Number.isSafeInteger(note.size) && note.size >= 0 && /^[0-9a-f]{64}$/.test(note.sha256);
+    return ok ? note : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * FileMQ over real zeromq sockets on tcp://127.0.0.1: whole trees, resync, resume, refusal and
+ * credit, with CURVE.
+ */
+import { defaultRegistry } from '../../mechanisms';
+import { FileMqServer, syncFiles, type SyncOptions } from '../../src/adapters/zeromq/filemq';
+import { isFileMqError } from '../../src/filemq';
+import { generateKeyPair, keyToZ85 } from '../../src';
+import { hashTree, patternBytes, removeDir, tempDir, writeTree } from './tree';
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const serverKeys = generateKeyPair();
+const clientKeys = generateKeyPair();
+const strangerKeys = generateKeyPair();
+const allowed = new Set([keyToZ85(clientKeys.publicKey)]);
+
+const MB = 1024 * 1024;
+let served: string;
+let endpoint: string;
+let server: FileMqServer;
+const dirs: string[] = [];
+
+function curveClient(secretKey: Uint8Array): SyncOptions['mechanism'] {
+  return { registry: defaultRegistry, name: 'CURVE', options: { secretKey, serverKey: serverKeys.publicKey } };
+}
+
+async function into(label: string): Promise<string> {
+  const dir = await tempDir(label);
+  dirs.push(dir);
+  return dir;
+}
+
+beforeAll(async () => {
+  served = await tempDir('served');
+  const small: Record<string, Uint8Array | string> = {};
+  for (let i = 0; i < 40; i++) small[`many/file-${String(i).padStart(2, '0')}.txt`] = `small file ${i}\n`.repeat(i);
+  await writeTree(served, {
+    'empty.bin': '',
+    'tiny.txt': 'x',
+    'big/fifty.bin': patternBytes(50 * MB, 50),
+    'deep/a/b/c.txt': 'nested',
+    ...small,
+  });
+  server = new FileMqServer({
+    root: served,
+    mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: serverKeys.secretKey } },
+    authorizer: (request) => request.publicKeyZ85 !== undefined && allowed.has(request.publicKeyZ85),
+  });
+  endpoint = await server.bind('tcp://127.0.0.1:*');
+});
+
+afterAll(async () => {
+  server.close();
+  await removeDir(served);
+  await Promise.all(dirs.map(removeDir));
+});
+
+test('a tree (empty, tiny, 50 MB, many small, nested) arrives identical, and a second sync sends nothing', async () => {
+  const dir = await into('tree');
+  const first = await syncFiles({ endpoint, into: dir, mechanism: curveClient(clientKeys.secretKey) });
+  expect(await hashTree(dir)).toEqual(await hashTree(served));
+  expect(first.files).toHaveLength(44);
+  expect(first.bytes).toBe(Object.values(await sizes(served)).reduce((a, b) => a + b, 0));
+  expect(first.peer?.mechanism).toBe('CURVE');
+
+  const second = await syncFiles({ endpoint, into: dir, mechanism: curveClient(clientKeys.secretKey) });
+  expect(second.files).toEqual([]);
+  expect(second.bytes).toBe(0);
+  expect(await hashTree(dir)).toEqual(await hashTree(served));
+  expect(existsSync(join(dir, '.filemq-partial')) ? await readdir(join(dir, '.filemq-partial')) : []).toEqual([]);
+});
+
+test('a subscription to one directory fetches only that directory', async () => {
+  const dir = await into('sub');
+  const result = await syncFiles({ endpoint, into: dir, path: '/deep', mechanism: curveClient(clientKeys.secretKey) });
+  expect(result.files).toEqual(['deep/a/b/c.txt']);
+  expect(Object.keys(await hashTree(dir))).toEqual(['deep/a/b/c.txt']);
+});
+
+test('a connection killed mid-file resumes without resending completed chunks', async () => {
+  const dir = await into('resume');
+  const controller = new AbortController();
+  const options: SyncOptions = { endpoint, into: dir, path: 'big', mechanism: curveClient(clientKeys.secretKey) };
+  const killed = syncFiles({
+    ...options,
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (p.receivedBytes >= 20 * MB) controller.abort();
+    },
+  });
+  await expect(killed).rejects.toMatchObject({ code: 'ERR_FILEMQ_CLOSED' });
+  const partials = await readdir(join(dir, '.filemq-partial'));
+  const part = partials.find((name) => name.endsWith('.part'))!;
+  const kept = (await stat(join(dir, '.filemq-partial', part))).size;
+  expect(kept).toBeGreaterThanOrEqual(20 * MB);
+  expect(kept).toBeLessThan(50 * MB);
+
+  let firstOffset = -1;
+  const resumed = await syncFiles({
+    ...options,
+    onProgress: (p) => {
+      if (firstOffset < 0) firstOffset = p.chunk.offset;
+    },
+  });
+  expect(firstOffset).toBe(kept);
+  expect(resumed.bytes).toBe(50 * MB - kept);
+  expect(await hashTree(dir)).toEqual({ 'big/fifty.bin': (await hashTree(served))['big/fifty.bin'] });
+});
+
+test('a client with an unknown key is refused and writes nothing', async () => {
+  const dir = join(await into('refused'), 'target');
+  const attempt = syncFiles({ endpoint, into: dir, mechanism: curveClient(strangerKeys.secretKey) });
+  const error = await attempt.catch((e: unknown) => e);
+  expect(isFileMqError(error, 'ERR_FILEMQ_REFUSED')).toBe(true);
+  expect(existsSync(dir)).toBe(false);
+});
+
+test('a client that does not know the server key fails the handshake and writes nothing', async () => {
+  const dir = join(await into('wrongserver'), 'target');
+  const wrong = { registry: defaultRegistry, name: 'CURVE', options: { secretKey: clientKeys.secretKey, serverKey: strangerKeys.publicKey } };
+  const error = await syncFiles({ endpoint, into: dir, mechanism: wrong, timeout: 2000 }).catch((e: unknown) => e);
+  expect(isFileMqError(error)).toBe(true);
+  expect(existsSync(dir)).toBe(false);
+});
+
+test('credit is respected: with a small window the server splits chunks and never exceeds the grant', async () => {
+  const dir = await into('credit');
+  const window = 96 * 1024;
+  let maxChunk = 0;
+  let violations = 0;
+  const result = await syncFiles({
+    endpoint,
+    into: dir,
+    path: 'many',
+    mechanism: curveClient(clientKeys.secretKey),
+    credit: { window, slice: 16 * 1024 },
+    onProgress: (p) => {
+      maxChunk = Math.max(maxChunk, p.chunk.data.length);
+      if (p.receivedBytes > p.grantedBytes) violations += 1;
+    },
+  });
+  expect(result.files).toHaveLength(40);
+  expect(violations).toBe(0);
+  expect(maxChunk).toBeLessThanOrEqual(window);
+});
+
+async function sizes(root: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const path of Object.keys(await hashTree(root))) out[path] = (await stat(join(root, path))).size;
+  return out;
+}
