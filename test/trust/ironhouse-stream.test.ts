@@ -59,14 +59,20 @@ describe('Ironhouse over the stream adapter', () => {
     await expect(curveClient(house, port, house.stranger).handshake).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
   });
 
-  it('refuses a new handshake once the key is removed from the directory', async () => {
+  it('refuses a new handshake once the key is removed from the directory; the open stream stays', async () => {
     const house = await makeIronhouse(dir());
     const authorizer = certStore(house.allowDir);
-    const { port } = await curveServer(house, authorizer);
-    await curveClient(house, port, house.client).handshake;
+    const { server, port } = await curveServer(house, authorizer);
+    const accepted = once(server, 'secureConnection') as Promise<[SecureStream]>;
+    const earlier = curveClient(house, port, house.client);
+    await earlier.handshake;
+    const [serverSide] = await accepted;
     await fs.unlink(path.join(house.allowDir, 'alice'));
     await authorizer.store.reload();
     await expect(curveClient(house, port, house.client).handshake).rejects.toMatchObject({ status: 400 });
+    earlier.write('still here');
+    const [data] = await once(serverSide, 'data');
+    expect(String(data)).toBe('still here');
   });
 
   it('feeds the transport address to address lists', async () => {

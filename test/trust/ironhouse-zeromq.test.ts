@@ -2,6 +2,7 @@
  * Ironhouse over the ZeroMQ adapter: certificates made by `curvezmq keygen`, an allow-list
  * directory read by a certificate store, a refused stranger, and PLAIN with a password file.
  */
+import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { defaultRegistry } from '../../mechanisms';
@@ -58,18 +59,24 @@ describe('Ironhouse over the ZeroMQ adapter', () => {
   it('refuses a stranger with the deny error', async () => {
     const house = await makeIronhouse(dir());
     const { server, endpoint } = await curveServer(house);
+    const refusal = once(server.events, 'handshake:error');
     const stranger = curveClient(house, house.stranger);
     await expect(stranger.connect(endpoint)).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
     expect(server.sessionCount).toBe(0);
+    const [, error] = await refusal;
+    expect(error).toMatchObject({ code: 'ERR_AUTH_DENIED' });
   });
 
-  it('refuses a new handshake once the key is removed from the directory', async () => {
+  it('refuses a new handshake once the key is removed from the directory; the open session stays', async () => {
     const house = await makeIronhouse(dir());
-    const { endpoint, authorizer } = await curveServer(house);
-    await curveClient(house, house.client).connect(endpoint);
+    const { server, endpoint, authorizer } = await curveServer(house);
+    const earlier = curveClient(house, house.client);
+    await earlier.connect(endpoint);
     await fs.unlink(path.join(house.allowDir, 'alice'));
     await authorizer.store.reload();
     await expect(curveClient(house, house.client).connect(endpoint)).rejects.toMatchObject({ status: 400 });
+    await earlier.send('still here');
+    expect((await server.receive()).parts.map(String)).toEqual(['still here']);
   });
 
   it('PLAIN: the password file allows and denies', async () => {
