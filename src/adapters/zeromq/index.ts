@@ -26,3 +26,5 @@ export {
   type Envelope,
   type EnvelopeKind,
 } from './envelope';
+export { nativeCurveServer, nativeCurveClient, type NativeCurveServerOptions, type NativeCurveClientOptions } from './native-curve';
+export { ZapHandler, ZAP_ENDPOINT, type ZapHandlerOptions, type ZapEvents } from './zap';

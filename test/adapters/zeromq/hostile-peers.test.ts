@@ -43,7 +43,7 @@ test('a garbage peer and a stalled handshake do not stop good clients', async ()
   const errors: string[] = [];
   const expired = new Promise<void>((resolve) =>
     server.events.on('handshake:error', (_id, error) => {
-      errors.push((error as { code: string }).code);
+      errors.push((error as Error & { code: string }).code);
       if (errors.includes('ERR_HANDSHAKE_TIMEOUT')) resolve();
     }),
   );
