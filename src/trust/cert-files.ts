@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { formatCertificate, parseCertificate, publicPart, wipeCertificate, type Certificate } from './certificate';
+import { assertCertificate, formatCertificate, parseCertificate, publicPart, wipeCertificate, type Certificate } from './certificate';
 import { TrustError } from './errors';
 
 /** The naming scheme of certificate files. */
@@ -70,11 +70,14 @@ export async function readText(file: string): Promise<string> {
  * - `'public'` (default): the public file is read first (`p`, `p.key`, then the secret files);
  *   the result never holds a secret key (one read from a secret file is wiped).
  *
+ * @throws {@link TypeError} when `file` is not a non-empty string, RangeError for a bad `which`
  * @throws {@link TrustError} `ERR_FILE_NOT_FOUND` when no candidate exists,
  *   `ERR_CERT_NO_SECRET` when `'secret'` finds only a public certificate, and what
  *   {@link readCertificateFile} throws for the file found
  */
 export async function loadCertificate(file: string, which: 'public' | 'secret' = 'public'): Promise<Certificate> {
+  if (typeof file !== 'string' || file === '') throw new TypeError('"file" expected a non-empty string');
+  if (which !== 'public' && which !== 'secret') throw new RangeError(`"which" expected 'public' or 'secret', got ${String(which)}`);
   const found = await firstExisting(candidates(file, which));
   if (found === undefined) throw new TrustError('ERR_FILE_NOT_FOUND', 'no certificate file found', { file });
   const certificate = await readCertificateFile(found);
@@ -122,6 +125,7 @@ export interface SaveCertificateOptions {
  * secret key, the secret file (mode 0600), named from `base` by {@link certificateFiles}.
  *
  * @returns the files written (`secretFile` is `undefined` for a public certificate)
+ * @throws {@link TypeError} when `certificate` is not a certificate or `base` not a non-empty string
  * @throws {@link TrustError} `ERR_CERT_EXISTS` when a target exists and `overwrite` is not set
  *   (then nothing is written); Node's I/O errors otherwise
  */
@@ -130,6 +134,8 @@ export async function saveCertificate(
   base: string,
   options: SaveCertificateOptions = {},
 ): Promise<{ publicFile: string; secretFile: string | undefined }> {
+  assertCertificate(certificate);
+  if (typeof base !== 'string' || base === '') throw new TypeError('"base" expected a non-empty string');
   const files = certificateFiles(base, options.format);
   const hasSecret = certificate.secretKey !== undefined;
   const targets = hasSecret ? [files.secretFile, files.publicFile] : [files.publicFile];

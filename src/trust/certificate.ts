@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { equalBytes, wipe } from '../bytes';
+import { equalBytes, isBytes, wipe } from '../bytes';
 import { generateKeyPair, keyToZ85, publicKeyOf, toPublicKey, toSecretKey, type KeyLike } from '../keys';
 import type { RandomSource } from '../random';
 import { TrustError } from './errors';
@@ -70,6 +70,19 @@ export function publicPart(certificate: Certificate): Certificate {
   return { ...certificate, secretKey: undefined };
 }
 
+/**
+ * Checks that `value` has the shape of a {@link Certificate}.
+ *
+ * @throws {@link TypeError} naming `name` when it does not
+ */
+export function assertCertificate(value: unknown, name = 'certificate'): asserts value is Certificate {
+  const cert = value as Partial<Certificate> | null;
+  const ok =
+    typeof cert === 'object' && cert !== null && isBytes(cert.publicKey) && typeof cert.publicKeyZ85 === 'string' &&
+    cert.metadata instanceof Map && (cert.secretKey === undefined || isBytes(cert.secretKey));
+  if (!ok) throw new TypeError(`"${name}" expected a Certificate`);
+}
+
 /** Zero-fills the certificate's secret key, if it holds one. */
 export function wipeCertificate(certificate: Certificate): void {
   wipe(certificate.secretKey);
@@ -107,9 +120,11 @@ export interface FormatCertificateOptions {
  * banner, `metadata` and `curve` sections, keys and values always quoted. Unlike pyzmq, the
  * metadata goes into both files, as CZMQ does, so a store of public files sees it.
  *
+ * @throws {@link TypeError} when `certificate` is not a certificate
  * @throws {@link RangeError} when `secret` is asked of a certificate without a secret key
  */
 export function formatCertificate(certificate: Certificate, options: FormatCertificateOptions = {}): string {
+  assertCertificate(certificate);
   const secret = options.secret === true;
   if (secret && certificate.secretKey === undefined) {
     throw new RangeError('"certificate" holds no secret key to write');
@@ -142,12 +157,14 @@ function banner(secret: boolean, date = new Date()): string[] {
  * other than the two keys inside `curve`, are ignored, as CZMQ ignores them.
  *
  * @param file - the file name, quoted in errors
+ * @throws {@link TypeError} when `text` is not a string
  * @throws {@link TrustError} naming `file` and the line: `ERR_CERT_MALFORMED` for bad ZPL, a
  *   missing or repeated `curve` section or key, a key that is not 40 valid Z85 characters (or a
  *   low-order public key), or a metadata name without a value or repeated up to case;
  *   `ERR_CERT_KEY_MISMATCH` when `public-key` is not the public key of `secret-key`
  */
 export function parseCertificate(text: string, file: string): Certificate {
+  if (typeof text !== 'string') throw new TypeError('"text" expected a string');
   const nodes = parseZpl(text, file);
   const curve = entry(nodes, 'curve', file);
   if (curve === undefined) throw new TrustError('ERR_CERT_MALFORMED', 'no "curve" section', { file });

@@ -114,3 +114,13 @@ describe('loadCertificate', () => {
     expect(error.message).toContain(`${file}:2: `);
   });
 });
+
+describe('misuse', () => {
+  it('throws TypeError or RangeError naming the argument', async () => {
+    await expect(saveCertificate({} as never, path.join(dir(), 'x'))).rejects.toThrow(/"certificate"/);
+    await expect(saveCertificate(createCertificate(), '')).rejects.toThrow(/"base"/);
+    await expect(loadCertificate(7 as never)).rejects.toThrow(TypeError);
+    await expect(loadCertificate(CZMQ_CLIENT.publicFile, 'both' as never)).rejects.toThrow(RangeError);
+    expect(await fs.readdir(dir())).toEqual([]);
+  });
+});

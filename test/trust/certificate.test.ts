@@ -161,3 +161,10 @@ describe('creating certificates', () => {
     expect(cert.secretKey!.every((b) => b === 0)).toBe(true);
   });
 });
+
+describe('misuse', () => {
+  it('throws TypeError naming the argument', () => {
+    expect(() => parseCertificate(undefined as never, 'x')).toThrow(/"text"/);
+    expect(() => formatCertificate({ publicKey: 'x' } as never)).toThrow(/"certificate"/);
+  });
+});

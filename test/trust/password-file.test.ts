@@ -66,8 +66,12 @@ describe('PLAIN password file', () => {
     expect(await passwords.check('admin', 'bbbb')).toBe(true);
     expect(await passwords.check('admin', 'aaaa')).toBe(false);
     await write('admin=cccc\n');
+    const reloads: number[] = [];
+    passwords.on('reload', (users) => reloads.push(users));
     await passwords.reload();
     expect(await passwords.check('admin', 'cccc')).toBe(true);
+    await passwords.reload();
+    expect(reloads).toEqual([1]);
   });
 
   it('lets no one in while the file is missing, and reports it', async () => {
