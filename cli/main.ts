@@ -9,6 +9,8 @@ import { EXIT } from './exit-codes';
 export type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: { summary: 'run an echo server (ZeroMQ, TCP stream or stdio)', load: async () => (await import('./commands/serve')).serve },
+  connect: { summary: 'send messages to an echo server and check the replies', load: async () => (await import('./commands/connect')).connect },
   hello: { summary: 'run the hello-world handshake and print it', load: async () => (await import('./commands/hello')).hello },
   keygen: { summary: 'make a certificate (public and secret files), like zmakecert', load: async () => (await import('./commands/keygen')).keygen },
   cert: { summary: 'cert show FILE: print a certificate\'s key, metadata and kind', load: async () => (await import('./commands/cert')).cert },

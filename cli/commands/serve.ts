@@ -1,0 +1,36 @@
+/**
+ * `curvezmq serve ENDPOINT [options]`: an echo server on any transport. It refuses to start a
+ * CURVE or PLAIN server with no way to decide who may enter.
+ *
+ * @module
+ */
+import { EXIT } from '../exit-codes';
+import { OPTIONS_HELP, serveContext, UsageError } from '../options';
+import { transportFor } from '../transports';
+
+const HELP = `usage: curvezmq serve ENDPOINT [options]\n\nAn echo server: every message is sent back.\n\n${OPTIONS_HELP}\n`;
+
+/** Runs `serve` until SIGINT or SIGTERM. */
+export async function serve(args: string[]): Promise<number> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  try {
+    const context = await serveContext(args, (line) => process.stderr.write(line + '\n'), controller.signal);
+    if (context === 'help') return help();
+    const transport = await transportFor(context.endpoint);
+    if (transport === undefined) throw new UsageError(`no transport for endpoint ${context.endpoint}`);
+    return await transport.serve(context);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`curvezmq serve: ${error.message}\n`);
+    return EXIT.USAGE;
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+  }
+}
+
+function help(): number {
+  process.stdout.write(HELP);
+  return EXIT.OK;
+}

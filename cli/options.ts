@@ -1,0 +1,176 @@
+/**
+ * The options `serve` and `connect` share, the same for every transport:
+ *
+ * ```
+ * --mechanism curve|plain|null   (default curve)
+ * --secret-key KEY               own long-term secret; the public key is derived
+ * --cert FILE                    own certificate (its secret file), instead of --secret-key
+ * --server-key KEY               connect: the server's public key (CURVE)
+ * --allow KEY[,KEY...]           serve: client keys let in (repeatable)
+ * --allow-dir DIR                serve: a directory of public certificates let in
+ * --allow-any                    serve: let any client in (explicit; never the default)
+ * --passwords FILE               serve, PLAIN: user=password lines
+ * --username U --password P      connect, PLAIN
+ * --message TEXT                 connect: a message to send (repeatable)
+ * --timeout MS                   connect: handshake and reply timeout (default 5000)
+ * ```
+ *
+ * KEY is a 40-character Z85 string or a path to a key or certificate file.
+ *
+ * @module
+ */
+import { parseArgs } from 'node:util';
+import { defaultRegistry } from '../mechanisms';
+import { secureRandom, type Authorizer } from '../src';
+import type { AnyMechanismOptions } from '../src/registry';
+import { allowAny, allowKeys, firstMatch, passwordFile } from '../src/trust';
+import { allowDirAuthorizer, resolveKey } from './key-option';
+import type { ConnectContext, Log, ServeContext } from './transports/types';
+
+/** A command-line mistake: the command prints it and exits with `EXIT.USAGE`. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const OPTIONS = {
+  mechanism: { type: 'string', default: 'curve' },
+  'secret-key': { type: 'string' },
+  cert: { type: 'string' },
+  'server-key': { type: 'string' },
+  allow: { type: 'string', multiple: true },
+  'allow-dir': { type: 'string' },
+  'allow-any': { type: 'boolean' },
+  passwords: { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  message: { type: 'string', multiple: true },
+  timeout: { type: 'string', default: '5000' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parse>['values'];
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The one positional argument, the endpoint. */
+function endpointOf(positionals: string[]): string {
+  if (positionals.length !== 1) throw new UsageError('expected exactly one ENDPOINT');
+  return positionals[0]!;
+}
+
+function mechanismOf(values: Values): string {
+  const name = values.mechanism.toUpperCase();
+  if (!defaultRegistry.has(name)) {
+    throw new UsageError(`--mechanism must be one of ${defaultRegistry.names().join(', ').toLowerCase()}`);
+  }
+  return name;
+}
+
+async function ownSecretKey(values: Values): Promise<Uint8Array | undefined> {
+  if (values['secret-key'] !== undefined && values.cert !== undefined) {
+    throw new UsageError('give --secret-key or --cert, not both');
+  }
+  const source = values['secret-key'] ?? values.cert;
+  return source === undefined ? undefined : keyOption(source, 'secret', values.cert ? '--cert' : '--secret-key');
+}
+
+async function keyOption(value: string, which: 'public' | 'secret', option: string): Promise<Uint8Array> {
+  try {
+    return await resolveKey(value, which);
+  } catch (error) {
+    throw new UsageError(`${option}: ${(error as Error).message}`);
+  }
+}
+
+/** Builds the server's decision step from --allow, --allow-dir, --allow-any, --passwords. */
+async function authorizerOf(values: Values, mechanism: string): Promise<Authorizer | undefined> {
+  const parts: Authorizer[] = [];
+  if (values['allow-any']) parts.push(allowAny());
+  const keys = (values.allow ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
+  if (keys.length > 0) {
+    const resolved = await Promise.all(keys.map((k) => keyOption(k, 'public', '--allow')));
+    parts.push(allowKeys(resolved));
+  }
+  if (values['allow-dir'] !== undefined) parts.push(await allowDirAuthorizer(values['allow-dir']));
+  if (values.passwords !== undefined) parts.push(passwordFile(values.passwords));
+  if (parts.length === 0) {
+    if (mechanism === 'NULL') return undefined;
+    throw new UsageError(
+      `a ${mechanism} server needs --allow, --allow-dir, --allow-any${mechanism === 'PLAIN' ? ' or --passwords' : ''}; it refuses to start without`,
+    );
+  }
+  return parts.length === 1 ? parts[0] : firstMatch(...parts);
+}
+
+/**
+ * Resolves `serve` arguments.
+ *
+ * @throws {@link UsageError} on any command-line mistake
+ */
+export async function serveContext(args: string[], log: Log, signal: AbortSignal): Promise<ServeContext | 'help'> {
+  const { values, positionals } = parse(args);
+  if (values.help) return 'help';
+  const endpoint = endpointOf(positionals);
+  const mechanism = mechanismOf(values);
+  const secretKey = await ownSecretKey(values);
+  if (mechanism === 'CURVE' && secretKey === undefined) {
+    throw new UsageError('a CURVE server needs --secret-key or --cert');
+  }
+  const authorizer = await authorizerOf(values, mechanism);
+  const serverOptions: AnyMechanismOptions = secretKey === undefined ? {} : { secretKey };
+  return { endpoint, mechanism, registry: defaultRegistry, serverOptions, authorizer, log, signal };
+}
+
+/**
+ * Resolves `connect` arguments.
+ *
+ * @throws {@link UsageError} on any command-line mistake
+ */
+export async function connectContext(args: string[], log: Log): Promise<ConnectContext | 'help'> {
+  const { values, positionals } = parse(args);
+  if (values.help) return 'help';
+  const endpoint = endpointOf(positionals);
+  const mechanism = mechanismOf(values);
+  const timeoutMs = Number(values.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive whole number of milliseconds');
+  return { endpoint, mechanism, registry: defaultRegistry, clientOptions: await clientOptionsOf(values, mechanism), messages: values.message ?? [], timeoutMs, log };
+}
+
+async function clientOptionsOf(values: Values, mechanism: string): Promise<AnyMechanismOptions> {
+  if (mechanism === 'PLAIN') {
+    if (values.username === undefined || values.password === undefined) {
+      throw new UsageError('a PLAIN client needs --username and --password');
+    }
+    return { username: values.username, password: values.password };
+  }
+  if (mechanism !== 'CURVE') return {};
+  if (values['server-key'] === undefined) throw new UsageError('a CURVE client needs --server-key');
+  const serverKey = await keyOption(values['server-key'], 'public', '--server-key');
+  // Without a key of its own the client uses a throw-away one: the server sees a stranger.
+  const secretKey = (await ownSecretKey(values)) ?? secureRandom(32);
+  return { secretKey, serverKey };
+}
+
+/** Help text for `serve` and `connect`. */
+export const OPTIONS_HELP = `options:
+  --mechanism curve|plain|null   security mechanism (default curve)
+  --secret-key KEY               own long-term secret key (Z85, or a key/certificate file)
+  --cert FILE                    own certificate file (the secret one), instead of --secret-key
+  --server-key KEY               connect: the server's public key (CURVE)
+  --allow KEY[,KEY...]           serve: client public keys let in (repeatable)
+  --allow-dir DIR                serve: directory of public certificates let in
+  --allow-any                    serve: let any client in
+  --passwords FILE               serve (PLAIN): user=password lines
+  --username U --password P      connect (PLAIN)
+  --message TEXT                 connect: a message to send and expect back (repeatable)
+  --timeout MS                   connect: handshake and reply timeout (default 5000)
+
+ENDPOINT: tcp://HOST:PORT, ipc://PATH, inproc://NAME (ZeroMQ); tcp+stream://HOST:PORT (raw TCP
+stream); - (stream framing on stdin/stdout)
+exit codes: 0 ok, 1 failure, 2 usage, 3 refused, 4 protocol error, 5 timeout`;
