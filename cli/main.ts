@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   hello: { summary: 'run the hello-world handshake and print it', load: async () => (await import('./commands/hello')).hello },
   keygen: { summary: 'make a certificate (public and secret files), like zmakecert', load: async () => (await import('./commands/keygen')).keygen },
   cert: { summary: 'cert show FILE: print a certificate\'s key, metadata and kind', load: async () => (await import('./commands/cert')).cert },
+  files: { summary: 'files serve DIR / files get PATH --into DIR: secure file distribution', load: async () => (await import('./commands/files')).files },
 };
 
 const USAGE = `usage: curvezmq <command> [options]

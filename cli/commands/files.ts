@@ -1,0 +1,165 @@
+/**
+ * `curvezmq files`: secure file distribution (FileMQ-style, see `docs/filemq.md`).
+ *
+ * ```
+ * curvezmq files serve DIR --endpoint ENDPOINT [key options]
+ * curvezmq files get PATH --endpoint ENDPOINT --into DIR [key options] [--timeout MS]
+ * ```
+ *
+ * The key options are those of `serve` and `connect` (`cli/options.ts`). `get` exits 0 only
+ * when every file arrived and its SHA-256 matched; a refused client exits 3 and writes nothing.
+ *
+ * @module
+ */
+import { stat } from 'node:fs/promises';
+import { FileMqServer, syncFiles } from '../../src/adapters/zeromq/filemq';
+import { isFileMqError, type FileMqErrorCode } from '../../src/filemq';
+import { EXIT } from '../exit-codes';
+import { connectContext, OPTIONS_HELP, serveContext, UsageError } from '../options';
+import type { Log } from '../transports/types';
+import { ProgressBar, type BarOutput } from './files-progress';
+
+const HELP = `usage:
+  curvezmq files serve DIR --endpoint ENDPOINT [options]
+  curvezmq files get PATH --endpoint ENDPOINT --into DIR [options]
+
+Serves the files under DIR, or fetches PATH ("/" for everything) into DIR. A second get
+fetches only what changed; an interrupted get resumes where it stopped. Every file is checked
+against its SHA-256 before it appears under its name.
+
+  --endpoint ENDPOINT            tcp://HOST:PORT (serve: PORT may be *), ipc://PATH
+  --into DIR                     get: the directory to write into
+  --timeout MS                   get: give up after this long without a word from the server
+
+${OPTIONS_HELP}\n`;
+
+/** What a run of `files` talks to; `files()` uses the process's, tests their own. */
+export interface FilesIo {
+  /** One-line messages (stderr). */
+  readonly log: Log;
+  /** Where the progress bar goes (stderr; drawn only when it is a terminal). */
+  readonly progress: BarOutput;
+  /** Stops `serve`. */
+  readonly signal: AbortSignal;
+}
+
+/** Runs `curvezmq files ...` with the process's stderr and signals. */
+export async function files(args: string[]): Promise<number> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  try {
+    return await runFiles(args, { log: (line) => process.stderr.write(line + '\n'), progress: process.stderr, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+  }
+}
+
+/** Runs `files` with the given I/O; returns the exit code. */
+export async function runFiles(args: string[], io: FilesIo): Promise<number> {
+  const [verb, target, ...rest] = args;
+  if (verb === undefined || verb === '--help' || verb === '-h' || target === '--help' || target === '-h') {
+    return verb === undefined ? (process.stderr.write(HELP), EXIT.USAGE) : help();
+  }
+  try {
+    if (target === undefined || target.startsWith('--')) throw new UsageError(`files ${verb}: expected ${verb === 'get' ? 'PATH' : 'DIR'} first`);
+    const { endpoint, into, remaining } = ownOptions(rest);
+    if (endpoint === undefined) throw new UsageError('--endpoint is required');
+    if (verb === 'serve') return await serveFiles(target, endpoint, remaining, io);
+    if (verb === 'get') {
+      if (into === undefined) throw new UsageError('--into is required');
+      return await getFiles(target, endpoint, into, remaining, io);
+    }
+    throw new UsageError(`unknown files command '${verb}' (serve or get)`);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.log(`curvezmq files: ${error.message}`);
+    return EXIT.USAGE;
+  }
+}
+
+async function serveFiles(dir: string, endpoint: string, args: string[], io: FilesIo): Promise<number> {
+  const context = await serveContext([...args, endpoint], io.log, io.signal);
+  if (context === 'help') return help();
+  if ((await stat(dir).catch(() => undefined))?.isDirectory() !== true) throw new UsageError(`${dir} is not a directory`);
+  const server = new FileMqServer({
+    root: dir,
+    mechanism: { registry: context.registry, name: context.mechanism, options: context.serverOptions },
+    authorizer: context.authorizer,
+  });
+  server.events.on('session:close', (route, error) => {
+    if (error !== undefined) io.log(`peer ${route.slice(0, 8)}: ${error.message}`);
+  });
+  try {
+    const bound = await server.bind(endpoint);
+    io.log(`serving ${dir} on ${bound} (${context.mechanism})`);
+    await new Promise<void>((resolve) => {
+      if (context.signal.aborted) resolve();
+      else context.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return EXIT.OK;
+  } finally {
+    server.close();
+  }
+}
+
+async function getFiles(path: string, endpoint: string, into: string, args: string[], io: FilesIo): Promise<number> {
+  const context = await connectContext([...args, endpoint], io.log);
+  if (context === 'help') return help();
+  const bar = new ProgressBar(io.progress);
+  try {
+    const result = await syncFiles({
+      endpoint,
+      into,
+      path,
+      mechanism: { registry: context.registry, name: context.mechanism, options: context.clientOptions },
+      timeout: context.timeoutMs,
+      onProgress: (p) => bar.update(p.receivedBytes, p.expectedBytes),
+    });
+    bar.finish();
+    if (io.progress.isTTY === true) io.log(`${result.files.length} files, ${result.bytes} bytes received and verified`);
+    return EXIT.OK;
+  } catch (error) {
+    bar.finish();
+    if (!isFileMqError(error)) throw error;
+    io.log(`curvezmq files get: ${error.message}`);
+    return exitCodeOf(error.code);
+  }
+}
+
+/** The exit code for a failed sync. */
+export function exitCodeOf(code: FileMqErrorCode): number {
+  switch (code) {
+    case 'ERR_FILEMQ_REFUSED':
+      return EXIT.REFUSED;
+    case 'ERR_FILEMQ_TIMEOUT':
+      return EXIT.TIMEOUT;
+    case 'ERR_FILEMQ_CLOSED':
+      return EXIT.FAILURE;
+    default:
+      return EXIT.PROTOCOL;
+  }
+}
+
+/** Takes `--endpoint` and `--into` (as `--x V` or `--x=V`) out; the rest goes to the shared parser. */
+function ownOptions(args: string[]): { endpoint?: string; into?: string; remaining: string[] } {
+  const own: Record<string, string> = {};
+  const remaining: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const match = /^--(endpoint|into)(?:=(.*))?$/.exec(arg);
+    if (match === null) {
+      remaining.push(arg);
+      continue;
+    }
+    const value = match[2] ?? args[++i];
+    if (value === undefined || value === '') throw new UsageError(`--${match[1]} needs a value`);
+    own[match[1]!] = value;
+  }
+  return { endpoint: own.endpoint, into: own.into, remaining };
+}
+
+function help(): number {
+  process.stdout.write(HELP);
+  return EXIT.OK;
+}

@@ -1,0 +1,114 @@
+/**
+ * `curvezmq files serve` and `files get` run in-process over tcp://127.0.0.1, with keys given
+ * the way a user gives them (Z85 on the command line).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runFiles, type FilesIo } from '../../cli/commands/files';
+import { renderBar, ProgressBar } from '../../cli/commands/files-progress';
+import { EXIT } from '../../cli/exit-codes';
+import { curveKeyPair } from '../../src';
+import { hashTree, patternBytes, removeDir, tempDir, writeTree } from './tree';
+
+const server = curveKeyPair();
+const client = curveKeyPair();
+const stranger = curveKeyPair();
+
+let root: string;
+let endpoint: string;
+let stop: AbortController;
+let serving: Promise<number>;
+const dirs: string[] = [];
+
+function io(lines: string[], signal = new AbortController().signal): FilesIo {
+  return { log: (line) => lines.push(line), progress: { isTTY: false, write: () => true }, signal };
+}
+
+beforeAll(async () => {
+  root = await tempDir('cli-served');
+  await writeTree(root, { 'a.txt': 'alpha', 'sub/b.bin': patternBytes(300_000, 3), 'sub/empty': '' });
+  stop = new AbortController();
+  const lines: string[] = [];
+  let announce!: (endpoint: string) => void;
+  const announced = new Promise<string>((resolve) => (announce = resolve));
+  const serverIo: FilesIo = {
+    ...io(lines, stop.signal),
+    log: (line) => {
+      lines.push(line);
+      const match = /on (tcp:\/\/\S+)/.exec(line);
+      if (match) announce(match[1]!);
+    },
+  };
+  serving = runFiles(['serve', root, '--endpoint', 'tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow', client.publicKey], serverIo);
+  endpoint = await Promise.race([announced, serving.then((code) => Promise.reject(new Error(`serve exited ${code}: ${lines.join('\n')}`)))]);
+});
+
+afterAll(async () => {
+  stop.abort();
+  expect(await serving).toBe(EXIT.OK);
+  await removeDir(root);
+  await Promise.all(dirs.map(removeDir));
+});
+
+async function target(label: string): Promise<string> {
+  const dir = await tempDir(label);
+  dirs.push(dir);
+  return join(dir, 'into');
+}
+
+const keys = (secret: string) => ['--secret-key', secret, '--server-key', server.publicKey];
+
+test('files get / exits 0 with every file identical; a second get exits 0 too', async () => {
+  const into = await target('cli-get');
+  const lines: string[] = [];
+  expect(await runFiles(['get', '/', '--endpoint', endpoint, '--into', into, ...keys(client.secretKey)], io(lines))).toBe(EXIT.OK);
+  expect(await hashTree(into)).toEqual(await hashTree(root));
+  expect(lines).toEqual([]); // quiet when not on a terminal
+  expect(await runFiles(['get', '/', '--endpoint', endpoint, '--into', into, ...keys(client.secretKey)], io(lines))).toBe(EXIT.OK);
+});
+
+test('files get with an unknown key exits 3 (refused) and writes nothing', async () => {
+  const into = await target('cli-refused');
+  const lines: string[] = [];
+  expect(await runFiles(['get', '/', '--endpoint', endpoint, '--into', into, ...keys(stranger.secretKey)], io(lines))).toBe(EXIT.REFUSED);
+  expect(existsSync(into)).toBe(false);
+  expect(lines.join('\n')).toMatch(/refused/);
+});
+
+test('usage mistakes exit 2 with a reason', async () => {
+  const lines: string[] = [];
+  expect(await runFiles(['get', '/', '--into', '/tmp/x', ...keys(client.secretKey)], io(lines))).toBe(EXIT.USAGE);
+  expect(await runFiles(['get', '/', '--endpoint', endpoint, ...keys(client.secretKey)], io(lines))).toBe(EXIT.USAGE);
+  expect(await runFiles(['fetch', '/', '--endpoint', endpoint], io(lines))).toBe(EXIT.USAGE);
+  expect(await runFiles(['serve', '/definitely/not/here', '--endpoint', 'tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow-any'], io(lines))).toBe(EXIT.USAGE);
+  expect(lines).toEqual([
+    'curvezmq files: --endpoint is required',
+    'curvezmq files: --into is required',
+    "curvezmq files: unknown files command 'fetch' (serve or get)",
+    'curvezmq files: /definitely/not/here is not a directory',
+  ]);
+});
+
+test('the progress bar shows bytes, rate and time left, and only on a terminal', () => {
+  expect(renderBar(50 * 1024 * 1024, 200 * 1024 * 1024, 2, 100)).toBe(
+    '[##########..............................]  25%  50.0/200.0 MB  25.0 MB/s  ETA 6s',
+  );
+  const written: string[] = [];
+  let now = 0;
+  const quiet = new ProgressBar({ isTTY: false, write: (t: string) => written.push(t) }, () => now);
+  quiet.update(1, 2);
+  quiet.finish();
+  expect(written).toEqual([]);
+  const bar = new ProgressBar({ isTTY: true, columns: 100, write: (t: string) => written.push(t) }, () => now);
+  now = 1000;
+  bar.update(1024 * 1024, 2 * 1024 * 1024);
+  now = 1050; // too soon to redraw
+  bar.update(1.5 * 1024 * 1024, 2 * 1024 * 1024);
+  now = 2000;
+  bar.update(2 * 1024 * 1024, 2 * 1024 * 1024);
+  bar.finish();
+  expect(written).toHaveLength(3);
+  expect(written[0]).toMatch(/^\r\[#+\.+\]  50%  1\.0\/2\.0 MB  1\.0 MB\/s  ETA 1s$/);
+  expect(written[1]).toMatch(/100%/);
+  expect(written[2]).toBe('\n');
+});
