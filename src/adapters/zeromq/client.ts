@@ -30,6 +30,12 @@ export interface SecureClientOptions {
   readonly handshakeTimeout?: number;
   /** Received messages held before the reader pauses (default 1,000). */
   readonly receiveHighWaterMark?: number;
+  /**
+   * ZMQ_LINGER of the sockets the client creates, in ms (default: zeromq's). After a failed
+   * handshake the client always closes with linger 0: what it queued for the server is moot, and
+   * a queued HELLO to a server that never answered would hold the process open at exit.
+   */
+  readonly linger?: number;
   /** Where the session id comes from (default: the platform CSPRNG). */
   readonly random?: RandomSource;
 }
@@ -96,6 +102,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   private handshake: Deadline<void> | undefined;
   private endpoint: string | undefined;
   private failure: Error | undefined;
+  private readonly linger: { linger?: number };
 
   /**
    * @throws {@link TypeError} when `mechanism` or `socket` is of the wrong type
@@ -106,7 +113,8 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.makeMechanism = clientFactory(options.mechanism);
     this.handshakeTimeout = checkDuration(options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT, 'handshakeTimeout');
     this.inbox = new Inbox(checkCount(options.receiveHighWaterMark ?? DEFAULT_RECEIVE_HWM, 'receiveHighWaterMark'));
-    this.socket = checkSocket(options.socket) ?? new zmq.Dealer();
+    this.linger = options.linger === undefined ? {} : { linger: checkLinger(options.linger) };
+    this.socket = checkSocket(options.socket) ?? new zmq.Dealer(this.linger);
     this.sessionId = Buffer.from(drawRandom(options.random ?? secureRandom, SESSION_ID_BYTES));
   }
 
@@ -156,7 +164,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   reconnect(endpoint: string | undefined = this.endpoint, socket?: zmq.Dealer | zmq.Request): void {
     if (this.state !== 'ready') throw new StateError(`reconnect() not allowed when ${this.state}`);
     if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
-    const next = checkSocket(socket) ?? new zmq.Dealer();
+    const next = checkSocket(socket) ?? new zmq.Dealer(this.linger);
     const old = this.link;
     this.socket = next;
     next.connect(endpoint);
@@ -175,7 +183,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   subscribe(endpoint: string): void {
     if (this.state !== 'ready') throw new StateError(`subscribe() not allowed when ${this.state}`);
     if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
-    const subscriber = new zmq.Subscriber();
+    const subscriber = new zmq.Subscriber(this.linger);
     subscriber.subscribe(sessionTopic(this.sessionId));
     subscriber.connect(endpoint);
     startReader(subscriber, (frames) => this.onMessage(frames, 'keep'), this.onFault);
@@ -299,6 +307,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.handshake?.reject(error);
     this.inbox.end(error, false);
     this.mechanism?.destroy();
+    this.socket.linger = 0;
     this.closeLinks();
     this.events.emit(event, error);
   }
@@ -313,6 +322,11 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     if (this.state === 'failed' && this.failure !== undefined) throw this.failure;
     if (this.state !== 'ready') throw new StateError(`${call}() not allowed when ${this.state}`);
   }
+}
+
+function checkLinger(linger: number): number {
+  if (!Number.isSafeInteger(linger) || linger < -1) throw new RangeError(`"linger" expected -1 or more milliseconds, got ${String(linger)}`);
+  return linger;
 }
 
 function checkSocket(socket: unknown): zmq.Dealer | zmq.Request | undefined {

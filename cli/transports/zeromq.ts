@@ -1,0 +1,110 @@
+/**
+ * The ZeroMQ transport of the CLI (`tcp://`, `ipc://`, `inproc://` endpoints): `serve` is an
+ * echo server over a Router, `connect` a client over a Dealer that sends each `--message` and
+ * checks that it comes back unchanged. Every log line goes to stderr.
+ *
+ * @module
+ */
+import { ChannelError, CurveZmqError, type PeerIdentity } from '../../src';
+import { SecureClient, SecureServer, type NamedMechanism } from '../../src/adapters/zeromq';
+import { EXIT } from '../exit-codes';
+import { exitCodeFor } from './stream';
+import type { CliTransport, ConnectContext, ServeContext } from './types';
+
+/** Echoes every message until `context.signal` aborts; logs the bound endpoint and each peer. */
+export async function serve(context: ServeContext): Promise<number> {
+  const server = new SecureServer({
+    mechanism: named(context.registry, context.mechanism, context.serverOptions),
+    ...(context.authorizer === undefined ? {} : { authorizer: context.authorizer }),
+  });
+  server.events.on('handshake', (_id, peer) => context.log(`secure: ${describePeer(peer)}`));
+  server.events.on('handshake:error', (_id, error) => context.log(`handshake failed: ${describe(error)}`));
+  let endpoint: string;
+  try {
+    endpoint = await server.bind(context.endpoint);
+  } catch (error) {
+    server.close();
+    context.log(`error: ${describe(error)}`);
+    return EXIT.FAILURE;
+  }
+  context.log(`listening on ${endpoint} (${context.mechanism})`);
+  const echo = (async () => {
+    for await (const message of server) {
+      // A peer that vanished while we replied is its own loss, not the server's.
+      await message.reply(message.parts).catch(() => undefined);
+    }
+  })();
+  await aborted(context.signal);
+  server.close();
+  await echo;
+  return EXIT.OK;
+}
+
+/** Connects, sends each message, checks each echo; the exit code says how it went. */
+export async function connect(context: ConnectContext): Promise<number> {
+  const client = new SecureClient({
+    mechanism: named(context.registry, context.mechanism, context.clientOptions),
+    handshakeTimeout: context.timeoutMs,
+  });
+  try {
+    await client.connect(context.endpoint);
+    context.log(`secure: ${describePeer(client.peer!)}`);
+    for (const message of context.messages) {
+      await client.send(message);
+      const reply = (await within(client.receive(), context.timeoutMs)).map((part) => part.toString('utf8')).join('');
+      context.log(`reply: ${reply}`);
+      if (reply !== message) {
+        context.log(`error: the reply does not match ${JSON.stringify(message)}`);
+        return EXIT.PROTOCOL;
+      }
+    }
+    return EXIT.OK;
+  } catch (error) {
+    context.log(`error: ${describe(error)}`);
+    return exitCodeFor(error);
+  } finally {
+    client.close();
+  }
+}
+
+/** The ZeroMQ transport, as `./index` picks it. */
+export const zeromqTransport: CliTransport = { serve, connect };
+
+function named(registry: NamedMechanism['registry'], name: string, options: NamedMechanism['options']): NamedMechanism {
+  return { registry, name, ...(options === undefined ? {} : { options }) };
+}
+
+/** Rejects with `ERR_IDLE_TIMEOUT` when `promise` takes longer than `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ChannelError('ERR_IDLE_TIMEOUT', `no reply in ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+function describePeer(peer: PeerIdentity): string {
+  return `${peer.mechanism} peer ${peer.userId ?? peer.publicKeyZ85 ?? '(anonymous)'}`;
+}
+
+/**
+ * One line for stderr. A handshake timeout is all a client sees of a wrong server key (the
+ * server cannot open HELLO and stays silent, as libzmq does), so the line says so.
+ */
+function describe(error: unknown): string {
+  if (error instanceof ChannelError && error.code === 'ERR_HANDSHAKE_TIMEOUT') {
+    return `${error.code}: ${error.message} (no server, or a wrong server key)`;
+  }
+  if (error instanceof CurveZmqError) return `${error.code}: ${error.message}`;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? `${code}: ${(error as Error).message}` : String((error as Error)?.message ?? error);
+}

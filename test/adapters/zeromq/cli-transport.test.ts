@@ -1,0 +1,78 @@
+import { connectContext, serveContext } from '../../../cli/options';
+import { EXIT } from '../../../cli/exit-codes';
+import { zeromqTransport } from '../../../cli/transports/zeromq';
+import type { ConnectContext, ServeContext } from '../../../cli/transports/types';
+import { curveKeyPair } from '../../../src';
+
+const stops: AbortController[] = [];
+const running: Promise<number>[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) stop.abort();
+  // Every server stops cleanly once aborted.
+  for (const code of await Promise.all(running.splice(0))) expect(code).toBe(EXIT.OK);
+});
+
+/** Starts `serve` with `args` and resolves with the bound endpoint from its log. */
+async function startServer(args: string[]): Promise<{ endpoint: string; log: string[] }> {
+  const stop = new AbortController();
+  stops.push(stop);
+  const log: string[] = [];
+  let listening!: (endpoint: string) => void;
+  const endpoint = new Promise<string>((resolve) => (listening = resolve));
+  const context = (await serveContext(args, (line) => {
+    log.push(line);
+    const match = /^listening on (\S+)/.exec(line);
+    if (match) listening(match[1]!);
+  }, stop.signal)) as ServeContext;
+  running.push(zeromqTransport.serve(context));
+  return { endpoint: await endpoint, log };
+}
+
+async function runConnect(args: string[]): Promise<{ code: number; log: string[] }> {
+  const log: string[] = [];
+  const context = (await connectContext(args, (line) => log.push(line))) as ConnectContext;
+  return { code: await zeromqTransport.connect(context), log };
+}
+
+test('serve echoes and connect exits 0 when every reply matched (CURVE over tcp)', async () => {
+  const server = curveKeyPair();
+  const client = curveKeyPair();
+  const { endpoint, log } = await startServer(['tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow', client.publicKey]);
+  expect(endpoint).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+  const result = await runConnect([endpoint, '--secret-key', client.secretKey, '--server-key', server.publicKey, '--message', 'Hello', '--message', 'World']);
+  expect(result.code).toBe(EXIT.OK);
+  expect(result.log).toEqual([`secure: CURVE peer ${server.publicKey}`, 'reply: Hello', 'reply: World']);
+  expect(log).toContain(`secure: CURVE peer ${client.publicKey}`);
+});
+
+test('a refused client exits with REFUSED and one reason line, without hanging', async () => {
+  const server = curveKeyPair();
+  const { endpoint } = await startServer(['tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow', curveKeyPair().publicKey]);
+  const result = await runConnect([endpoint, '--server-key', server.publicKey, '--message', 'Hello']);
+  expect(result.code).toBe(EXIT.REFUSED);
+  expect(result.log).toHaveLength(1);
+  expect(result.log[0]).toMatch(/^error: ERR_PEER_ERROR/);
+});
+
+test('a wrong server key exits with TIMEOUT and says why it may be', async () => {
+  const server = curveKeyPair();
+  const { endpoint } = await startServer(['tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow-any']);
+  const result = await runConnect([endpoint, '--server-key', curveKeyPair().publicKey, '--message', 'Hello', '--timeout', '300']);
+  expect(result.code).toBe(EXIT.TIMEOUT);
+  expect(result.log).toEqual([expect.stringMatching(/^error: ERR_HANDSHAKE_TIMEOUT: .*wrong server key/)]);
+});
+
+test('NULL over ipc works without keys', async () => {
+  const path = `ipc:///tmp/curvezmq-cli-${process.pid}-${Date.now()}.sock`;
+  const { endpoint } = await startServer([path, '--mechanism', 'null']);
+  const result = await runConnect([endpoint, '--mechanism', 'null', '--message', 'plain text']);
+  expect(result.code).toBe(EXIT.OK);
+});
+
+test('serve fails with FAILURE on an endpoint it cannot bind', async () => {
+  const stop = new AbortController();
+  const log: string[] = [];
+  const context = (await serveContext(['tcp://256.0.0.1:1', '--mechanism', 'null'], (line) => log.push(line), stop.signal)) as ServeContext;
+  expect(await zeromqTransport.serve(context)).toBe(EXIT.FAILURE);
+  expect(log).toEqual([expect.stringMatching(/^error: /)]);
+});
