@@ -97,8 +97,9 @@ export class CookieKeyRing {
       let plaintext: Uint8Array;
       try {
         plaintext = open(boxed, nonce, candidate.key, 'INITIATE');
-      } catch {
-        continue;
+      } catch (error) {
+        if (error instanceof MechanismError) continue;
+        throw error;
       }
       const contents = {
         clientTransient: plaintext.slice(0, KEY_SIZE),

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { equalBytes, wipe } from '../../src/bytes';
+import { equalBytes, isAllZero, wipe } from '../../src/bytes';
 import { open, precompute, publicKeyFromSecret, seal } from '../../src/crypto';
 import {
   decisionError,
@@ -144,7 +144,7 @@ export class CurveServer extends MechanismBase {
     const helloKey = this.keep(precompute(hello.clientTransient, this.endpoint.config.secretKey));
     const nonce = readShortNonce(hello.nonce, 0);
     const signature = open(hello.box, shortNonce(HELLO_PREFIX, nonce), helloKey, 'HELLO');
-    if (signature.length !== HELLO_PLAINTEXT_SIZE || signature.some((byte) => byte !== 0)) {
+    if (signature.length !== HELLO_PLAINTEXT_SIZE || !isAllZero(signature)) {
       throw malformed('HELLO', 'the signature box does not hold 64 zero bytes');
     }
     const welcome = this.makeWelcome(hello.clientTransient, helloKey);

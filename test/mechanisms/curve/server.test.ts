@@ -421,3 +421,31 @@ describe('CURVE server: the decision step', () => {
     expect(b.server.peer?.metadata.getString('X-Who')).toBe('b');
   });
 });
+
+describe('CURVE server: mechanism mismatch and misuse', () => {
+  test('row 9: a NULL or PLAIN client against a CURVE server fails it and the authorizer is never called', async () => {
+    const { NULL, PLAIN } = await import('../../../mechanisms');
+    const { runHandshake } = await import('../../../src');
+    for (const client of [NULL.client({}), PLAIN.client({ username: 'u', password: 'p' })]) {
+      const authorizer = jest.fn(() => true);
+      const result = await runHandshake(client, makeServerFactory()(), { authorizer });
+      expect(result.server.status).toBe('failed');
+      expect(['ERR_UNEXPECTED_COMMAND', 'ERR_MALFORMED_COMMAND']).toContain(result.server.error?.code);
+      expect(authorizer).not.toHaveBeenCalled();
+    }
+  });
+
+  test('row 53: after a failure every call throws StateError and nothing more is produced', () => {
+    const server = startedServer();
+    expect(server.receive(utf8('\x05HELLO')).status).toBe('failed');
+    for (const call of [() => server.receive(utf8('x')), () => server.authorize(allow()), () => server.encode(utf8('x')), () => server.decode(utf8('x')), () => server.start()]) {
+      expect(call).toThrow(expect.objectContaining({ code: 'ERR_MECHANISM_STATE' }));
+    }
+  });
+
+  test('row 44: an unknown metadata property of the client is undefined on the peer', () => {
+    const t = handshake(makeClient({ metadata: { 'X-Known': 'k' } }));
+    expect(t.server.peer?.metadata.getString('X-Known')).toBe('k');
+    expect(t.server.peer?.metadata.get('X-Unknown')).toBeUndefined();
+  });
+});
