@@ -1,34 +1,68 @@
 /**
- * `curvezmq hello`: the main job. For now an in-memory NULL and PLAIN handshake printout; the
- * ZeroMQ hello-world replaces it once the ZeroMQ adapter exists.
+ * `curvezmq hello` (and `npm start`): the main job. A CURVE server and client in one process over
+ * ZeroMQ on `tcp://127.0.0.1`, printing each handshake command as the other side accepts it,
+ * then one request and its reply:
+ *
+ * ```
+ * C:HELLO: OK
+ * S:WELCOME: OK
+ * C:INITIATE: (client=<Z85 key>) OK
+ * S:READY: OK
+ * C:MESSAGE: (request=Hello) OK
+ * S:MESSAGE: (reply=World) OK
+ * -> 'Hello World' test successful
+ * ```
  *
  * @module
  */
 import { defaultRegistry } from '../../mechanisms';
-import { fromUtf8, runHandshake, utf8, type Mechanism } from '../../src';
-import { parseCommand } from '../../src/codec/command';
+import { curveKeyPair, CurveZmqError, parseCommand } from '../../src';
+import { SecureClient, SecureServer } from '../../src/adapters/zeromq';
 import { EXIT } from '../exit-codes';
 
-/** Runs the hello-world and prints each command as it crosses. */
-export async function hello(): Promise<number> {
-  for (const name of ['NULL', 'PLAIN']) {
-    const client = defaultRegistry.client(name, { username: 'admin', password: 'secret' });
-    const server = defaultRegistry.server(name, {})();
-    const result = await runHandshake(client, server, { authorizer: (r) => r.password === 'secret' });
-    process.stdout.write(`-- ${name} --\n`);
-    for (const { from, blob } of result.transcript) {
-      process.stdout.write(`${from === 'client' ? 'C' : 'S'}:${parseCommand(blob).name}: OK\n`);
-    }
-    if (!exchange(client, server)) return EXIT.FAILURE;
-  }
-  process.stdout.write("-> 'Hello World' test successful\n");
-  return EXIT.OK;
-}
+const TIMEOUT_MS = 10_000;
 
-function exchange(client: Mechanism, server: Mechanism): boolean {
-  const request = fromUtf8(server.decode(client.encode(utf8('Hello'))).data);
-  process.stdout.write(`C:MESSAGE: (request=${request}) OK\n`);
-  const reply = fromUtf8(client.decode(server.encode(utf8('World'))).data);
-  process.stdout.write(`S:MESSAGE: (reply=${reply}) OK\n`);
-  return request === 'Hello' && reply === 'World';
+/** Runs the hello-world and prints each command as it crosses; exits 0 when all went well. */
+export async function hello(): Promise<number> {
+  const serverKeys = curveKeyPair();
+  const clientKeys = curveKeyPair();
+  const print = (line: string): boolean => process.stdout.write(line + '\n');
+  let clientKey = '';
+  const server = new SecureServer({
+    mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: serverKeys.secretKey } },
+    authorizer: (request) => {
+      clientKey = request.publicKeyZ85 ?? '';
+      return clientKey === clientKeys.publicKey;
+    },
+    handshakeTimeout: TIMEOUT_MS,
+  });
+  const client = new SecureClient({
+    mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey } },
+    handshakeTimeout: TIMEOUT_MS,
+    linger: 0,
+  });
+  server.events.on('handshake:receive', (_id, blob) => {
+    const name = parseCommand(blob).name;
+    print(`C:${name}: ${name === 'INITIATE' ? `(client=${clientKey}) ` : ''}OK`);
+  });
+  client.events.on('handshake:receive', (blob) => print(`S:${parseCommand(blob).name}: OK`));
+  try {
+    await client.connect(await server.bind('tcp://127.0.0.1:*'));
+    await client.send('Hello');
+    const request = await server.receive();
+    const requestText = request.parts.join('');
+    print(`C:MESSAGE: (request=${requestText}) OK`);
+    await request.reply('World');
+    const replyText = (await client.receive()).join('');
+    print(`S:MESSAGE: (reply=${replyText}) OK`);
+    if (requestText !== 'Hello' || replyText !== 'World') return EXIT.PROTOCOL;
+    print(`-> '${requestText} ${replyText}' test successful`);
+    return EXIT.OK;
+  } catch (error) {
+    process.stderr.write(`curvezmq hello: ${error instanceof CurveZmqError ? `${error.code}: ` : ''}${(error as Error).message}\n`);
+    return EXIT.FAILURE;
+  } finally {
+    client.close();
+    server.close();
+  }
 }

@@ -45,6 +45,8 @@ export async function connect(context: ConnectContext): Promise<number> {
   const client = new SecureClient({
     mechanism: named(context.registry, context.mechanism, context.clientOptions),
     handshakeTimeout: context.timeoutMs,
+    // The command's outcome is settled when it closes; nothing queued may hold the process.
+    linger: 0,
   });
   try {
     await client.connect(context.endpoint);
