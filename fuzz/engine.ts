@@ -105,8 +105,22 @@ class Fuzzer {
   }
 }
 
-/** Runs the fuzz loop for `options.seconds` and returns the report. Never throws for a violation. */
+/**
+ * Runs the fuzz loop for `options.seconds` and returns the report. Never throws for a violation.
+ * Stack traces are off during the loop: every rejection builds an error, and capturing its
+ * stack was the largest single cost. {@link replayExecution} keeps them for the report.
+ */
 export function runFuzz(options: FuzzOptions): FuzzReport {
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return loop(options);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+function loop(options: FuzzOptions): FuzzReport {
   const worker = options.worker ?? 0;
   const execLimitMs = options.execLimitMs ?? 2_000;
   const memoryLimit = options.memoryLimitBytes ?? 1024 * 1024 * 1024;

@@ -3,7 +3,7 @@
  * deframer and the codecs, on one worker thread per core, with a watchdog for hangs.
  *
  * Environment:
- * - `FUZZ_SECONDS`: time budget (default 120, enough for well over 1,000,000 executions on 2 cores);
+ * - `FUZZ_SECONDS`: time budget (default 150, enough for well over 1,000,000 executions on 2 cores);
  * - `FUZZ_SEED`: the run's seed (default: random, printed);
  * - `FUZZ_WORKERS`: worker threads (default: available parallelism);
  * - `FUZZ_ONLY`: comma-separated target name prefixes (`handshake:CURVE,deframer`);
@@ -23,7 +23,7 @@ import type { WorkerInput } from './worker';
 
 /** A worker that shows no heartbeat for this long is hung (beats come every 256 executions). */
 const HANG_MS = 30_000;
-const DEFAULT_SECONDS = 120;
+const DEFAULT_SECONDS = 150;
 
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
