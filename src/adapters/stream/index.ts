@@ -7,3 +7,4 @@
 export * from './framing';
 export * from './message';
 export * from './secure-stream';
+export * from './net';

@@ -14,13 +14,13 @@ import { Duplex } from 'node:stream';
 import { decide, type Authorizer } from '../../auth';
 import { ChannelError, type ChannelErrorCode } from '../../errors';
 import type { Mechanism, PeerIdentity, Step } from '../../mechanism';
-import { checkMaxFrameSize, Deframer, encodeFrame, frameHeader } from './framing';
+import { Deframer, encodeFrame, frameHeader } from './framing';
 import { answerCommand, encodePing } from './keepalive';
 import { incomingMessage, messageParts } from './message';
+import { channelSettings } from './settings';
 import { checkDuration, Timer } from './timer';
 
-/** libzmq's default `ZMQ_HANDSHAKE_IVL`: 30 s. */
-export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
+export { DEFAULT_HANDSHAKE_TIMEOUT } from './settings';
 
 /** Blobs up to this size are framed into one chunk; bigger ones go as header + blob, uncopied. */
 const COPY_LIMIT = 16 * 1024;
@@ -107,10 +107,9 @@ export class SecureStream extends Duplex {
     this.session = opts.session;
     this.authorizer = opts.authorizer;
     this.address = opts.address;
-    this.deframer = new Deframer({ maxFrameSize: checkMaxFrameSize(opts.maxFrameSize, 'options.maxFrameSize') });
-    const handshakeMs = checkDuration(opts.handshakeTimeout, 'options.handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT);
-    const idleMs = checkDuration(opts.timeout, 'options.timeout', 0);
-    this.keepAliveMs = checkDuration(opts.keepAlive, 'options.keepAlive', 0);
+    const settings = channelSettings(opts);
+    this.deframer = new Deframer({ maxFrameSize: settings.maxFrameSize });
+    this.keepAliveMs = settings.keepAliveMs;
     this.handshake = new Promise<PeerIdentity>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -118,8 +117,8 @@ export class SecureStream extends Duplex {
     this.handshake.catch(() => undefined);
     const first = this.session.start();
     this.attachRaw();
-    this.handshakeTimer.start(handshakeMs);
-    this.idleTimer.start(idleMs);
+    this.handshakeTimer.start(settings.handshakeMs);
+    this.idleTimer.start(settings.idleMs);
     this.signal = opts.signal;
     this.signal?.addEventListener('abort', this.onAbort);
     this.applyStep(first);
@@ -252,17 +251,20 @@ export class SecureStream extends Duplex {
     raw.off('drain', this.onRawDrain);
   }
 
-  /** Tears the channel down; after a refusal, lets the ERROR reply reach the peer first. */
+  /**
+   * Tears the channel down; after a refusal, lets the ERROR reply reach the peer first. Some
+   * Duplexes emit 'error' when destroyed (`Duplex.from` emits an AbortError): once we let go,
+   * such errors are of no interest but must not crash the process, so a no-op listener stays
+   * until the channel has closed.
+   */
   private closeRaw(): void {
     const raw = this.rawStream;
-    if (!this.lingerRaw || raw.destroyed || raw.writableEnded) {
-      raw.destroy();
-      return;
-    }
+    if (raw.closed) return;
     const ignore = () => undefined;
     raw.on('error', ignore);
     raw.once('close', () => raw.off('error', ignore));
-    raw.end(() => raw.destroy());
+    if (this.lingerRaw && !raw.destroyed && !raw.writableEnded) raw.end(() => raw.destroy());
+    else raw.destroy();
   }
 
   private readonly onRawData = (chunk: Uint8Array): void => {

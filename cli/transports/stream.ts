@@ -1,0 +1,183 @@
+/**
+ * The stream transport of the CLI: the stream adapter's framing over stdin/stdout (endpoint
+ * `-`) or over TCP (`tcp+stream://host:port`). `serve` echoes every message back; `connect`
+ * sends each `--message`, checks that it comes back unchanged and prints each reply on stderr.
+ * Over `-`, stdout carries frames only: every log line goes to stderr.
+ *
+ * @module
+ */
+import * as net from 'node:net';
+import { Duplex } from 'node:stream';
+import { ChannelError, CurveZmqError, MechanismError, type Authorizer } from '../../src';
+import { SecureServer, SecureStream } from '../../src/adapters/stream';
+import { EXIT, type ExitCode } from '../exit-codes';
+import { UsageError } from '../options';
+import type { CliTransport, ConnectContext, Log, ServeContext } from './types';
+
+/** Runs an echo server on `context.endpoint` until `context.signal` aborts (or stdin ends, for `-`). */
+export async function serve(context: ServeContext): Promise<number> {
+  const authorizer = context.authorizer ?? denyAll;
+  if (context.endpoint === '-') {
+    const stream = new SecureStream(stdio(), {
+      session: context.registry.server(context.mechanism, context.serverOptions)(),
+      authorizer,
+      signal: context.signal,
+    });
+    echo(stream, context.log);
+    const failure = await closed(stream);
+    return failure === undefined ? EXIT.OK : exitCodeFor(failure);
+  }
+  return serveTcp(context, authorizer, parseEndpoint(context.endpoint));
+}
+
+/** Connects, sends each message, checks each echo; the exit code says how it went. */
+export async function connect(context: ConnectContext): Promise<number> {
+  const raw = context.endpoint === '-' ? stdio() : tcpSocket(parseEndpoint(context.endpoint));
+  const stream = new SecureStream(raw, {
+    session: context.registry.client(context.mechanism, context.clientOptions),
+    handshakeTimeout: context.timeoutMs,
+    timeout: context.timeoutMs,
+  });
+  // Failures reach us through `handshake` and the reply iterator; the event alone would crash.
+  stream.on('error', () => undefined);
+  try {
+    const peer = await stream.handshake;
+    context.log(`secure: ${peer.mechanism}${peer.publicKeyZ85 === undefined ? '' : ` server ${peer.publicKeyZ85}`}`);
+    return await exchange(stream, context);
+  } catch (error) {
+    context.log(`error: ${describe(error)}`);
+    return exitCodeFor(error);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The stream transport, as `./index` picks it. */
+export const streamTransport: CliTransport = { serve, connect };
+
+/**
+ * The exit code for a failure: refused 3 (the peer's ERROR, or our decision), timeout 5,
+ * protocol 4 (a mechanism failure, a bad frame, a peer that hung up mid-protocol), otherwise 1.
+ */
+export function exitCodeFor(error: unknown): ExitCode {
+  if (error instanceof MechanismError) {
+    return error.code === 'ERR_PEER_ERROR' || error.code.startsWith('ERR_AUTH_') ? EXIT.REFUSED : EXIT.PROTOCOL;
+  }
+  if (!(error instanceof ChannelError)) return EXIT.FAILURE;
+  switch (error.code) {
+    case 'ERR_HANDSHAKE_TIMEOUT':
+    case 'ERR_IDLE_TIMEOUT':
+      return EXIT.TIMEOUT;
+    case 'ERR_CHANNEL_CLOSED':
+      return error.cause === undefined ? EXIT.PROTOCOL : EXIT.FAILURE;
+    case 'ERR_ABORTED':
+      return EXIT.OK;
+    default:
+      return EXIT.PROTOCOL;
+  }
+}
+
+async function exchange(stream: SecureStream, context: ConnectContext): Promise<number> {
+  const replies = stream[Symbol.asyncIterator]();
+  for (const message of context.messages) {
+    stream.write(message);
+    const reply = await replies.next();
+    if (reply.done === true) {
+      context.log('error: the server closed the channel before replying');
+      return EXIT.PROTOCOL;
+    }
+    const text = Buffer.isBuffer(reply.value) ? reply.value.toString('utf8') : String(reply.value);
+    context.log(`reply: ${text}`);
+    if (text !== message) {
+      context.log(`error: the reply does not match ${JSON.stringify(message)}`);
+      return EXIT.PROTOCOL;
+    }
+  }
+  return EXIT.OK;
+}
+
+function serveTcp(context: ServeContext, authorizer: Authorizer, address: TcpAddress): Promise<number> {
+  const streams = new Set<SecureStream>();
+  const server = new SecureServer(
+    { mechanism: context.mechanism, registry: context.registry, mechanismOptions: context.serverOptions, authorizer },
+    (stream) => {
+      streams.add(stream);
+      stream.once('close', () => streams.delete(stream));
+      echo(stream, context.log);
+    },
+  );
+  server.on('handshakeError', (error: Error) => context.log(`handshake failed: ${describe(error)}`));
+  return new Promise((resolve) => {
+    const stop = () => {
+      server.close();
+      for (const stream of streams) stream.destroy();
+      resolve(EXIT.OK);
+    };
+    server.once('error', (error) => {
+      context.signal.removeEventListener('abort', stop);
+      context.log(`error: ${describe(error)}`);
+      resolve(EXIT.FAILURE);
+    });
+    server.listen(address.port, address.host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      context.log(`listening on tcp+stream://${address.hostText}:${port} (${context.mechanism})`);
+    });
+    if (context.signal.aborted) stop();
+    else context.signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/** Sends every message back, and logs the peer and the outcome. */
+function echo(stream: SecureStream, log: Log): void {
+  stream.once('secure', (peer) => log(`secure: ${peer.mechanism} peer ${peer.userId ?? peer.publicKeyZ85 ?? '(anonymous)'}`));
+  stream.on('error', (error) => log(`error: ${describe(error)}`));
+  stream.pipe(stream);
+}
+
+/** Resolves with the error the stream failed with, or `undefined` once it closed cleanly. */
+function closed(stream: SecureStream): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    let failure: Error | undefined;
+    stream.on('error', (error) => (failure ??= error));
+    stream.once('close', () => resolve(failure));
+  });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof CurveZmqError) return `${error.code}: ${error.message}`;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? `${code}: ${(error as Error).message}` : String((error as Error)?.message ?? error);
+}
+
+/** Used when the command line gave no authorizer (NULL): any decision asked for is a refusal. */
+const denyAll: Authorizer = () => false;
+
+/** stdin and stdout as one Duplex; stdout then carries frames only. */
+function stdio(): Duplex {
+  return Duplex.from({ readable: process.stdin, writable: process.stdout });
+}
+
+interface TcpAddress {
+  readonly host: string;
+  readonly hostText: string;
+  readonly port: number;
+}
+
+function tcpSocket(address: TcpAddress): net.Socket {
+  return net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
+}
+
+/**
+ * Splits `tcp+stream://host:port` (IPv6 hosts in brackets).
+ *
+ * @throws {@link UsageError} for anything else
+ */
+export function parseEndpoint(endpoint: string): TcpAddress {
+  const match = /^tcp\+stream:\/\/(\[[0-9a-fA-F:.]+\]|[^:/[\]]+):(\d{1,5})$/.exec(endpoint);
+  const port = Number(match?.[2]);
+  if (match === null || port > 65535) {
+    throw new UsageError(`expected - or tcp+stream://host:port, got ${endpoint}`);
+  }
+  const hostText = match[1]!;
+  return { host: hostText.replace(/^\[|\]$/g, ''), hostText, port };
+}

@@ -1,0 +1,175 @@
+/**
+ * `createServer` and `connect`, shaped like `node:tls`, over TCP or a Unix socket path (or, for
+ * `connect`, any Duplex given as `socket`). The mechanism comes from the options, as a
+ * definition or as a name in a registry, so this module never names a concrete mechanism.
+ *
+ * @module
+ */
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Authorizer } from '../../auth';
+import type { Mechanism, MechanismDefinition, PeerIdentity } from '../../mechanism';
+import type { AnyMechanismOptions, MechanismRegistry } from '../../registry';
+import { SecureStream, type SecureStreamBaseOptions } from './secure-stream';
+import { channelSettings } from './settings';
+
+/** Which mechanism to run, and its options. */
+export interface MechanismChoice {
+  /** A definition (such as the package's `CURVE`, `PLAIN`, `NULL`) or a name in `registry`. */
+  readonly mechanism: string | MechanismDefinition<AnyMechanismOptions>;
+  /** Where a mechanism given by name is looked up; required with a name. */
+  readonly registry?: MechanismRegistry;
+  /** The mechanism's own options (CURVE: `secretKey`, and `serverKey` on a client). */
+  readonly mechanismOptions?: AnyMechanismOptions;
+}
+
+/** Stream options a server or client passes to each {@link SecureStream}. */
+export type SecureChannelOptions = Omit<SecureStreamBaseOptions, 'address' | 'authorizer'>;
+
+/** Options of {@link createServer}. */
+export interface SecureServerOptions extends MechanismChoice, SecureChannelOptions {
+  /** Decides who may enter; required (for NULL it is asked only when NULL authenticates). */
+  readonly authorizer: Authorizer;
+}
+
+/** Options of {@link connect}: where to connect, and how to secure the channel. */
+export interface SecureConnectOptions extends MechanismChoice, SecureChannelOptions {
+  /** TCP host (default `'localhost'`). */
+  readonly host?: string;
+  /** TCP port. */
+  readonly port?: number;
+  /** A Unix socket path (or Windows pipe name) instead of `host`/`port`. */
+  readonly path?: string;
+  /** An already connected Duplex to secure instead of opening a socket (as in `tls.connect`). */
+  readonly socket?: Duplex;
+}
+
+/**
+ * A server that secures each accepted connection. A `net.Server`, so `listen()` takes a port
+ * (use 0 for any) or a Unix socket path.
+ *
+ * Events, besides `net.Server`'s: `'secureConnection'` (stream) once a peer completed its
+ * handshake; `'handshakeError'` (error, stream) when a connection failed before that (the
+ * stream is then already destroyed). A stream's errors after `'secureConnection'` are its own.
+ */
+export class SecureServer extends net.Server {
+  private readonly makeSession: () => Mechanism;
+  private readonly authorizer: Authorizer;
+  private readonly channelOptions: SecureChannelOptions;
+
+  /**
+   * @throws {@link TypeError} without an `authorizer`, or with a mechanism name and no `registry`
+   * @throws {@link RangeError} for an unknown mechanism name or a bad stream option
+   */
+  constructor(options: SecureServerOptions, onSecureConnection?: (stream: SecureStream) => void) {
+    checkObject(options);
+    if (typeof options.authorizer !== 'function') {
+      throw new TypeError('"options.authorizer" is required: pass a function deciding who may enter');
+    }
+    super({ allowHalfOpen: true });
+    this.makeSession = definitionOf(options).server(options.mechanismOptions ?? {});
+    this.authorizer = options.authorizer;
+    channelSettings(options);
+    this.channelOptions = channelOptions(options);
+    this.on('connection', (socket: net.Socket) => this.secure(socket));
+    if (onSecureConnection !== undefined) this.on('secureConnection', onSecureConnection);
+  }
+
+  private secure(socket: net.Socket): void {
+    const address = socket.remoteAddress;
+    const stream = new SecureStream(socket, {
+      ...this.channelOptions,
+      session: this.makeSession(),
+      authorizer: this.authorizer,
+      ...(address === undefined ? {} : { address }),
+    });
+    const onError = (error: Error) => this.emit('handshakeError', error, stream);
+    stream.on('error', onError);
+    stream.once('secure', () => {
+      stream.off('error', onError);
+      this.emit('secureConnection', stream);
+    });
+  }
+}
+
+/**
+ * Creates a {@link SecureServer}, like `tls.createServer(options, secureConnectionListener)`.
+ *
+ * @throws {@link TypeError} without an `authorizer`, or with a mechanism name and no `registry`
+ * @throws {@link RangeError} for an unknown mechanism name or a bad stream option
+ */
+export function createServer(
+  options: SecureServerOptions,
+  onSecureConnection?: (stream: SecureStream) => void,
+): SecureServer {
+  return new SecureServer(options, onSecureConnection);
+}
+
+/**
+ * Connects to a {@link SecureServer} (or secures `options.socket`) and starts the handshake,
+ * like `tls.connect(options, secureConnectListener)`. Messages written at once are queued until
+ * the handshake completes; await `stream.handshake` or listen for `'secureConnect'`.
+ *
+ * @throws {@link TypeError} with a mechanism name and no `registry`, or without a port, path or socket
+ * @throws {@link RangeError} for an unknown mechanism name or a bad option
+ */
+export function connect(
+  options: SecureConnectOptions,
+  onSecureConnect?: (peer: PeerIdentity) => void,
+): SecureStream {
+  checkObject(options);
+  const session = definitionOf(options).client(options.mechanismOptions ?? {});
+  const stream = new SecureStream(rawFor(options), { ...channelOptions(options), session });
+  if (onSecureConnect !== undefined) stream.once('secureConnect', onSecureConnect);
+  return stream;
+}
+
+function rawFor(options: SecureConnectOptions): Duplex {
+  if (options.socket !== undefined) return options.socket;
+  if (options.path !== undefined) return net.connect({ path: options.path, allowHalfOpen: true });
+  if (options.port === undefined) throw new TypeError('"options.port", "options.path" or "options.socket" is required');
+  return net.connect({ host: options.host ?? 'localhost', port: options.port, allowHalfOpen: true });
+}
+
+function checkObject(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
+}
+
+function definitionOf(choice: MechanismChoice): MechanismDefinition<AnyMechanismOptions> {
+  const { mechanism, registry } = choice;
+  if (typeof mechanism === 'string') {
+    if (registry === undefined) {
+      throw new TypeError('"options.registry" is required when "options.mechanism" is a name');
+    }
+    return registry.get<AnyMechanismOptions>(mechanism);
+  }
+  if (typeof mechanism?.client !== 'function' || typeof mechanism.server !== 'function') {
+    throw new TypeError('"options.mechanism" expected a mechanism definition or a name');
+  }
+  return mechanism;
+}
+
+/** The stream options among `options`, and nothing else. */
+function channelOptions(options: SecureChannelOptions): SecureChannelOptions {
+  const {
+    handshakeTimeout,
+    timeout,
+    keepAlive,
+    maxFrameSize,
+    signal,
+    allowHalfOpen,
+    readableHighWaterMark,
+    writableHighWaterMark,
+  } = options;
+  const picked = {
+    handshakeTimeout,
+    timeout,
+    keepAlive,
+    maxFrameSize,
+    signal,
+    allowHalfOpen,
+    readableHighWaterMark,
+    writableHighWaterMark,
+  };
+  return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
+}
