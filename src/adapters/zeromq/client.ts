@@ -114,8 +114,9 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.handshakeTimeout = checkDuration(options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT, 'handshakeTimeout');
     this.inbox = new Inbox(checkCount(options.receiveHighWaterMark ?? DEFAULT_RECEIVE_HWM, 'receiveHighWaterMark'));
     this.linger = options.linger === undefined ? {} : { linger: checkLinger(options.linger) };
-    this.socket = checkSocket(options.socket) ?? new zmq.Dealer(this.linger);
     this.sessionId = Buffer.from(drawRandom(options.random ?? secureRandom, SESSION_ID_BYTES));
+    // Last, so that nothing above can throw and leave a socket open.
+    this.socket = checkSocket(options.socket) ?? new zmq.Dealer(this.linger);
   }
 
   /** Current status. */

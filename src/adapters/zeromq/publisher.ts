@@ -8,6 +8,7 @@
 import * as zmq from 'zeromq';
 import { ChannelError } from '../../errors';
 import { toHex } from '../../bytes';
+import { HEADER_BYTES, KIND_MESSAGE } from './envelope';
 import { loopLink, type Link } from './link';
 
 interface Waiter {
@@ -22,7 +23,14 @@ export class TopicPublisher {
   private readonly subscribed = new Set<string>();
   private readonly waiters = new Map<string, Waiter[]>();
 
-  constructor(onFault: (error: unknown) => void) {
+  /**
+   * @param maxTopics - most topics remembered (the server's session limit): anyone may
+   *   subscribe, so the record must not grow without bound
+   */
+  constructor(
+    private readonly maxTopics: number,
+    onFault: (error: unknown) => void,
+  ) {
     this.link = loopLink(this.socket, (frames) => this.onSubscription(frames), onFault);
   }
 
@@ -43,9 +51,10 @@ export class TopicPublisher {
     });
   }
 
-  /** Rejects whoever waits for `topic` (its session closed). */
+  /** Forgets `topic` and rejects whoever waits for it (its session closed; ids never return). */
   cancel(topic: Uint8Array, error: Error): void {
     const key = toHex(topic);
+    this.subscribed.delete(key);
     for (const waiter of this.waiters.get(key) ?? []) waiter.reject(error);
     this.waiters.delete(key);
   }
@@ -63,16 +72,20 @@ export class TopicPublisher {
     this.link.close();
   }
 
-  /** XPUB delivers `%x01 topic` for a subscription and `%x00 topic` for its end. */
+  /**
+   * XPUB delivers `%x01 topic` for a subscription and `%x00 topic` for its end. Only session
+   * topics (`%x02 session-id`) are recorded; other subscriptions (an eavesdropper's `""`) are
+   * left to ZeroMQ's own filtering.
+   */
   private onSubscription(frames: Buffer[]): void {
     const frame = frames[0];
-    if (frames.length !== 1 || frame === undefined || frame.length === 0) return;
+    if (frames.length !== 1 || frame?.length !== 1 + HEADER_BYTES || frame[1] !== KIND_MESSAGE) return;
     const key = toHex(frame.subarray(1));
     if (frame[0] === 0) {
       this.subscribed.delete(key);
       return;
     }
-    if (frame[0] !== 1) return;
+    if (frame[0] !== 1 || this.subscribed.size >= this.maxTopics) return;
     this.subscribed.add(key);
     for (const waiter of this.waiters.get(key) ?? []) waiter.resolve();
     this.waiters.delete(key);

@@ -158,7 +158,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   async bindPublisher(endpoint: string): Promise<string> {
     if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
     if (this.publisher !== undefined) throw new StateError('bindPublisher() was already called');
-    this.publisher = new TopicPublisher(this.onFault);
+    this.publisher = new TopicPublisher(this.limits.maxSessions, this.onFault);
     return this.publisher.bind(endpoint);
   }
 

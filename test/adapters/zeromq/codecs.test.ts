@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { decodeMetadata } from '../../../src';
+import {
+  encodeEnvelope,
+  HEADER_BYTES,
+  KIND_HANDSHAKE,
+  KIND_MESSAGE,
+  parseEnvelope,
+  sessionTopic,
+} from '../../../src/adapters/zeromq';
+import { parseFrames } from '../../../src/adapters/zeromq/message-codec';
+import { toParts } from '../../../src/adapters/zeromq/parts';
+import { encodeZapReply, isZapRequest, parseZapRequest } from '../../../src/adapters/zeromq/zap-codec';
+
+const bytes = (max = 300) => fc.uint8Array({ maxLength: max }).map((b) => Buffer.from(b));
+
+describe('envelope', () => {
+  test('round trip: kind, session id and blob come back unchanged', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(KIND_HANDSHAKE, KIND_MESSAGE), fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ minLength: 1, maxLength: 200 }), (kind, id, blob) => {
+        const parsed = parseEnvelope(encodeEnvelope(kind, id, blob));
+        expect(parsed?.kind).toBe(kind);
+        expect(Buffer.from(parsed!.sessionId)).toEqual(Buffer.from(id));
+        expect(Buffer.from(parsed!.blob)).toEqual(Buffer.from(blob));
+      }),
+    );
+  });
+
+  test('any bytes parse to an envelope or undefined, never a throw', () => {
+    fc.assert(
+      fc.property(bytes(), (frame) => {
+        const parsed = parseEnvelope(frame);
+        if (parsed === undefined) return;
+        expect(frame.length).toBeGreaterThan(HEADER_BYTES);
+        expect([KIND_HANDSHAKE, KIND_MESSAGE]).toContain(parsed.kind);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('an empty blob, a bare header or an unknown kind is not an envelope', () => {
+    const id = new Uint8Array(16);
+    expect(parseEnvelope(encodeEnvelope(KIND_MESSAGE, id, new Uint8Array(0)))).toBeUndefined();
+    expect(parseEnvelope(Buffer.concat([Buffer.from([3]), Buffer.alloc(20)]))).toBeUndefined();
+    expect(parseEnvelope(Buffer.alloc(0))).toBeUndefined();
+  });
+
+  test('the PUB topic of a session is the first 17 bytes of its MESSAGE frames', () => {
+    const id = Buffer.alloc(16, 7);
+    const frame = encodeEnvelope(KIND_MESSAGE, id, Buffer.from('x'));
+    expect(frame.subarray(0, HEADER_BYTES)).toEqual(sessionTopic(id));
+  });
+
+  test('parseFrames takes any frames; a mix of sessions or kinds is refused', () => {
+    fc.assert(fc.property(fc.array(bytes(40), { maxLength: 5 }), (frames) => void parseFrames(frames)), { numRuns: 1000 });
+    const a = encodeEnvelope(KIND_MESSAGE, Buffer.alloc(16, 1), Buffer.from('a'));
+    const b = encodeEnvelope(KIND_MESSAGE, Buffer.alloc(16, 2), Buffer.from('b'));
+    const h = encodeEnvelope(KIND_HANDSHAKE, Buffer.alloc(16, 1), Buffer.from('h'));
+    expect(parseFrames([a, a])).toHaveLength(2);
+    expect(parseFrames([a, b])).toBeUndefined();
+    expect(parseFrames([a, h])).toBeUndefined();
+    expect(parseFrames([])).toBeUndefined();
+  });
+});
+
+describe('ZAP codec (RFC 27)', () => {
+  const route = [Buffer.from('peer'), Buffer.alloc(0)];
+  const key = Buffer.alloc(32, 9);
+  const request = (mechanism: string, ...credentials: Buffer[]) =>
+    [...route, Buffer.from('1.0'), Buffer.from('1'), Buffer.from('global'), Buffer.from('10.0.0.1'), Buffer.from('id'), Buffer.from(mechanism), ...credentials];
+
+  test('CURVE, PLAIN and NULL requests become authorizer requests with the verified address', () => {
+    const curve = parseZapRequest(request('CURVE', key));
+    expect(isZapRequest(curve) && curve.auth).toMatchObject({ mechanism: 'CURVE', publicKeyZ85: expect.any(String), address: '10.0.0.1' });
+    expect(isZapRequest(curve) && curve.domain).toBe('global');
+    const plain = parseZapRequest(request('PLAIN', Buffer.from('u'), Buffer.from('p')));
+    expect(isZapRequest(plain) && plain.auth).toMatchObject({ mechanism: 'PLAIN', username: 'u', password: 'p' });
+    expect(isZapRequest(parseZapRequest(request('NULL')))).toBe(true);
+  });
+
+  test('malformed requests are invalid but keep what a 500 reply needs', () => {
+    for (const frames of [
+      request('CURVE', Buffer.alloc(31)),
+      request('PLAIN', Buffer.from('u')),
+      request('GSSAPI'),
+      [...route, Buffer.from('2.0'), Buffer.from('1')],
+    ]) {
+      const parsed = parseZapRequest(frames);
+      expect(isZapRequest(parsed)).toBe(false);
+      expect(parsed.route).toEqual(route);
+    }
+    expect(parseZapRequest([Buffer.from('no delimiter')]).route).toBeUndefined();
+  });
+
+  test('any frames parse without a throw', () => {
+    fc.assert(fc.property(fc.array(bytes(40), { maxLength: 12 }), (frames) => void parseZapRequest(frames)), { numRuns: 1000 });
+  });
+
+  test('replies: 200 carries the user id (default the Z85 key) and metadata; refusals carry neither', () => {
+    const parsed = parseZapRequest(request('CURVE', key));
+    if (!isZapRequest(parsed)) throw new Error('expected a request');
+    const allowed = encodeZapReply(parsed.route, parsed.requestId, { status: 200, metadata: { Role: 'admin' } }, parsed.auth);
+    expect(allowed.slice(2, 7).map(String)).toEqual(['1.0', '1', '200', 'OK', parsed.auth.publicKeyZ85]);
+    expect(decodeMetadata(allowed[7]!).getString('Role')).toBe('admin');
+    const denied = encodeZapReply(parsed.route, parsed.requestId, { status: 400, userId: 'ignored', statusText: 'Nope\n' }, parsed.auth);
+    expect(denied.slice(2).map(String)).toEqual(['1.0', '1', '400', 'Nope?', '', '']);
+  });
+});
+
+describe('message parts', () => {
+  test('strings, buffers, views and ArrayBuffers are accepted; anything else names its index', () => {
+    const parts = toParts(['a', Buffer.from('b'), new Uint16Array([0x6363]), new Uint8Array([100]).buffer]);
+    expect(parts.map((p) => Buffer.from(p).toString())).toEqual(['a', 'b', 'cc', 'd']);
+    expect(() => toParts(['ok', 42 as unknown as string])).toThrow(/"message\[1\]"/);
+    expect(() => toParts([])).toThrow(RangeError);
+  });
+});

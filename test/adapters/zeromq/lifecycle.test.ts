@@ -1,0 +1,137 @@
+import { once } from 'node:events';
+import * as zmq from 'zeromq';
+import { defaultRegistry } from '../../../mechanisms';
+import { ChannelError, StateError } from '../../../src';
+import { SecureClient, SecureServer } from '../../../src/adapters/zeromq';
+import { Inbox } from '../../../src/adapters/zeromq/inbox';
+import { freshAddress, setup, texts, Tracker } from './helpers';
+
+const tracker = new Tracker();
+afterEach(() => tracker.closeAll());
+
+const NULL_SOURCE = { registry: defaultRegistry, name: 'NULL' };
+
+describe('caller misuse throws TypeError / RangeError naming the argument', () => {
+  test('constructors', () => {
+    expect(() => new SecureClient(undefined as never)).toThrow(TypeError);
+    expect(() => new SecureClient({ mechanism: 'CURVE' as never })).toThrow(/"mechanism"/);
+    expect(() => new SecureClient({ mechanism: NULL_SOURCE, handshakeTimeout: 0 })).toThrow(/"handshakeTimeout"/);
+    expect(() => new SecureClient({ mechanism: NULL_SOURCE, linger: -2 })).toThrow(/"linger"/);
+    expect(() => new SecureClient({ mechanism: NULL_SOURCE, socket: {} as never })).toThrow(/"socket"/);
+    expect(() => new SecureServer({ mechanism: NULL_SOURCE, maxSessions: 1.5 })).toThrow(/"maxSessions"/);
+    expect(() => new SecureServer({ mechanism: NULL_SOURCE, sessionTimeout: Number.NaN })).toThrow(RangeError);
+    expect(() => new SecureServer({ mechanism: NULL_SOURCE, authorizer: 'yes' as never })).toThrow(/"authorizer"/);
+    const dealer = tracker.track(new zmq.Dealer());
+    expect(() => new SecureServer({ mechanism: NULL_SOURCE, socket: dealer as never })).toThrow(/"socket"/);
+  });
+
+  test('calls out of turn throw StateError', async () => {
+    const s = setup('NULL');
+    const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+    const endpoint = await server.bind(freshAddress('inproc'));
+    const client = tracker.client({ mechanism: s.client() });
+    await expect(client.send('early')).rejects.toBeInstanceOf(StateError);
+    expect(() => client.reconnect(endpoint)).toThrow(StateError);
+    expect(() => client.subscribe(endpoint)).toThrow(StateError);
+    await client.connect(endpoint);
+    await expect(client.connect(endpoint)).rejects.toBeInstanceOf(StateError);
+    await expect(server.publish(client.sessionId.toString('hex'), 'x')).rejects.toBeInstanceOf(StateError);
+    await expect(server.bindPublisher(freshAddress('inproc')).then(() => server.bindPublisher(freshAddress('inproc')))).rejects.toBeInstanceOf(StateError);
+    await expect(server.send('00'.repeat(16), 'to nobody')).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+  });
+});
+
+test('close() ends receive() and the iterators: pending receives reject, loops return', async () => {
+  const s = setup('NULL');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  const client = tracker.client({ mechanism: s.client() });
+  await client.connect(endpoint);
+  const pending = client.receive();
+  const clientLoop = (async () => {
+    for await (const message of client) return message;
+    return 'ended';
+  })();
+  const serverLoop = (async () => {
+    for await (const message of server) return message;
+    return 'ended';
+  })();
+  const closed = once(client.events, 'close');
+  client.close();
+  server.close();
+  await closed;
+  await expect(pending).rejects.toBeInstanceOf(ChannelError);
+  await expect(pending).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+  expect(await clientLoop).toBe('ended');
+  expect(await serverLoop).toBe('ended');
+  expect(client.status).toBe('closed');
+  await expect(server.receive()).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+});
+
+test('a server without an authorizer refuses (400) every decision its mechanism asks for', async () => {
+  const s = setup('PLAIN');
+  const server = tracker.server({ mechanism: s.server });
+  const endpoint = await server.bind(freshAddress('inproc'));
+  const client = tracker.client({ mechanism: s.client() });
+  await expect(client.connect(endpoint)).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
+});
+
+test('a Request client that is denied gets the deny error', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  const client = tracker.client({ mechanism: s.client(s.refused), socket: new zmq.Request() });
+  await expect(client.connect(endpoint)).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
+});
+
+test('closeSession() drops a session: its next message is not delivered', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  const client = tracker.client({ mechanism: s.client() });
+  await client.connect(endpoint);
+  const id = client.sessionId.toString('hex');
+  const closed = once(server.events, 'session:close');
+  server.closeSession(id);
+  expect(await closed).toEqual([id, 'closed', undefined]);
+  expect(server.peerOf(id)).toBeUndefined();
+  const dropped = once(server.events, 'message:drop');
+  await client.send('after close');
+  expect(await dropped).toEqual(['MESSAGE for no ready session']);
+});
+
+test('a forged MESSAGE on the client\'s own Dealer fails the session with a coded error (as libzmq closes)', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  const client = tracker.client({ mechanism: s.client() });
+  await client.connect(endpoint);
+  await client.send('hi');
+  const message = await server.receive();
+  await message.reply('genuine');
+  expect(texts(await client.receive())).toEqual(['genuine']);
+  const failed = once(client.events, 'session:error');
+  // Only the server's Router can reach the client's Dealer: send a corrupt MESSAGE through it.
+  const raw = (server as unknown as { socket: zmq.Router }).socket;
+  const [routingId] = (server as unknown as { sessions: Map<string, { route: Buffer[] }> }).sessions.get(message.sessionId)!.route;
+  const forged = Buffer.concat([Buffer.from([2]), client.sessionId, Buffer.from('\x07MESSAGE'), Buffer.alloc(40, 1)]);
+  await raw.send([routingId!, forged]);
+  const [error] = await failed;
+  expect(error).toMatchObject({ code: expect.stringMatching(/^ERR_/) });
+  expect(client.status).toBe('failed');
+  await expect(client.receive()).rejects.toBe(error);
+});
+
+test('Inbox: the high-water mark pauses the reader until a pull drains it', async () => {
+  const inbox = new Inbox<number>(2);
+  inbox.push(1);
+  inbox.push(2);
+  expect(inbox.full).toBe(true);
+  let drained = false;
+  const waiting = inbox.drained().then(() => (drained = true));
+  await Promise.resolve();
+  expect(drained).toBe(false);
+  expect(await inbox.pull()).toBe(1);
+  await waiting;
+  expect(drained).toBe(true);
+});
