@@ -14,7 +14,7 @@ import { toPublicKey, toSecretKey, Z85_KEY_LENGTH } from '../src';
 import {
   certStore,
   loadCertificate,
-  readText,
+  readTrustText,
   TrustError,
   wipeCertificate,
   type Certificate,
@@ -59,7 +59,7 @@ function convert(z85: string, which: KeyKind): Uint8Array {
 }
 
 async function keyFromFile(file: string, which: KeyKind): Promise<Uint8Array> {
-  const lines = (await readText(file))
+  const lines = (await readTrustText(file))
     .split(/\r?\n/)
     .map((text, index) => ({ text: text.trim(), line: index + 1 }))
     .filter(({ text }) => text !== '' && !text.startsWith('#'));

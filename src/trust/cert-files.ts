@@ -15,6 +15,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { assertCertificate, formatCertificate, parseCertificate, publicPart, wipeCertificate, type Certificate } from './certificate';
 import { TrustError } from './errors';
+import { readTrustText } from './read-file';
 
 /** The naming scheme of certificate files. */
 export type CertificateFormat = 'czmq' | 'pyzmq';
@@ -44,21 +45,11 @@ export function certificateFiles(base: string, format: CertificateFormat = 'czmq
 /**
  * Reads and parses exactly one certificate file.
  *
- * @throws {@link TrustError} `ERR_FILE_NOT_FOUND`, `ERR_FILE_UNREADABLE`, or what
- *   {@link parseCertificate} throws
+ * @throws {@link TrustError} `ERR_FILE_NOT_FOUND`, `ERR_FILE_TOO_LARGE`, `ERR_FILE_UNREADABLE`
+ *   (see `readTrustFile`), or what {@link parseCertificate} throws
  */
 export async function readCertificateFile(file: string): Promise<Certificate> {
-  return parseCertificate(await readText(file), file);
-}
-
-/** Reads a text file, turning I/O failures into {@link TrustError}s that keep the cause. */
-export async function readText(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'ERR_FILE_NOT_FOUND' : 'ERR_FILE_UNREADABLE';
-    throw new TrustError(code, `cannot read: ${(cause as Error).message}`, { file, cause });
-  }
+  return parseCertificate(await readTrustText(file), file);
 }
 
 /**

@@ -12,7 +12,7 @@
  *   lookups made `checkInterval` ms after it or later; lookups sooner may still see the old set.
  *
  * Files whose names start with `.` (editor and temporary files) or end with `_secret` are not
- * read. A broken file is reported (`'invalid'` event, and in the {@link ReloadResult}) and
+ * read, nor files over `MAX_TRUST_FILE_SIZE` (1 MiB; reported as broken). A broken file is reported (`'invalid'` event, and in the {@link ReloadResult}) and
  * skipped; the other files still load. A missing directory is an empty store, so it may be
  * created later; a directory that cannot be listed is reported and also gives an empty store,
  * because an allow-list that cannot be read must let no one in.
@@ -27,6 +27,7 @@ import { keyToZ85, type KeyLike } from '../keys';
 import { parseCertificate, publicPart, wipeCertificate, type Certificate } from './certificate';
 import { SECRET_SUFFIX } from './cert-files';
 import { TrustError } from './errors';
+import { readTrustFile } from './read-file';
 import { Refresher, type RefreshOptions } from './refresh';
 
 /** Options of {@link CertStore}. */
@@ -139,10 +140,11 @@ export class CertStore extends EventEmitter<CertStoreEvents> {
     const file = path.join(this.directory, name);
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(file);
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      invalid.push(new TrustError('ERR_FILE_UNREADABLE', `cannot read: ${(cause as Error).message}`, { file, cause }));
+      bytes = await readTrustFile(file);
+    } catch (error) {
+      // A file removed between the listing and the read is simply gone.
+      if ((error as TrustError).code === 'ERR_FILE_NOT_FOUND') return undefined;
+      invalid.push(error as TrustError);
       return { digest: '', certificate: undefined };
     }
     const digest = createHash('sha256').update(bytes).digest('hex');

@@ -22,6 +22,8 @@ export type TrustErrorCode =
   | 'ERR_KEY_FILE_MALFORMED'
   /** A line of a password file is not `user=password`, or repeats a user. */
   | 'ERR_PASSWORD_FILE_MALFORMED'
+  /** A file is larger than the trust layer reads (`MAX_TRUST_FILE_SIZE`, 1 MiB). */
+  | 'ERR_FILE_TOO_LARGE'
   /** A file or directory exists but cannot be read (permissions, I/O error). */
   | 'ERR_FILE_UNREADABLE';
 

@@ -9,6 +9,7 @@ export * from './errors';
 export { parseZpl, formatZpl, isZplName, zplNode, type ZplNode } from './zpl';
 export * from './certificate';
 export * from './cert-files';
+export * from './read-file';
 export * from './cert-store';
 export * from './refresh';
 export * from './authorizers';

@@ -6,8 +6,8 @@
  *
  * The file is re-read, and compared by SHA-256 digest of its contents, on
  * {@link PasswordFile.reload} and on a check made at least `checkInterval` ms (default 1000)
- * after the previous read began (see `refresh.ts`). A missing or unreadable file is reported
- * and lets no one in until it can be read.
+ * after the previous read began (see `refresh.ts`). A missing, unreadable or too large (over
+ * 1 MiB) file is reported and lets no one in until it can be read.
  *
  * Passwords are kept only as SHA-256 digests, compared in constant time; an unknown user costs
  * the same comparison as a known one.
@@ -16,10 +16,10 @@
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { promises as fs } from 'node:fs';
 import { allow, deny, type Authorizer } from '../auth';
 import { equalBytes, wipe } from '../bytes';
 import { TrustError } from './errors';
+import { readTrustFile } from './read-file';
 import { Refresher, type RefreshOptions } from './refresh';
 
 /** Events of a {@link PasswordFile}. */
@@ -72,11 +72,10 @@ export class PasswordFile extends EventEmitter<PasswordFileEvents> {
   private async read(): Promise<void> {
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(this.file);
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'ERR_FILE_NOT_FOUND' : 'ERR_FILE_UNREADABLE';
+      bytes = await readTrustFile(this.file);
+    } catch (error) {
       this.replace(new Map(), undefined);
-      this.emit('invalid', new TrustError(code, `cannot read: ${(cause as Error).message}`, { file: this.file, cause }));
+      this.emit('invalid', error as TrustError);
       return;
     }
     const digest = createHash('sha256').update(bytes).digest('hex');

@@ -6,6 +6,7 @@ import {
   certStore,
   createCertificate,
   formatCertificate,
+  MAX_TRUST_FILE_SIZE,
   publicPart,
   saveCertificate,
   type Certificate,
@@ -111,6 +112,17 @@ describe('CertStore', () => {
     const fixed = await put('broken');
     expect((await store.reload()).changed).toEqual(['broken']);
     expect(await store.lookup(fixed.publicKey)).toBeDefined();
+  });
+
+  it('reports a file over MAX_TRUST_FILE_SIZE without reading it, and loads the others', async () => {
+    const { store } = storeWithClock();
+    const good = await put('good');
+    const big = path.join(dir(), 'big');
+    await fs.writeFile(big, '');
+    await fs.truncate(big, MAX_TRUST_FILE_SIZE + 1);
+    const result = await store.reload();
+    expect(result.invalid.map((e) => [e.code, e.file])).toEqual([['ERR_FILE_TOO_LARGE', big]]);
+    expect(await store.lookup(good.publicKey)).toBeDefined();
   });
 
   it('drops a key when its file turns broken', async () => {
