@@ -4,7 +4,8 @@
  * - HELLO proves nothing about the client: it holds C' and Box[64 × 0](C'->S), so only the
  *   holder of s can answer, and the client's long-term key C never appears in clear (it
  *   travels only inside the INITIATE box).
- * - WELCOME must be exactly 168 bytes and open with (S, c'); S' must not be of low order.
+ * - WELCOME must be exactly 168 bytes and open with (S, c'); S' must be canonical and not of
+ *   low order.
  * - READY must open with the session key; its nonce becomes the baseline for the server's
  *   MESSAGE nonces (libzmq).
  * - ERROR while a WELCOME or READY is expected fails with `ERR_PEER_ERROR` and the reason.
@@ -39,6 +40,7 @@ import {
   parseWelcome,
 } from './commands';
 import { MessageCodec } from './message';
+import { checkPeerKey } from './peer-key';
 import {
   HELLO_PREFIX,
   INITIATE_PREFIX,
@@ -127,6 +129,7 @@ export class CurveClient extends MechanismBase {
     const welcome = parseWelcome(blob);
     const plaintext = this.keep(open(welcome.box, longNonce(WELCOME_PREFIX, welcome.nonce), this.helloKey!, 'WELCOME'));
     const serverTransient = plaintext.subarray(0, KEY_SIZE);
+    checkPeerKey(serverTransient, 'WELCOME');
     const sessionKey = this.keep(precompute(serverTransient, this.transientSecret!));
     const initiate = this.makeInitiate(serverTransient, plaintext.subarray(KEY_SIZE), sessionKey);
     wipe(plaintext, this.helloKey, this.transientSecret, this.config.secretKey);

@@ -18,6 +18,7 @@ import {
 } from '../../src';
 import { DEFAULT_COOKIE_KEY_LIFETIME_MS, DEFAULT_REPLAY_RECORD_SIZE } from './cookie';
 import { FIRST_SHORT_NONCE } from './nonces';
+import { isCanonicalKey } from './peer-key';
 
 /** Options of the CURVE mechanism (both roles unless noted). */
 export interface CurveOptions extends MechanismOptions {
@@ -64,13 +65,16 @@ export interface ServerConfig extends CommonConfig {
  * Validates the options of a CURVE client.
  *
  * @throws {@link TypeError} when `options` is not an object or an option has the wrong type
- * @throws {@link RangeError} when a key has the wrong length, is not valid Z85, is all zero or
- *   of low order, or a number is out of range; the message names the option
+ * @throws {@link RangeError} when a key has the wrong length, is not valid Z85, is all zero, of
+ *   low order or (serverKey) not canonically encoded, or a number is out of range; the message
+ *   names the option
  */
 export function clientConfig(options: CurveOptions): ClientConfig {
   const common = commonConfig(options);
   if (options.serverKey === undefined) throw new TypeError('"serverKey" is required for a CURVE client');
-  return { ...common, serverKey: toPublicKey(options.serverKey, 'serverKey') };
+  const serverKey = toPublicKey(options.serverKey, 'serverKey');
+  if (!isCanonicalKey(serverKey)) throw new RangeError('"serverKey" is not a canonical X25519 public key');
+  return { ...common, serverKey };
 }
 
 /**

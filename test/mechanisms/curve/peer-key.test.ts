@@ -1,0 +1,86 @@
+/**
+ * Non-canonical public keys (bit 255 set, or a value from p = 2^255 - 19 up) name the same
+ * X25519 key as a canonical one; CURVE refuses them wherever a peer sends a key, so HELLO is not
+ * malleable and C has one spelling only (row 5, row 6).
+ */
+import { CURVE } from '../../../mechanisms/curve';
+import { isCanonicalKey } from '../../../mechanisms/curve/peer-key';
+import { fromHex, publicKeyFromSecret } from '../../../src';
+import { expectFailed } from '../../helpers/expect-error';
+import { craftHello, craftInitiate, craftWelcome, transient } from './craft';
+import { clientKeys, makeClient, makeServerFactory, only, serverKeys, vector, vectorOptions } from './helpers';
+
+const P_MINUS_1 = fromHex('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+const P = fromHex('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+
+function topBitFlipped(key: Uint8Array): Uint8Array {
+  const out = key.slice();
+  out[31] = out[31]! ^ 0x80;
+  return out;
+}
+
+/** u + p: the same point as `u` (for u < 19), spelled with a value >= p. */
+function plusP(u: number): Uint8Array {
+  const out = P.slice();
+  out[0] = out[0]! + u;
+  return out;
+}
+
+describe('canonical public keys', () => {
+  test('isCanonicalKey: below p with bit 255 clear only', () => {
+    expect(isCanonicalKey(new Uint8Array(32).fill(0x11))).toBe(true);
+    expect(isCanonicalKey(P_MINUS_1)).toBe(true);
+    expect(isCanonicalKey(P)).toBe(false);
+    expect(isCanonicalKey(plusP(9))).toBe(false);
+    expect(isCanonicalKey(fromHex('ff'.repeat(31) + '7f'))).toBe(false);
+    expect(isCanonicalKey(topBitFlipped(new Uint8Array(32)))).toBe(false);
+    expect(isCanonicalKey(publicKeyFromSecret(new Uint8Array(32).fill(3)))).toBe(true);
+  });
+
+  test("row 5: the vector HELLO with only bit 255 of C' flipped is refused with ERR_INVALID_KEY, not answered", () => {
+    const hello = fromHex(vector.commands.hello);
+    hello[111] = hello[111]! ^ 0x80;
+    const server = CURVE.server(vectorOptions().server)();
+    server.start();
+    const step = server.receive(hello);
+    expectFailed(step, 'ERR_INVALID_KEY');
+    expect(step.send).toEqual([]);
+  });
+
+  test("row 6: a HELLO whose C' is spelled from p up (p + 9 names the base point) → ERR_INVALID_KEY", () => {
+    const server = makeServerFactory()();
+    server.start();
+    expectFailed(server.receive(craftHello(transient(3), serverKeys.publicKey, { clientTransient: plusP(9) })), 'ERR_INVALID_KEY');
+  });
+
+  test("row 6: a WELCOME whose S' has bit 255 set → ERR_INVALID_KEY, no INITIATE", () => {
+    const c = transient(3);
+    const client = makeClient({ random: (n) => (n === 32 ? c.secretKey.slice() : new Uint8Array(n)) });
+    client.start();
+    const welcome = craftWelcome(serverKeys.secretKey, c.publicKey, topBitFlipped(transient(5).publicKey));
+    const step = client.receive(welcome);
+    expectFailed(step, 'ERR_INVALID_KEY');
+    expect(step.send).toEqual([]);
+  });
+
+  test('row 6: an INITIATE presenting C with bit 255 set (a second spelling of an honest key) → ERR_INVALID_KEY, no decision', () => {
+    const c = transient(3);
+    const server = makeServerFactory()();
+    server.start();
+    const welcome = only(server.receive(craftHello(c, serverKeys.publicKey)).send);
+    const initiate = craftInitiate(welcome, c, serverKeys.publicKey, {
+      clientPublic: topBitFlipped(clientKeys.publicKey),
+      vouchSecret: clientKeys.secretKey,
+      vouchServer: serverKeys.publicKey,
+    });
+    const step = server.receive(initiate);
+    expectFailed(step, 'ERR_INVALID_KEY');
+    expect(step.auth).toBeUndefined();
+  });
+
+  test('row 49: a configured serverKey with bit 255 set is a RangeError naming it', () => {
+    expect(() => CURVE.client({ secretKey: clientKeys.secretKey, serverKey: topBitFlipped(serverKeys.publicKey) })).toThrow(
+      /"serverKey" is not a canonical/,
+    );
+  });
+});
