@@ -5,20 +5,36 @@
 import { duplexPair, type Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { defaultRegistry } from '../../../mechanisms';
-import type { AnyMechanismOptions, Authorizer } from '../../../src';
+import { curveKeyPair, type AnyMechanismOptions, type Authorizer } from '../../../src';
 import { SecureStream, type IncomingMessage, type SecureStreamBaseOptions } from '../../../src/adapters/stream';
+
+/** The server's and the client's CURVE key pairs for the tests (Z85). */
+export const SERVER_KEYS = curveKeyPair();
+export const CLIENT_KEYS = curveKeyPair();
+
+/** The mechanisms every end-to-end test runs with. */
+export const MECHANISMS = ['NULL', 'PLAIN', 'CURVE'] as const;
 
 /** Client options per mechanism for the tests. */
 export const CLIENT_OPTIONS: Record<string, AnyMechanismOptions> = {
   NULL: {},
   PLAIN: { username: 'admin', password: 'secret' },
+  CURVE: { secretKey: CLIENT_KEYS.secretKey, serverKey: SERVER_KEYS.publicKey },
 };
 
 /** Server options per mechanism for the tests. */
-export const SERVER_OPTIONS: Record<string, AnyMechanismOptions> = { NULL: {}, PLAIN: {} };
+export const SERVER_OPTIONS: Record<string, AnyMechanismOptions> = {
+  NULL: {},
+  PLAIN: {},
+  CURVE: { secretKey: SERVER_KEYS.secretKey },
+};
 
-/** Lets in the PLAIN user admin/secret and any CURVE or NULL client. */
-export const allowAdmin: Authorizer = (request) => request.mechanism !== 'PLAIN' || request.password === 'secret';
+/** Lets in the PLAIN user admin/secret, the CURVE client key of {@link CLIENT_KEYS}, and NULL. */
+export const allowAdmin: Authorizer = (request) => {
+  if (request.mechanism === 'PLAIN') return request.password === 'secret';
+  if (request.mechanism === 'CURVE') return request.publicKeyZ85 === CLIENT_KEYS.publicKey;
+  return true;
+};
 
 /** Options of {@link securePair}. */
 export interface PairSetup {
@@ -31,10 +47,24 @@ export interface PairSetup {
   readonly raw?: [Duplex, Duplex];
 }
 
+/**
+ * `stream.duplexPair()`, plus what a socket pair does and `duplexPair` does not: when one side
+ * is destroyed, the other side's readable ends (the peer sees the channel close).
+ */
+export function memoryPair(): [Duplex, Duplex] {
+  const [a, b] = duplexPair();
+  const hangUp = (other: Duplex) => () => {
+    if (!other.destroyed && !other.readableEnded) other.push(null);
+  };
+  a.once('close', hangUp(b));
+  b.once('close', hangUp(a));
+  return [a, b];
+}
+
 /** A client and a server SecureStream over an in-memory pair. */
 export function securePair(setup: PairSetup = {}) {
   const name = setup.mechanism ?? 'NULL';
-  const [rawClient, rawServer] = setup.raw ?? duplexPair();
+  const [rawClient, rawServer] = setup.raw ?? memoryPair();
   const client = new SecureStream(rawClient, {
     session: defaultRegistry.client(name, setup.clientOptions ?? CLIENT_OPTIONS[name] ?? {}),
     ...setup.client,
@@ -71,9 +101,13 @@ export function outcome(stream: Duplex): Promise<{ errors: Error[]; error: (Erro
   const errors: Error[] = [];
   stream.on('error', (error) => errors.push(error));
   return new Promise((resolve) => {
-    const done = () => resolve({ errors, error: errors[0] });
-    if (stream.closed) done();
-    else stream.once('close', done);
+    if (!stream.closed) {
+      stream.once('close', () => resolve({ errors, error: errors[0] }));
+      return;
+    }
+    // Already closed: its error, if any, is known even if the event has not been emitted yet.
+    const error = stream.errored ?? undefined;
+    resolve({ errors: error === undefined ? [] : [error], error });
   });
 }
 

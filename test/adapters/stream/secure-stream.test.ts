@@ -1,9 +1,9 @@
 import { duplexPair } from 'node:stream';
 import { defaultRegistry } from '../../../mechanisms';
 import { SecureStream } from '../../../src/adapters/stream';
-import { messages, nextMessage, outcome, securePair } from './helpers';
+import { allowAdmin, CLIENT_KEYS, MECHANISMS, messages, nextMessage, outcome, securePair, SERVER_KEYS } from './helpers';
 
-describe.each(['NULL', 'PLAIN'])('SecureStream over an in-memory pair (%s)', (mechanism) => {
+describe.each(MECHANISMS)('SecureStream over an in-memory pair (%s)', (mechanism) => {
   test('handshakes, exposes the peer and carries messages both ways', async () => {
     const { client, server } = securePair({ mechanism });
     const secureEvents: string[] = [];
@@ -12,16 +12,181 @@ describe.each(['NULL', 'PLAIN'])('SecureStream over an in-memory pair (%s)', (me
     server.on('secure', () => secureEvents.push('server secure'));
     server.on('secureConnect', () => secureEvents.push('server secureConnect'));
     const [clientPeer, serverPeer] = await Promise.all([client.handshake, server.handshake]);
-    expect(clientPeer.mechanism).toBe(mechanism);
-    expect(serverPeer.mechanism).toBe(mechanism);
+    expect([clientPeer.mechanism, serverPeer.mechanism, client.mechanism]).toEqual([mechanism, mechanism, mechanism]);
     expect(client.peer).toBe(clientPeer);
+    expect([client.role, server.role]).toEqual(['client', 'server']);
     expect(server.secure).toBe(true);
     expect(secureEvents.sort()).toEqual(['client secure', 'client secureConnect', 'server secure']);
     client.write('hello');
     expect((await nextMessage(server)).toString()).toBe('hello');
-    server.write(Buffer.from('world'));
-    expect((await nextMessage(client)).toString()).toBe('world');
+    server.write(new Uint8Array([1, 2, 3]));
+    const reply = await nextMessage(client);
+    expect(Buffer.isBuffer(reply)).toBe(true);
+    expect([...(reply as Buffer)]).toEqual([1, 2, 3]);
     client.destroy();
+    server.destroy();
+  });
+
+  test('messages written before the handshake are queued, in order, not lost', async () => {
+    const { client, server } = securePair({ mechanism });
+    for (let i = 0; i < 5; i++) client.write(`early ${i}`);
+    expect(client.secure).toBe(false);
+    const received = await messages(server, 5);
+    expect(received.map(String)).toEqual([0, 1, 2, 3, 4].map((i) => `early ${i}`));
+    client.destroy();
+    server.destroy();
+  });
+
+  test('a multipart message arrives as one array, an empty part included', async () => {
+    const { client, server } = securePair({ mechanism });
+    client.write(['a', Buffer.alloc(0), new Uint8Array([7])]);
+    client.write(['single']);
+    const [multi, single] = await messages(server, 2);
+    expect(Array.isArray(multi)).toBe(true);
+    expect((multi as Buffer[]).map((part) => [...part])).toEqual([[97], [], [7]]);
+    expect(String(single)).toBe('single');
+    client.destroy();
+    server.destroy();
+  });
+
+  test('end() ends the peer readable; with allowHalfOpen false both sides close cleanly', async () => {
+    const { client, server } = securePair({ mechanism });
+    server.pipe(server);
+    client.end('last words');
+    const [reply] = await messages(client, 1);
+    expect(String(reply)).toBe('last words');
+    const [clientEnd, serverEnd] = await Promise.all([outcome(client), outcome(server)]);
+    expect(clientEnd.error).toBeUndefined();
+    expect(serverEnd.error).toBeUndefined();
+  });
+});
+
+describe('the server decision', () => {
+  test('the authorizer sees the verified address and the mechanism facts, and may be async', async () => {
+    const requests: unknown[] = [];
+    const { client, server } = securePair({
+      mechanism: 'CURVE',
+      server: {
+        address: '192.0.2.7',
+        authorizer: async (request) => {
+          requests.push(request);
+          await new Promise((resolve) => setImmediate(resolve));
+          return true;
+        },
+      },
+    });
+    const peer = await server.handshake;
+    expect(requests).toEqual([expect.objectContaining({ mechanism: 'CURVE', address: '192.0.2.7', publicKeyZ85: CLIENT_KEYS.publicKey })]);
+    expect(peer.publicKeyZ85).toBe(CLIENT_KEYS.publicKey);
+    expect((await client.handshake).publicKeyZ85).toBe(SERVER_KEYS.publicKey);
+    expect(client.remotePublicKey?.length).toBe(32);
+    client.destroy();
+    server.destroy();
+  });
+
+  test.each([
+    ['PLAIN', { username: 'admin', password: 'wrong' }],
+    ['CURVE', { secretKey: SERVER_KEYS.secretKey, serverKey: SERVER_KEYS.publicKey }],
+  ])('a refused %s client gets the ERROR as ERR_PEER_ERROR 400; the server ERR_AUTH_DENIED', async (mechanism, clientOptions) => {
+    const { client, server } = securePair({ mechanism, clientOptions });
+    const [clientEnd, serverEnd] = await Promise.all([outcome(client), outcome(server)]);
+    expect(clientEnd.error).toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
+    expect(serverEnd.error).toMatchObject({ code: 'ERR_AUTH_DENIED' });
+    await expect(client.handshake).rejects.toBe(clientEnd.error);
+    await expect(server.handshake).rejects.toBe(serverEnd.error);
+  });
+
+  test('a temporary failure (300) closes silently: the client sees ERR_CHANNEL_CLOSED', async () => {
+    const { client, server } = securePair({ mechanism: 'PLAIN', server: { authorizer: () => ({ status: 300 }) } });
+    const [clientEnd, serverEnd] = await Promise.all([outcome(client), outcome(server)]);
+    expect(clientEnd.error).toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+    expect(serverEnd.error).toMatchObject({ code: 'ERR_AUTH_TEMPORARY' });
+  });
+
+  test('a throwing authorizer is a 500, never an allow', async () => {
+    const { client, server } = securePair({
+      mechanism: 'PLAIN',
+      server: { authorizer: () => { throw new Error('database down'); } },
+    });
+    const [clientEnd, serverEnd] = await Promise.all([outcome(client), outcome(server)]);
+    expect(clientEnd.error).toMatchObject({ code: 'ERR_PEER_ERROR', status: 500 });
+    expect(serverEnd.error).toMatchObject({ code: 'ERR_AUTH_ERROR' });
+  });
+});
+
+describe('caller misuse', () => {
+  const [a] = duplexPair();
+  afterAll(() => a.destroy());
+
+  test('a server session without an authorizer is refused at construction', () => {
+    const session = defaultRegistry.server('NULL', {})();
+    expect(() => new SecureStream(a, { session })).toThrow(/"options\.authorizer" is required/);
+  });
+
+  test('bad arguments throw TypeError or RangeError naming them', () => {
+    const session = () => defaultRegistry.client('NULL', {});
+    expect(() => new SecureStream({} as never, { session: session() })).toThrow(/"raw"/);
+    expect(() => new SecureStream(a, { session: {} as never })).toThrow(/"options\.session"/);
+    expect(() => new SecureStream(a, { session: session(), handshakeTimeout: -1 })).toThrow(/options\.handshakeTimeout/);
+    expect(() => new SecureStream(a, { session: session(), timeout: Infinity })).toThrow(RangeError);
+    expect(() => new SecureStream(a, { session: session(), maxFrameSize: 0.5 })).toThrow(/options\.maxFrameSize/);
+  });
+
+  test('writing something that is not a message throws TypeError', () => {
+    const { client, server } = securePair();
+    expect(() => client.write(42)).toThrow(TypeError);
+    expect(() => client.write([])).toThrow(/"chunk"/);
+    expect(() => client.write(['ok', 3])).toThrow(TypeError);
+    expect(() => client.setTimeout(-5)).toThrow(RangeError);
+    expect(() => client.setKeepAlive(NaN)).toThrow(RangeError);
+    client.destroy();
+    server.destroy();
+  });
+
+  test('end(non-message) destroys the stream with a TypeError', async () => {
+    const { client, server } = securePair();
+    client.end(42);
+    expect((await outcome(client)).error).toBeInstanceOf(TypeError);
+    server.destroy();
+  });
+});
+
+describe('destroy', () => {
+  test('destroy(err) emits that error, then close, and rejects the pending handshake with it', async () => {
+    const { client, server } = securePair({ mechanism: 'PLAIN' });
+    const events: string[] = [];
+    client.on('error', () => events.push('error'));
+    client.on('close', () => events.push('close'));
+    const error = Object.assign(new Error('boom'), { code: 'E_TEST' });
+    client.destroy(error);
+    expect((await outcome(client)).errors).toEqual([error]);
+    expect(events).toEqual(['error', 'close']);
+    await expect(client.handshake).rejects.toBe(error);
+    expect((await outcome(server)).error).toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+  });
+
+  test('destroy() without an error closes quietly and fails queued writes and the handshake with ERR_CHANNEL_CLOSED', async () => {
+    const { client, server } = securePair({ mechanism: 'PLAIN' });
+    const written = new Promise<Error | null | undefined>((resolve) => client.write('queued', resolve));
+    client.destroy();
+    expect((await outcome(client)).errors).toEqual([]);
+    await expect(client.handshake).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+    expect(await written).toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+    await outcome(server);
+  });
+
+  test('an AbortSignal destroys the stream with ERR_ABORTED', async () => {
+    const controller = new AbortController();
+    const { client, server } = securePair({ client: { signal: controller.signal } });
+    await client.handshake;
+    controller.abort();
+    expect((await outcome(client)).error).toMatchObject({ code: 'ERR_ABORTED' });
+    server.destroy();
+  });
+
+  test('an already aborted signal destroys the stream at once', async () => {
+    const { client, server } = securePair({ client: { signal: AbortSignal.abort() } });
+    expect((await outcome(client)).error).toMatchObject({ code: 'ERR_ABORTED' });
     server.destroy();
   });
 });
