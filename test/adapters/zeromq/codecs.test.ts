@@ -8,7 +8,9 @@ import {
   parseEnvelope,
   sessionTopic,
 } from '../../../src/adapters/zeromq';
-import { parseFrames } from '../../../src/adapters/zeromq/message-codec';
+import { defaultRegistry } from '../../../mechanisms';
+import { runHandshake } from '../../../src';
+import { decodeMessage, encodeMessage, parseFrames } from '../../../src/adapters/zeromq/message-codec';
 import { toParts } from '../../../src/adapters/zeromq/parts';
 import { encodeZapReply, isZapRequest, parseZapRequest } from '../../../src/adapters/zeromq/zap-codec';
 
@@ -113,5 +115,28 @@ describe('message parts', () => {
     expect(parts.map((p) => Buffer.from(p).toString())).toEqual(['a', 'b', 'cc', 'd']);
     expect(() => toParts(['ok', 42 as unknown as string])).toThrow(/"message\[1\]"/);
     expect(() => toParts([])).toThrow(RangeError);
+  });
+});
+
+describe('multipart messages', () => {
+  async function pair() {
+    const { client, server } = await runHandshake(defaultRegistry.client('NULL', {}), defaultRegistry.server('NULL', {})());
+    return { client, server };
+  }
+
+  test('each part is one MESSAGE blob with MORE on all but the last', async () => {
+    const { client, server } = await pair();
+    const frames = encodeMessage(client, Buffer.alloc(16), [Buffer.from('a'), Buffer.from('b'), Buffer.from('c')]);
+    const blobs = parseFrames(frames)!.map((e) => e.blob);
+    expect(blobs.map((blob) => server.decode(blob).more)).toEqual([true, true, false]);
+  });
+
+  test('parts whose MORE flags do not line up, or a command part, make no message', async () => {
+    const { client, server } = await pair();
+    const part = (text: string, more: boolean, command = false) => client.encode(Buffer.from(text), { more, command });
+    expect(decodeMessage(server, [part('a', false), part('b', false)], 'fail')).toBeUndefined();
+    expect(decodeMessage(server, [part('a', true)], 'fail')).toBeUndefined();
+    expect(decodeMessage(server, [part('ping', false, true)], 'fail')).toBeUndefined();
+    expect(decodeMessage(server, [part('a', true), part('b', false)], 'fail')?.map(String)).toEqual(['a', 'b']);
   });
 });

@@ -135,3 +135,47 @@ test('Inbox: the high-water mark pauses the reader until a pull drains it', asyn
   await waiting;
   expect(drained).toBe(true);
 });
+
+test('an authorizer that throws is a 500 refusal, never an allow', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({
+    mechanism: s.server,
+    authorizer: () => {
+      throw new Error('database down');
+    },
+  });
+  const endpoint = await server.bind(freshAddress('inproc'));
+  const client = tracker.client({ mechanism: s.client() });
+  await expect(client.connect(endpoint)).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 500 });
+});
+
+test('a decision that arrives after its handshake timed out is ignored', async () => {
+  const s = setup('CURVE');
+  let answer!: (allowed: boolean) => void;
+  let markAsked!: () => void;
+  const asked = new Promise<void>((resolve) => (markAsked = resolve));
+  const server = tracker.server({
+    mechanism: s.server,
+    handshakeTimeout: 100,
+    authorizer: () =>
+      new Promise<boolean>((resolve) => {
+        answer = resolve;
+        markAsked();
+      }),
+  });
+  const endpoint = await server.bind(freshAddress('inproc'));
+  const client = tracker.client({ mechanism: s.client(), handshakeTimeout: 5_000 });
+  const outcome = client.connect(endpoint);
+  await asked;
+  const [, reason] = await once(server.events, 'session:close');
+  expect(reason).toBe('expired');
+  const handshakes: unknown[] = [];
+  server.events.on('handshake', (id) => handshakes.push(id));
+  answer(true);
+  // Let the late "allow" run: it reaches no session, so nothing is sent or opened.
+  await new Promise(setImmediate);
+  client.close();
+  await expect(outcome).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+  expect(handshakes).toEqual([]);
+  expect(server.sessionCount).toBe(0);
+});

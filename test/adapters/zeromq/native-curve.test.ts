@@ -1,6 +1,7 @@
+import { once } from 'node:events';
 import * as zmq from 'zeromq';
 import { curveKeyPair, deny, z85Decode, z85Encode, type AuthRequest } from '../../../src';
-import { nativeCurveClient, nativeCurveServer, ZapHandler } from '../../../src/adapters/zeromq';
+import { nativeCurveClient, nativeCurveServer, ZAP_ENDPOINT, ZapHandler } from '../../../src/adapters/zeromq';
 import { Tracker } from './helpers';
 
 const tracker = new Tracker();
@@ -55,4 +56,17 @@ test('a zeromq.js CURVE server using our authorizer through ZAP accepts an allow
     ['CURVE', refused.publicKey, '127.0.0.1'],
     ['CURVE', allowed.publicKey, '127.0.0.1'],
   ]);
+});
+
+test('the ZAP handler answers a malformed request with 500, and only one runs per context', async () => {
+  const context = new zmq.Context();
+  const zap = tracker.track(await ZapHandler.start({ authorizer: () => true, context }));
+  await expect(ZapHandler.start({ authorizer: () => true, context })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  const raw = tracker.track(new zmq.Dealer({ context }));
+  raw.connect(ZAP_ENDPOINT);
+  const invalid = once(zap.events, 'invalid');
+  await raw.send(['', '1.0', '7', 'domain', '127.0.0.1', '', 'CURVE', 'not a 32-byte key']);
+  await invalid;
+  expect((await raw.receive()).map(String)).toEqual(['', '1.0', '7', '500', 'Invalid request', '', '']);
+  await expect(ZapHandler.start({ authorizer: 'yes' as never })).rejects.toThrow(TypeError);
 });

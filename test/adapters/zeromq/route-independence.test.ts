@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import * as zmq from 'zeromq';
-import { encodeEnvelope, KIND_MESSAGE } from '../../../src/adapters/zeromq';
+import { defaultRegistry } from '../../../mechanisms';
+import { encodeEnvelope, KIND_HANDSHAKE, KIND_MESSAGE } from '../../../src/adapters/zeromq';
 import { MECHANISMS, freshAddress, setup, texts, Tracker } from './helpers';
 
 const tracker = new Tracker();
@@ -83,4 +84,22 @@ describe('CURVE route independence under attack', () => {
     expect(next.sessionId).toBe(genuine.sessionId);
     expect(moves).toBe(0);
   });
+});
+
+test('a HELLO naming a session id the server already holds is dropped; the session is not replaced', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  const client = tracker.client({ mechanism: s.client() });
+  await client.connect(endpoint);
+  const attacker = tracker.track(new zmq.Dealer());
+  attacker.connect(endpoint);
+  const hello = defaultRegistry.client('CURVE', s.client(s.refused).options!).start().send[0]!;
+  const dropped = once(server.events, 'message:drop');
+  await attacker.send(encodeEnvelope(KIND_HANDSHAKE, client.sessionId, hello));
+  expect(await dropped).toEqual(['handshake command out of turn']);
+  await client.send('still mine');
+  const message = await server.receive();
+  expect(message.peer.publicKeyZ85).toBe(s.allowed.keys.publicKey);
+  expect(server.sessionCount).toBe(1);
 });
