@@ -6,7 +6,14 @@
  * @module
  */
 import { parseArgs } from 'node:util';
-import { formatZpl, isTrustError, readCertificateFile, wipeCertificate, zplNode, type Certificate } from '../../src/trust';
+import {
+  formatZpl,
+  isTrustError,
+  readCertificateFile,
+  wipeCertificate,
+  zplNode,
+  type Certificate,
+} from '../../src/trust';
 import { EXIT } from '../exit-codes';
 
 const HELP = `usage: curvezmq cert show FILE [--json]
@@ -18,23 +25,29 @@ options:
   --json   print one JSON object: { file, publicKey, hasSecretKey, metadata }
 `;
 
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 /** Runs `cert`. */
 export async function cert(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     return usage((error as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) return help();
   const [action, file, ...extra] = positionals;
-  if (action !== 'show') return usage(action === undefined ? 'expected an action: show' : `unknown action ${JSON.stringify(action)}`);
+  if (action === undefined) return usage('expected an action: show');
+  if (action !== 'show') return usage(`unknown action ${JSON.stringify(action)}`);
   if (file === undefined || extra.length > 0) return usage('expected exactly one FILE');
   return show(file, values.json);
 }
 
-async function show(file: string, json: boolean): Promise<number> {
+async function show(file: string, asJson: boolean): Promise<number> {
   let certificate: Certificate;
   try {
     certificate = await readCertificateFile(file);
@@ -45,15 +58,25 @@ async function show(file: string, json: boolean): Promise<number> {
   }
   const hasSecretKey = certificate.secretKey !== undefined;
   wipeCertificate(certificate);
+  const { publicKeyZ85: publicKey } = certificate;
   const metadata = Object.fromEntries(certificate.metadata);
-  process.stdout.write(json ? JSON.stringify({ file, publicKey: certificate.publicKeyZ85, hasSecretKey, metadata }) + '\n' : text(file, certificate, hasSecretKey));
+  const json = JSON.stringify({ file, publicKey, hasSecretKey, metadata });
+  process.stdout.write(asJson ? `${json}\n` : text(file, certificate, hasSecretKey));
   return EXIT.OK;
 }
 
 function text(file: string, certificate: Certificate, hasSecretKey: boolean): string {
-  const meta = [...certificate.metadata].map(([name, value]) => zplNode(name, value));
-  const metaText = meta.length === 0 ? '    (none)\n' : formatZpl([zplNode('metadata', undefined, meta)]).split('\n').slice(1).join('\n');
-  return `file:       ${file}\npublic-key: ${certificate.publicKeyZ85}\nsecret-key: ${hasSecretKey ? 'yes (not shown)' : 'no'}\nmetadata:\n${metaText}`;
+  const entries = [...certificate.metadata].map(([name, value]) => zplNode(name, value));
+  // The metadata lines as a certificate file holds them, after the section's own line.
+  const section = formatZpl([zplNode('metadata', undefined, entries)]);
+  const metadata = entries.length === 0 ? '    (none)\n' : section.slice('metadata\n'.length);
+  return [
+    `file:       ${file}`,
+    `public-key: ${certificate.publicKeyZ85}`,
+    `secret-key: ${hasSecretKey ? 'yes (not shown)' : 'no'}`,
+    `metadata:`,
+    metadata,
+  ].join('\n');
 }
 
 function usage(message: string): number {

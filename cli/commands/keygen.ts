@@ -10,7 +10,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createCertificate, isTrustError, saveCertificate, wipeCertificate, type CertificateFormat } from '../../src/trust';
+import {
+  createCertificate,
+  isTrustError,
+  saveCertificate,
+  wipeCertificate,
+  type CertificateFormat,
+} from '../../src/trust';
 import { EXIT } from '../exit-codes';
 
 const HELP = `usage: curvezmq keygen NAME [options]
@@ -61,7 +67,12 @@ function parseMeta(entries: readonly string[]): Array<[string, string]> | string
   return pairs;
 }
 
-async function write(base: string, format: CertificateFormat, metadata: Array<[string, string]>, overwrite: boolean): Promise<number> {
+async function write(
+  base: string,
+  format: CertificateFormat,
+  metadata: Array<[string, string]>,
+  overwrite: boolean,
+): Promise<number> {
   let certificate;
   try {
     certificate = createCertificate({ metadata });

@@ -69,8 +69,8 @@ function addEntry(list: BlockList, entry: string, name: string): void {
   const family = isIP(address);
   const bits = prefix === undefined ? undefined : Number(prefix);
   const max = family === 4 ? 32 : 128;
-  const badPrefix = bits !== undefined && !(Number.isInteger(bits) && bits >= 0 && bits <= max && /^\d+$/.test(prefix!));
-  if (family === 0 || extra !== undefined || badPrefix) {
+  const goodPrefix = prefix === undefined || (/^\d+$/.test(prefix) && bits! <= max);
+  if (family === 0 || extra !== undefined || !goodPrefix) {
     throw new RangeError(`"${name}" expected an IP address or CIDR subnet, got ${JSON.stringify(entry)}`);
   }
   const type = family === 4 ? 'ipv4' : 'ipv6';

@@ -13,7 +13,14 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { assertCertificate, formatCertificate, parseCertificate, publicPart, wipeCertificate, type Certificate } from './certificate';
+import {
+  assertCertificate,
+  formatCertificate,
+  parseCertificate,
+  publicPart,
+  wipeCertificate,
+  type Certificate,
+} from './certificate';
 import { TrustError } from './errors';
 import { readTrustText } from './read-file';
 
@@ -68,7 +75,9 @@ export async function readCertificateFile(file: string): Promise<Certificate> {
  */
 export async function loadCertificate(file: string, which: 'public' | 'secret' = 'public'): Promise<Certificate> {
   if (typeof file !== 'string' || file === '') throw new TypeError('"file" expected a non-empty string');
-  if (which !== 'public' && which !== 'secret') throw new RangeError(`"which" expected 'public' or 'secret', got ${String(which)}`);
+  if (which !== 'public' && which !== 'secret') {
+    throw new RangeError(`"which" expected 'public' or 'secret', got ${String(which)}`);
+  }
   const found = await firstExisting(candidates(file, which));
   if (found === undefined) throw new TrustError('ERR_FILE_NOT_FOUND', 'no certificate file found', { file });
   const certificate = await readCertificateFile(found);
@@ -152,7 +161,12 @@ async function refuseExisting(files: readonly string[]): Promise<void> {
  * Writes `text` to a temporary file beside `file`, then renames it over `file` (overwrite) or
  * hard-links it to `file`, which fails if `file` appeared meanwhile: no silent replacement.
  */
-async function writeAtomic(file: string, text: string, mode: number, { overwrite }: { overwrite: boolean }): Promise<void> {
+async function writeAtomic(
+  file: string,
+  text: string,
+  mode: number,
+  { overwrite }: { overwrite: boolean },
+): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   await fs.writeFile(temp, text, { mode, flag: 'wx' });
   try {

@@ -12,10 +12,11 @@
  *   lookups made `checkInterval` ms after it or later; lookups sooner may still see the old set.
  *
  * Files whose names start with `.` (editor and temporary files) or end with `_secret` are not
- * read, nor files over `MAX_TRUST_FILE_SIZE` (1 MiB; reported as broken). A broken file is reported (`'invalid'` event, and in the {@link ReloadResult}) and
- * skipped; the other files still load. A missing directory is an empty store, so it may be
- * created later; a directory that cannot be listed is reported and also gives an empty store,
- * because an allow-list that cannot be read must let no one in.
+ * read, nor files over `MAX_TRUST_FILE_SIZE` (1 MiB; reported as broken). A broken file is
+ * reported (`'invalid'` event, and in the {@link ReloadResult}) and skipped; the other files
+ * still load. A missing directory is an empty store, so it may be created later; a directory
+ * that cannot be listed is reported and also gives an empty store, because an allow-list that
+ * cannot be read must let no one in.
  *
  * @module
  */
@@ -72,7 +73,9 @@ export class CertStore extends EventEmitter<CertStoreEvents> {
    */
   constructor(directory: string, options: CertStoreOptions = {}) {
     super();
-    if (typeof directory !== 'string' || directory === '') throw new TypeError('"directory" expected a non-empty string');
+    if (typeof directory !== 'string' || directory === '') {
+      throw new TypeError('"directory" expected a non-empty string');
+    }
     this.directory = directory;
     this.refresher = new Refresher(() => this.scan(), options);
   }
@@ -129,8 +132,8 @@ export class CertStore extends EventEmitter<CertStoreEvents> {
         .sort();
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      const error = new TrustError('ERR_FILE_UNREADABLE', `cannot list: ${(cause as Error).message}`, { file: this.directory, cause });
-      invalid.push(error);
+      const message = `cannot list: ${(cause as Error).message}`;
+      invalid.push(new TrustError('ERR_FILE_UNREADABLE', message, { file: this.directory, cause }));
       return [];
     }
   }

@@ -132,14 +132,20 @@ export function formatCertificate(certificate: Certificate, options: FormatCerti
   const keys = [zplNode('public-key', certificate.publicKeyZ85)];
   if (secret) keys.push(zplNode('secret-key', keyToZ85(certificate.secretKey!)));
   const metadata = [...certificate.metadata].map(([name, value]) => zplNode(name, value));
-  return formatZpl([zplNode('metadata', undefined, metadata), zplNode('curve', undefined, keys)], banner(secret, options.date));
+  const sections = [zplNode('metadata', undefined, metadata), zplNode('curve', undefined, keys)];
+  return formatZpl(sections, banner(secret, options.date));
 }
 
 function banner(secret: boolean, date = new Date()): string[] {
   const stamp = date.toISOString().slice(0, 19).replace('T', ' ');
   const head = [`  ****  Generated on ${stamp} by curvezmq  ****`];
   if (secret) {
-    return [...head, 'ZeroMQ CURVE **Secret** Certificate', 'DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.', ''];
+    return [
+      ...head,
+      'ZeroMQ CURVE **Secret** Certificate',
+      'DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.',
+      '',
+    ];
   }
   return [
     ...head,
@@ -189,7 +195,9 @@ export function parseCertificate(text: string, file: string): Certificate {
 
 function entry(nodes: readonly ZplNode[], name: string, file: string): ZplNode | undefined {
   const found = nodes.filter((node) => node.name === name);
-  if (found.length > 1) throw new TrustError('ERR_CERT_MALFORMED', `"${name}" is repeated`, { file, line: found[1]!.line });
+  if (found.length > 1) {
+    throw new TrustError('ERR_CERT_MALFORMED', `"${name}" is repeated`, { file, line: found[1]!.line });
+  }
   return found[0];
 }
 
@@ -207,7 +215,9 @@ function readMetadata(node: ZplNode | undefined, file: string): ReadonlyMap<stri
   const seen = new Set<string>();
   for (const child of node?.children ?? []) {
     const at = { file, line: child.line };
-    if (child.value === undefined) throw new TrustError('ERR_CERT_MALFORMED', `metadata "${child.name}" has no value`, at);
+    if (child.value === undefined) {
+      throw new TrustError('ERR_CERT_MALFORMED', `metadata "${child.name}" has no value`, at);
+    }
     if (seen.has(child.name.toLowerCase())) {
       throw new TrustError('ERR_CERT_MALFORMED', `metadata "${child.name}" is repeated`, at);
     }
