@@ -1,7 +1,7 @@
 /**
  * Keys and trust (Node only, uses `node:fs`): CZMQ/pyzmq certificate files, a certificate store,
- * password files and ready-made authorizers. Not part of the core exports, which stay free of
- * Node modules.
+ * password files and ready-made authorizers. The core (`src/index.ts`) does not export it, so
+ * the core stays free of Node modules; the package root does.
  *
  * @module
  */
@@ -11,7 +11,7 @@ export * from './certificate';
 export * from './cert-files';
 export * from './read-file';
 export * from './cert-store';
-export * from './refresh';
+export type { RefreshOptions } from './refresh';
 export * from './authorizers';
 export * from './addresses';
 export * from './store-authorizer';
