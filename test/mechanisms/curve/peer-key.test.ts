@@ -4,14 +4,31 @@
  * malleable and C has one spelling only (row 5, row 6).
  */
 import { CURVE } from '../../../mechanisms/curve';
-import { isCanonicalKey } from '../../../mechanisms/curve/peer-key';
-import { fromHex, publicKeyFromSecret } from '../../../src';
+import { isCanonicalKey, isPrimeOrderKey } from '../../../mechanisms/curve/peer-key';
+import { cryptoBackend, fromHex, generateKeyPair, publicKeyFromSecret, seededRandom } from '../../../src';
 import { expectFailed } from '../../helpers/expect-error';
 import { craftHello, craftInitiate, craftWelcome, transient } from './craft';
-import { clientKeys, makeClient, makeServerFactory, only, serverKeys, vector, vectorOptions } from './helpers';
+import { clientKeys, makeClient, makeServerFactory, only, readVector, serverKeys, vector, vectorOptions } from './helpers';
 
 const P_MINUS_1 = fromHex('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
 const P = fromHex('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+
+const FIELD = (1n << 255n) - 19n;
+
+/** 1/u mod p: the u-coordinate of P + (0, 0), which X25519 treats as the same key. */
+function inverse(key: Uint8Array): Uint8Array {
+  let u = 0n;
+  for (let i = 31; i >= 0; i--) u = (u << 8n) | BigInt(key[i]!);
+  let result = 1n;
+  let base = u;
+  for (let e = FIELD - 2n; e > 0n; e >>= 1n) {
+    if (e & 1n) result = (result * base) % FIELD;
+    base = (base * base) % FIELD;
+  }
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++, result >>= 8n) out[i] = Number(result & 0xffn);
+  return out;
+}
 
 function topBitFlipped(key: Uint8Array): Uint8Array {
   const out = key.slice();
@@ -82,5 +99,56 @@ describe('canonical public keys', () => {
     expect(() => CURVE.client({ secretKey: clientKeys.secretKey, serverKey: topBitFlipped(serverKeys.publicKey) })).toThrow(
       /"serverKey" is not a canonical/,
     );
+  });
+
+  test('isPrimeOrderKey: honest keys and the base point yes; 1/u, low-order points and twist points no', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const key = generateKeyPair(seededRandom(seed)).publicKey;
+      expect(isPrimeOrderKey(key)).toBe(true);
+      expect(isPrimeOrderKey(inverse(key))).toBe(false);
+    }
+    const nine = new Uint8Array(32);
+    nine[0] = 9;
+    expect(isPrimeOrderKey(nine)).toBe(true);
+    const lowOrder = readVector<{ points: Array<{ public: string }> }>('x25519_low_order_points.json').points.map((p) => fromHex(p.public));
+    for (const point of lowOrder.filter(isCanonicalKey)) expect(isPrimeOrderKey(point)).toBe(false);
+    const twist = new Uint8Array(32);
+    twist[0] = 2; // u = 2 is not on Curve25519 (2^3 + 486662·2^2 + 2 is a non-square): it is on the twist
+    expect(isPrimeOrderKey(twist)).toBe(false);
+  });
+
+  test('1/u really is a second spelling: X25519 with any secret gives the same result', () => {
+    const secret = new Uint8Array(32).fill(0x5a);
+    const backend = cryptoBackend();
+    expect(backend.scalarMult(secret, inverse(clientKeys.publicKey))).toEqual(backend.scalarMult(secret, clientKeys.publicKey));
+  });
+
+  test('row 6: an INITIATE presenting C as 1/C mod p (vouch made with c, so it opens) → ERR_INVALID_KEY, no decision', () => {
+    const c = transient(3);
+    const server = makeServerFactory()();
+    server.start();
+    const welcome = only(server.receive(craftHello(c, serverKeys.publicKey)).send);
+    const initiate = craftInitiate(welcome, c, serverKeys.publicKey, {
+      clientPublic: inverse(clientKeys.publicKey),
+      vouchSecret: clientKeys.secretKey,
+      vouchServer: serverKeys.publicKey,
+    });
+    const step = server.receive(initiate);
+    expectFailed(step, 'ERR_INVALID_KEY');
+    expect(step.auth).toBeUndefined();
+  });
+
+  test("a HELLO whose C' was respelled as 1/C' is answered, but that handshake always ends in ERR_KEY_EXCHANGE", () => {
+    const c = transient(3);
+    const server = makeServerFactory()();
+    server.start();
+    const respelled = inverse(c.publicKey);
+    const welcome = only(server.receive(craftHello(c, serverKeys.publicKey, { clientTransient: respelled })).send);
+    const initiate = craftInitiate(welcome, c, serverKeys.publicKey, {
+      clientPublic: clientKeys.publicKey,
+      vouchSecret: clientKeys.secretKey,
+      vouchServer: serverKeys.publicKey,
+    });
+    expectFailed(server.receive(initiate), 'ERR_KEY_EXCHANGE');
   });
 });
