@@ -9,6 +9,7 @@
 import { equalBytes, isBytes, wipe } from '../bytes';
 import { generateKeyPair, keyToZ85, publicKeyOf, toPublicKey, toSecretKey, type KeyLike } from '../keys';
 import type { RandomSource } from '../random';
+import { z85Encode } from '../z85';
 import { TrustError } from './errors';
 import { formatZpl, isZplName, parseZpl, zplNode, type ZplNode } from './zpl';
 
@@ -130,7 +131,8 @@ export function formatCertificate(certificate: Certificate, options: FormatCerti
     throw new RangeError('"certificate" holds no secret key to write');
   }
   const keys = [zplNode('public-key', certificate.publicKeyZ85)];
-  if (secret) keys.push(zplNode('secret-key', keyToZ85(certificate.secretKey!)));
+  // z85Encode reads the key in place; keyToZ85 would leave an unwiped copy behind.
+  if (secret) keys.push(zplNode('secret-key', z85Encode(certificate.secretKey!)));
   const metadata = [...certificate.metadata].map(([name, value]) => zplNode(name, value));
   const sections = [zplNode('metadata', undefined, metadata), zplNode('curve', undefined, keys)];
   return formatZpl(sections, banner(secret, options.date));
