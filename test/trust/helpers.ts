@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Certificate } from '../../src/trust';
 
 /** The folder of the vector certificates. */
 export const VECTOR_CERTS = path.resolve(__dirname, '../../../shared/vectors/certs');
@@ -56,11 +57,11 @@ export async function caught(fn: () => unknown): Promise<unknown> {
 /** The certificates of an Ironhouse set-up, made by `curvezmq keygen` and loaded back. */
 export interface Ironhouse {
   /** The server's secret certificate. */
-  readonly server: import('../../src/trust').Certificate;
+  readonly server: Certificate;
   /** The allowed client's secret certificate (metadata `name = "Alice"`). */
-  readonly client: import('../../src/trust').Certificate;
+  readonly client: Certificate;
   /** A client whose key is in no certificate of the allow-list. */
-  readonly stranger: import('../../src/trust').Certificate;
+  readonly stranger: Certificate;
   /** The allow-list directory, holding the client's public file `alice`. */
   readonly allowDir: string;
 }
