@@ -34,7 +34,8 @@ interface OpenNode {
 }
 
 /**
- * Parses ZPL text into its top-level nodes.
+ * Parses ZPL text into its top-level nodes. Lines may end in LF or CRLF; a leading byte-order
+ * mark is ignored.
  *
  * @param text - the file's contents
  * @param file - the file name, quoted in errors
@@ -45,7 +46,8 @@ interface OpenNode {
 export function parseZpl(text: string, file: string): ZplNode[] {
   const roots: OpenNode[] = [];
   const path: OpenNode[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
+  // A byte-order mark, as some Windows editors write, is not part of the first line.
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1;
     const content = raw.trimEnd();
     const body = content.trimStart();

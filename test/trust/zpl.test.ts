@@ -35,6 +35,10 @@ describe('parseZpl', () => {
     expect(node?.value).toBe('ab#cd=e');
   });
 
+  it('ignores a leading byte-order mark', () => {
+    expect(parseZpl('\uFEFF# banner\ncurve\n', 'f').map((n) => n.name)).toEqual(['curve']);
+  });
+
   it('records 1-based line numbers', () => {
     const nodes = parseZpl('# c\n\na\n    b = "1"\n', 'f');
     expect(nodes[0]?.line).toBe(3);
