@@ -17,6 +17,8 @@ import type { CurveSetup } from './setup';
 export class RawSessions {
   private readonly dealer = new zmq.Dealer({ linger: 0 });
   private readonly sessions = new Map<string, { mechanism: Mechanism; done: (ok: boolean) => void }>();
+  /** zeromq.js allows one send in progress per socket: sends wait their turn here. */
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(private readonly setup: CurveSetup) {}
 
@@ -38,12 +40,12 @@ export class RawSessions {
   /** Sends a valid HELLO for a new session id and never answers the WELCOME (a half-open handshake). */
   async halfOpen(index: number): Promise<void> {
     const hello = defaultRegistry.client('CURVE', this.setup.zmqClient(index).options).start().send[0]!;
-    await this.dealer.send(encodeEnvelope(KIND_HANDSHAKE, randomBytes(SESSION_ID_BYTES), hello));
+    await this.send(encodeEnvelope(KIND_HANDSHAKE, randomBytes(SESSION_ID_BYTES), hello));
   }
 
   /** Sends `blob` as a handshake command of a new random session id. */
   async sendHandshake(blob: Uint8Array): Promise<void> {
-    await this.dealer.send(encodeEnvelope(KIND_HANDSHAKE, randomBytes(SESSION_ID_BYTES), blob));
+    await this.send(encodeEnvelope(KIND_HANDSHAKE, randomBytes(SESSION_ID_BYTES), blob));
   }
 
   /** Client-side sessions still open. */
@@ -65,7 +67,7 @@ export class RawSessions {
 
   private async apply(id: Buffer, step: Step): Promise<void> {
     const key = sessionKey(id);
-    for (const blob of step.send) await this.dealer.send(encodeEnvelope(KIND_HANDSHAKE, id, blob));
+    for (const blob of step.send) await this.send(encodeEnvelope(KIND_HANDSHAKE, id, blob));
     const session = this.sessions.get(key);
     if (session === undefined) return;
     if (step.status === 'ready') session.done(true);
@@ -73,6 +75,12 @@ export class RawSessions {
       this.sessions.delete(key);
       session.done(false);
     }
+  }
+
+  private send(frame: Buffer): Promise<void> {
+    const sent = this.sending.then(() => this.dealer.send(frame));
+    this.sending = sent.catch(() => undefined);
+    return sent;
   }
 
   private async read(): Promise<void> {
