@@ -1,7 +1,7 @@
 /**
  * PLAIN password files, like CZMQ zauth's `PLAIN <file>`: one `user=password` per line, split
- * at the first `=`, nothing trimmed (a password may hold spaces or `=`). Empty lines and lines
- * starting with `#` are skipped. A line without `=`, with an empty user name, or repeating a
+ * at the first `=`, nothing trimmed (a password may hold spaces or `=`) but a CR before the LF
+ * and a leading byte-order mark. Empty lines and lines starting with `#` are skipped. A line without `=`, with an empty user name, or repeating a
  * user is reported (`'invalid'` event) and skipped; the other lines still count.
  *
  * The file is re-read, and compared by SHA-256 digest of its contents, on
@@ -100,7 +100,7 @@ export class PasswordFile extends EventEmitter<PasswordFileEvents> {
 export function parsePasswords(text: string, file: string): { users: Map<string, Uint8Array>; errors: TrustError[] } {
   const users = new Map<string, Uint8Array>();
   const errors: TrustError[] = [];
-  text.split(/\r?\n/).forEach((content, index) => {
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((content, index) => {
     const at = { file, line: index + 1 };
     if (content === '' || content.startsWith('#')) return;
     const equals = content.indexOf('=');

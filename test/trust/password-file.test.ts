@@ -34,8 +34,8 @@ describe('PLAIN password file', () => {
     expect((await decide(authorize, { mechanism: 'CURVE', metadata: Metadata.EMPTY })).status).toBe(400);
   });
 
-  it('splits at the first = and trims nothing, skipping comments, blank lines and CRs', async () => {
-    const { ready, passwords } = setup('# users\r\n\r\nalice=a=b c \r\nbob=\n');
+  it('splits at the first = and trims nothing, skipping comments, blank lines, CRs and a BOM', async () => {
+    const { ready, passwords } = setup('\uFEFF# users\r\n\r\nalice=a=b c \r\nbob=\n');
     await ready;
     expect(await passwords.check('alice', 'a=b c ')).toBe(true);
     expect(await passwords.check('bob', '')).toBe(true);
