@@ -35,11 +35,12 @@ describe('PLAIN password file', () => {
   });
 
   it('splits at the first = and trims nothing, skipping comments, blank lines, CRs and a BOM', async () => {
-    const { ready, passwords } = setup('\uFEFF# users\r\n\r\nalice=a=b c \r\nbob=\n');
+    const { ready, passwords, invalid } = setup('\uFEFF# users\r\n\r\nalice=a=b c \r\nbob=\n');
     await ready;
     expect(await passwords.check('alice', 'a=b c ')).toBe(true);
     expect(await passwords.check('bob', '')).toBe(true);
     expect(await passwords.check('# users', '')).toBe(false);
+    expect(invalid).toEqual([]);
   });
 
   it('reports bad lines with their numbers, skips them, and keeps the rest', async () => {
