@@ -47,7 +47,7 @@ import {
 } from './commands';
 import { CookieKeyRing, type CookieContents } from './cookie';
 import { MessageCodec } from './message';
-import { checkIdentityKey, checkPeerKey } from './peer-key';
+import { checkPeerKey } from './peer-key';
 import {
   HELLO_PREFIX,
   INITIATE_PREFIX,
@@ -196,11 +196,11 @@ export class CurveServer extends MechanismBase {
    * The vouch nonce16 ‖ Box[C' ‖ S](C->S') must open with (C, s') and name both the C' of the
    * cookie and this server's S.
    *
-   * @throws {@link MechanismError} `ERR_INVALID_KEY` (C not canonical or not of prime order), `ERR_DECRYPT` (the
+   * @throws {@link MechanismError} `ERR_INVALID_KEY` (C not canonical or of low order), `ERR_DECRYPT` (the
    *   vouch does not open: C's owner did not make it), `ERR_KEY_EXCHANGE` (wrong C' or S)
    */
   private checkVouch(vouch: Uint8Array, clientKey: Uint8Array, cookie: CookieContents): void {
-    checkIdentityKey(clientKey);
+    checkPeerKey(clientKey, 'INITIATE');
     const key = this.keep(precompute(clientKey, cookie.serverTransientSecret));
     const nonce = longNonce(VOUCH_PREFIX, vouch.subarray(0, LONG_NONCE_BYTES));
     const plaintext = open(vouch.subarray(LONG_NONCE_BYTES), nonce, key, 'INITIATE');
