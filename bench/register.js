@@ -1,6 +1,7 @@
-// A minimal require hook that lets plain Node load this package's TypeScript (type-stripping
-// through typescript.transpileModule, no type check), for test helpers that must run outside
-// jest's vm context. Usage: node --require ./test/crypto/ts-register.js file.ts
+// A minimal require hook that lets plain Node run this package's TypeScript on a fresh clone,
+// with no build step: each .ts file is type-stripped by typescript.transpileModule (no type
+// check; `npm test` type-checks). Used by `npm run bench` and by the crypto known-answer test,
+// which must run outside jest's vm context. Usage: node --require ./bench/register.js file.ts
 'use strict';
 const fs = require('node:fs');
 const ts = require('typescript');

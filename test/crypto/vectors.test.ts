@@ -135,7 +135,7 @@ describe.each(backends.map((b): [string, CryptoBackend] => [b.name, b]))('%s bac
     // kat.ts explains why these run outside jest's vm context.
     const output = execFileSync(
       process.execPath,
-      ['--require', join(__dirname, 'ts-register.js'), join(__dirname, 'kat-cli.ts'), backend.name],
+      ['--require', join(__dirname, '..', '..', 'bench', 'register.js'), join(__dirname, 'kat-cli.ts'), backend.name],
       { encoding: 'utf8', timeout: 60_000 },
     );
     const report = JSON.parse(output) as KatReport;

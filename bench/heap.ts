@@ -1,0 +1,48 @@
+/**
+ * Part 4: server heap per established CURVE session. Run with `--expose-gc` (run.ts does):
+ * completes `count` in-memory handshakes against one server endpoint, keeps every server
+ * session, and reports the growth of the V8 heap after a full collection, divided by `count`.
+ * This is the mechanism's share (keys, nonces, codec, peer identity); an adapter adds its own
+ * per-connection objects (a Node socket alone is several KiB), reported separately when the
+ * adapters take part.
+ */
+import { CURVE } from '../mechanisms/curve';
+import { generateKeyPair, type Mechanism } from '../src';
+import { useCryptoBackend } from '../src/crypto';
+
+const count = Number(process.argv[2] ?? 10_000);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with --expose-gc');
+useCryptoBackend('auto');
+
+const serverKeys = generateKeyPair();
+const clientKeys = generateKeyPair();
+const sessions = CURVE.server({ secretKey: serverKeys.secretKey });
+const client = () => CURVE.client({ secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey });
+
+function establish(): Mechanism {
+  const c = client();
+  const s = sessions();
+  s.start();
+  const welcome = s.receive(c.start().send[0]!).send[0]!;
+  let step = s.receive(c.receive(welcome).send[0]!);
+  if (step.auth !== undefined) step = s.authorize({ status: 200 });
+  c.receive(step.send[0]!);
+  if (s.status !== 'ready') throw new Error('handshake failed');
+  c.destroy();
+  return s;
+}
+
+// Warm up code and the endpoint's shared state (cookie key, replay record) before the baseline.
+const warm: Mechanism[] = [];
+for (let i = 0; i < 200; i++) warm.push(establish());
+gc();
+gc();
+const before = process.memoryUsage().heapUsed;
+const kept: Mechanism[] = new Array(count);
+for (let i = 0; i < count; i++) kept[i] = establish();
+gc();
+gc();
+const after = process.memoryUsage().heapUsed;
+// The replay record grows with each INITIATE too; it is endpoint state, counted here anyway.
+process.stdout.write(JSON.stringify({ sessions: count, bytesPerSession: (after - before) / count, kept: kept.length + warm.length }));

@@ -1,0 +1,496 @@
+/**
+ * The subjects of the network parts: each one can serve (an echo endpoint for the connection
+ * test, a sink endpoint for the message test), connect once, and send many messages. Ours are
+ * loaded only when asked for, so a missing or broken adapter makes its row "pending" and never
+ * stops the others.
+ *
+ * Sink protocol: a byte-stream peer (TCP, TLS) first sends 8 bytes holding the number of
+ * payload bytes to follow; a message peer first sends one 8-byte message holding the number of
+ * messages to follow. The sink answers one byte when it has them all, so the sender's clock
+ * covers delivery, not just queuing.
+ */
+import { once } from 'node:events';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { generateKeyPair, seededRandom, z85Encode, type KeyPair } from '../../src';
+import type { TlsCredentials } from './cert';
+
+/** What both processes share: fixed keys (seeded, benchmark only) and the TLS files. */
+export interface PeerContext {
+  readonly tls: TlsCredentials | undefined;
+}
+
+/** A running server of one peer. */
+export interface PeerServer {
+  /** Where the echo endpoint listens (a TCP port or a ZeroMQ endpoint). */
+  readonly echo: string;
+  /** Where the sink endpoint listens. */
+  readonly sink: string;
+  close(): Promise<void>;
+}
+
+/** One subject of the comparison. */
+export interface Peer {
+  readonly name: string;
+  /** Why the peer cannot run here (an adapter not written yet, a package missing), if so. */
+  unavailable(ctx: PeerContext): string | undefined;
+  serve(ctx: PeerContext): Promise<PeerServer>;
+  /** Connects, completes the handshake, echoes one byte, closes. */
+  echoOnce(address: string, ctx: PeerContext): Promise<void>;
+  /** Connects, then times sending `count` messages of `size` bytes until the sink's answer. */
+  sendMany(address: string, size: number, count: number, ctx: PeerContext): Promise<number>;
+}
+
+// Benchmark-only keys from fixed seeds, so that client and server processes agree.
+const serverKeys: KeyPair = generateKeyPair(seededRandom(1001));
+const clientKeys: KeyPair = generateKeyPair(seededRandom(1002));
+const HOST = '127.0.0.1';
+const ONE = new Uint8Array([1]);
+
+function header(value: number): Buffer {
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64BE(BigInt(value));
+  return out;
+}
+
+function seconds(): number {
+  return Number(process.hrtime.bigint()) / 1e9;
+}
+
+function listen(server: net.Server): Promise<string> {
+  return new Promise((resolve) => server.listen(0, HOST, () => resolve(String((server.address() as net.AddressInfo).port))));
+}
+
+function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Writes everything with back-pressure. */
+async function writeAll(stream: Duplex, chunk: Uint8Array, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    if (!stream.write(chunk)) await once(stream, 'drain');
+  }
+}
+
+// ---- byte streams: TCP and TLS ----------------------------------------------------------
+
+/** Echo on one socket, and the byte-counting sink, for any byte stream. */
+function byteEcho(socket: Duplex): void {
+  socket.on('error', () => undefined);
+  socket.on('data', (data: Buffer) => socket.write(data));
+}
+
+function byteSink(socket: Duplex): void {
+  socket.on('error', () => undefined);
+  let expected = -1;
+  let received = 0;
+  let head = Buffer.alloc(0);
+  socket.on('data', (data: Buffer) => {
+    if (expected < 0) {
+      head = Buffer.concat([head, data]);
+      if (head.length < 8) return;
+      expected = Number(head.readBigUInt64BE(0));
+      received = head.length - 8;
+    } else {
+      received += data.length;
+    }
+    if (received >= expected) socket.write(ONE);
+  });
+}
+
+async function byteEchoOnce(socket: Duplex, ready: string): Promise<void> {
+  socket.on('error', () => undefined);
+  await once(socket, ready);
+  socket.write(ONE);
+  await once(socket, 'data');
+  socket.destroy();
+}
+
+async function byteSendMany(socket: Duplex, ready: string, size: number, count: number): Promise<number> {
+  await once(socket, ready);
+  const answer = once(socket, 'data');
+  const start = seconds();
+  socket.write(header(size * count));
+  await writeAll(socket, new Uint8Array(size).fill(0x61), count);
+  await answer;
+  const elapsed = seconds() - start;
+  socket.destroy();
+  return elapsed;
+}
+
+const tcp: Peer = {
+  name: 'tcp',
+  unavailable: () => undefined,
+  async serve() {
+    const echo = net.createServer(byteEcho);
+    const sink = net.createServer(byteSink);
+    return { echo: await listen(echo), sink: await listen(sink), close: async () => void (await Promise.all([closeServer(echo), closeServer(sink)])) };
+  },
+  echoOnce: (port) => byteEchoOnce(net.connect(Number(port), HOST).setNoDelay(true), 'connect'),
+  sendMany: (port, size, count) => byteSendMany(net.connect(Number(port), HOST), 'connect', size, count),
+};
+
+const tlsPeer: Peer = {
+  name: 'tls',
+  unavailable: (ctx) => (ctx.tls === undefined ? 'no openssl command to make a certificate' : undefined),
+  async serve(ctx) {
+    const options: tls.TlsOptions = { key: ctx.tls!.key, cert: ctx.tls!.cert, minVersion: 'TLSv1.3' };
+    const echo = tls.createServer(options, byteEcho);
+    const sink = tls.createServer(options, byteSink);
+    return { echo: await listen(echo), sink: await listen(sink), close: async () => void (await Promise.all([closeServer(echo), closeServer(sink)])) };
+  },
+  echoOnce(port, ctx) {
+    return byteEchoOnce(tlsConnect(port, ctx), 'secureConnect');
+  },
+  sendMany(port, size, count, ctx) {
+    return byteSendMany(tlsConnect(port, ctx), 'secureConnect', size, count);
+  },
+};
+
+function tlsConnect(port: string, ctx: PeerContext): tls.TLSSocket {
+  // The certificate is verified against itself as CA: the full cost of a real client.
+  return tls.connect({ port: Number(port), host: HOST, ca: ctx.tls!.cert, servername: 'localhost', minVersion: 'TLSv1.3' });
+}
+
+// ---- message streams: secret-stream and our stream adapter ------------------------------
+
+function messageEcho(stream: Duplex): void {
+  stream.on('error', () => undefined);
+  stream.on('data', (message: Uint8Array) => stream.write(message));
+}
+
+function messageSink(stream: Duplex): void {
+  stream.on('error', () => undefined);
+  let expected = -1;
+  let received = 0;
+  stream.on('data', (message: Buffer | Buffer[]) => {
+    if (expected < 0) {
+      expected = Number(Buffer.from(Array.isArray(message) ? message[0]! : message).readBigUInt64BE(0));
+    } else if (++received === expected) {
+      stream.write(ONE);
+    }
+  });
+}
+
+async function messageEchoOnce(stream: Duplex, ready: Promise<unknown>): Promise<void> {
+  stream.on('error', () => undefined);
+  await ready;
+  stream.write(ONE);
+  await once(stream, 'data');
+  stream.destroy();
+}
+
+async function messageSendMany(stream: Duplex, ready: Promise<unknown>, size: number, count: number): Promise<number> {
+  stream.on('error', () => undefined);
+  await ready;
+  const answer = once(stream, 'data');
+  const start = seconds();
+  stream.write(header(count));
+  await writeAll(stream, new Uint8Array(size).fill(0x61), count);
+  await answer;
+  const elapsed = seconds() - start;
+  stream.destroy();
+  return elapsed;
+}
+
+interface SecretStreamClass {
+  new (isInitiator: boolean, raw: Duplex, options: { keyPair: unknown }): Duplex & { opened: Promise<boolean> };
+  keyPair(seed: Buffer): unknown;
+}
+
+function secretStreamClass(): SecretStreamClass {
+  return require('@hyperswarm/secret-stream') as SecretStreamClass;
+}
+
+const secretStream: Peer = {
+  name: 'secret-stream',
+  unavailable() {
+    try {
+      secretStreamClass();
+      return undefined;
+    } catch {
+      return '@hyperswarm/secret-stream is not installed';
+    }
+  },
+  async serve() {
+    const SecretStream = secretStreamClass();
+    // Fixed key pairs on both sides, as our CURVE peers have: no key generation per connection.
+    const keyPair = SecretStream.keyPair(Buffer.alloc(32, 3));
+    const wrap = (handler: (s: Duplex) => void) => (socket: net.Socket) => {
+      socket.on('error', () => undefined);
+      handler(new SecretStream(false, socket, { keyPair }));
+    };
+    const echo = net.createServer(wrap(messageEcho));
+    const sink = net.createServer(wrap(messageSink));
+    return { echo: await listen(echo), sink: await listen(sink), close: async () => void (await Promise.all([closeServer(echo), closeServer(sink)])) };
+  },
+  echoOnce(port) {
+    const stream = secretStreamConnect(port);
+    return messageEchoOnce(stream, stream.opened);
+  },
+  sendMany(port, size, count) {
+    const stream = secretStreamConnect(port);
+    return messageSendMany(stream, stream.opened, size, count);
+  },
+};
+
+let clientSecretStreamKeys: unknown;
+function secretStreamConnect(port: string): Duplex & { opened: Promise<boolean> } {
+  const SecretStream = secretStreamClass();
+  clientSecretStreamKeys ??= SecretStream.keyPair(Buffer.alloc(32, 4));
+  const socket = net.connect(Number(port), HOST);
+  socket.on('error', () => undefined);
+  return new SecretStream(true, socket, { keyPair: clientSecretStreamKeys });
+}
+
+type StreamAdapter = typeof import('../../src/adapters/stream');
+type Mechanisms = typeof import('../../mechanisms');
+
+function ourStream(): { adapter: StreamAdapter; mechanisms: Mechanisms } {
+  return { adapter: require('../../src/adapters/stream') as StreamAdapter, mechanisms: require('../../mechanisms') as Mechanisms };
+}
+
+function loadFailure(load: () => unknown): string | undefined {
+  try {
+    load();
+    return undefined;
+  } catch (error) {
+    return `not loadable yet: ${(error as Error).message.split('\n')[0]}`;
+  }
+}
+
+const curveStream: Peer = {
+  name: 'curvezmq-stream',
+  unavailable: () => loadFailure(() => {
+    const { adapter, mechanisms } = ourStream();
+    if (typeof adapter.createServer !== 'function' || !mechanisms.defaultRegistry.has('CURVE')) throw new Error('adapter or CURVE missing');
+  }),
+  async serve() {
+    const { adapter, mechanisms } = ourStream();
+    const options = {
+      mechanism: 'CURVE',
+      registry: mechanisms.defaultRegistry,
+      mechanismOptions: { secretKey: serverKeys.secretKey },
+      authorizer: () => true,
+    };
+    const echo = adapter.createServer(options, messageEcho);
+    const sink = adapter.createServer(options, messageSink);
+    for (const server of [echo, sink]) server.on('handshakeError', () => undefined);
+    return { echo: await listen(echo), sink: await listen(sink), close: async () => void (await Promise.all([closeServer(echo), closeServer(sink)])) };
+  },
+  echoOnce(port) {
+    const stream = curveStreamConnect(port);
+    return messageEchoOnce(stream, stream.handshake);
+  },
+  sendMany(port, size, count) {
+    const stream = curveStreamConnect(port);
+    return messageSendMany(stream, stream.handshake, size, count);
+  },
+};
+
+function curveStreamConnect(port: string): ReturnType<StreamAdapter['connect']> {
+  const { adapter, mechanisms } = ourStream();
+  return adapter.connect({
+    host: HOST,
+    port: Number(port),
+    mechanism: 'CURVE',
+    registry: mechanisms.defaultRegistry,
+    mechanismOptions: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
+  });
+}
+
+// ---- ZeroMQ: zeromq.js with libzmq's CURVE or NULL, and our ZeroMQ adapter ----------------
+
+type Zmq = typeof import('zeromq');
+
+function zmq(): Zmq {
+  return require('zeromq') as Zmq;
+}
+
+function zmqUnavailable(): string | undefined {
+  return loadFailure(zmq);
+}
+
+async function zmqServe(curve: boolean): Promise<PeerServer> {
+  const z = zmq();
+  const make = async (sink: boolean) => {
+    const router = new z.Router({ linger: 0, ...(curve ? { curveServer: true, curveSecretKey: z85Encode(serverKeys.secretKey) } : {}) });
+    await router.bind('tcp://127.0.0.1:0');
+    void (async () => {
+      const counts = new Map<string, { expected: number; received: number }>();
+      for await (const [id, message] of router) {
+        if (!sink) {
+          await router.send([id!, message!]);
+          continue;
+        }
+        const key = id!.toString('hex');
+        const state = counts.get(key);
+        if (state === undefined) {
+          const expected = Number(message!.readBigUInt64BE(0));
+          // A header of 0 is the sender's warm-up round trip.
+          if (expected === 0) await router.send([id!, ONE]);
+          else counts.set(key, { expected, received: 0 });
+        } else if (++state.received === state.expected) {
+          counts.delete(key);
+          await router.send([id!, ONE]);
+        }
+      }
+    })().catch(() => undefined);
+    return router;
+  };
+  const echo = await make(false);
+  const sink = await make(true);
+  return {
+    echo: echo.lastEndpoint!,
+    sink: sink.lastEndpoint!,
+    close: async () => {
+      echo.close();
+      sink.close();
+    },
+  };
+}
+
+function zmqDealer(curve: boolean): import('zeromq').Dealer {
+  const z = zmq();
+  return new z.Dealer({
+    linger: 0,
+    ...(curve
+      ? {
+          curveServerKey: z85Encode(serverKeys.publicKey),
+          curvePublicKey: z85Encode(clientKeys.publicKey),
+          curveSecretKey: z85Encode(clientKeys.secretKey),
+        }
+      : {}),
+  });
+}
+
+function zmqPeer(name: string, curve: boolean): Peer {
+  return {
+    name,
+    unavailable: zmqUnavailable,
+    serve: () => zmqServe(curve),
+    async echoOnce(endpoint) {
+      const dealer = zmqDealer(curve);
+      dealer.connect(endpoint);
+      await dealer.send(ONE);
+      await dealer.receive();
+      dealer.close();
+    },
+    async sendMany(endpoint, size, count) {
+      const dealer = zmqDealer(curve);
+      dealer.connect(endpoint);
+      // A first round trip completes the connection (and CURVE handshake) before timing.
+      await dealer.send(header(0));
+      await dealer.receive();
+      const data = new Uint8Array(size).fill(0x61);
+      const start = seconds();
+      await dealer.send(header(count));
+      for (let i = 0; i < count; i++) await dealer.send(data);
+      await dealer.receive();
+      const elapsed = seconds() - start;
+      dealer.close();
+      return elapsed;
+    },
+  };
+}
+
+type ZmqAdapter = typeof import('../../src/adapters/zeromq');
+
+function ourZmq(): { adapter: ZmqAdapter; mechanisms: Mechanisms } {
+  return { adapter: require('../../src/adapters/zeromq') as ZmqAdapter, mechanisms: require('../../mechanisms') as Mechanisms };
+}
+
+const curveZmq: Peer = {
+  name: 'curvezmq-zeromq',
+  unavailable: () => loadFailure(() => {
+    const { adapter, mechanisms } = ourZmq();
+    if (typeof adapter.SecureServer !== 'function' || !mechanisms.defaultRegistry.has('CURVE')) throw new Error('adapter or CURVE missing');
+  }),
+  async serve() {
+    const { adapter, mechanisms } = ourZmq();
+    const make = async (sink: boolean) => {
+      const server = new adapter.SecureServer({
+        mechanism: { registry: mechanisms.defaultRegistry, name: 'CURVE', options: { secretKey: serverKeys.secretKey } },
+        authorizer: () => true,
+      });
+      const endpoint = await server.bind('tcp://127.0.0.1:0');
+      void (async () => {
+        const counts = new Map<string, { expected: number; received: number }>();
+        for (;;) {
+          const message = await server.receive();
+          if (!sink) {
+            await message.reply(message.parts);
+            continue;
+          }
+          const state = counts.get(message.sessionId);
+          if (state === undefined) {
+            counts.set(message.sessionId, { expected: Number(message.parts[0]!.readBigUInt64BE(0)), received: 0 });
+          } else if (++state.received === state.expected) {
+            counts.delete(message.sessionId);
+            await message.reply([ONE]);
+          }
+        }
+      })().catch(() => undefined);
+      return { server, endpoint };
+    };
+    const echo = await make(false);
+    const sink = await make(true);
+    return {
+      echo: echo.endpoint,
+      sink: sink.endpoint,
+      close: async () => {
+        echo.server.close();
+        sink.server.close();
+      },
+    };
+  },
+  async echoOnce(endpoint) {
+    const client = ourZmqClient();
+    await client.connect(endpoint);
+    await client.send([ONE]);
+    await client.receive();
+    client.close();
+  },
+  async sendMany(endpoint, size, count) {
+    const client = ourZmqClient();
+    await client.connect(endpoint);
+    const data = new Uint8Array(size).fill(0x61);
+    const start = seconds();
+    await client.send([header(count)]);
+    for (let i = 0; i < count; i++) await client.send([data]);
+    await client.receive();
+    const elapsed = seconds() - start;
+    client.close();
+    return elapsed;
+  },
+};
+
+function ourZmqClient(): InstanceType<ZmqAdapter['SecureClient']> {
+  const { adapter, mechanisms } = ourZmq();
+  return new adapter.SecureClient({
+    mechanism: {
+      registry: mechanisms.defaultRegistry,
+      name: 'CURVE',
+      options: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
+    },
+  });
+}
+
+/** Every peer, in table order: ours first, then the alternatives. */
+export const PEERS: readonly Peer[] = [
+  curveStream,
+  curveZmq,
+  tlsPeer,
+  secretStream,
+  zmqPeer('zmq-curve', true),
+  zmqPeer('zmq-null', false),
+  tcp,
+];
+
+/** A peer by name. */
+export function peerByName(name: string): Peer {
+  const peer = PEERS.find((p) => p.name === name);
+  if (peer === undefined) throw new RangeError(`unknown peer ${name}`);
+  return peer;
+}

@@ -1,0 +1,25 @@
+/** The messages between the benchmark's parent and its worker processes. */
+import { join } from 'node:path';
+
+/** Asks the client to count connections (connect, handshake, 1-byte echo, close) for a while. */
+export interface ConnRequest {
+  readonly op: 'conn';
+  readonly address: string;
+  readonly seconds: number;
+  readonly concurrency: number;
+}
+
+/** Asks the client to time `count` one-way messages of `size` bytes. */
+export interface MessageRequest {
+  readonly op: 'msg';
+  readonly address: string;
+  readonly size: number;
+  readonly count: number;
+}
+
+/** A client's answer: a rate (connections/s or messages/s), or why it failed. */
+export type WorkerResult = { readonly ok: true; readonly rate: number; readonly errors: number } | { readonly ok: false; readonly error: string };
+
+/** Where the TLS files are made, shared by both processes. */
+export const CERT_DIR = join(__dirname, '..', '..', '.tmp', 'bench-tls');
+

@@ -1,0 +1,151 @@
+/**
+ * Parts 1 and 2, driven from the parent: one server process and one client process per peer,
+ * kept for the whole run; rounds interleave the peers; each figure is the median of the rounds.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { median } from '../stats';
+import { tlsCredentials } from './cert';
+import { PEERS } from './peers';
+import { CERT_DIR, type WorkerResult } from './protocol';
+
+/** Sizes of the one-way message test. */
+export const NET_SIZES = [64, 1024, 64 * 1024] as const;
+
+/** One peer's network figures: medians, or why there are none. */
+export interface NetFigures {
+  peer: string;
+  /** Set when the peer did not run: "pending: ..." or the failure. */
+  status: string;
+  connectionsPerSecond: number | null;
+  messages: { size: number; messagesPerSecond: number | null; bytesPerSecond: number | null }[];
+}
+
+/** Options of {@link runNetwork}. */
+export interface NetOptions {
+  readonly rounds: number;
+  readonly connSeconds: number;
+  /** Target duration of one message measurement, in seconds. */
+  readonly messageSeconds: number;
+  readonly log: (line: string) => void;
+}
+
+interface Running {
+  name: string;
+  server: ChildProcess;
+  client: ChildProcess;
+  echo: string;
+  sink: string;
+  conn: number[];
+  msg: number[][];
+  counts: number[];
+  failure: string | undefined;
+}
+
+const WORKER = join(__dirname, 'worker.ts');
+const REGISTER = join(__dirname, '..', 'register.js');
+
+function spawn(role: string, peer: string): ChildProcess {
+  return fork(WORKER, [role, peer], { execArgv: ['--require', REGISTER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+async function firstMessage<T>(child: ChildProcess, timeoutMs: number): Promise<T> {
+  const timer = setTimeout(() => child.kill(), timeoutMs);
+  try {
+    const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ error: 'process exited' }])])) as [T];
+    return message;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function ask(run: Running, request: object, timeoutMs: number): Promise<WorkerResult> {
+  run.client.send(request);
+  const reply = await firstMessage<WorkerResult | { error: string }>(run.client, timeoutMs);
+  return 'ok' in reply ? reply : { ok: false, error: reply.error };
+}
+
+async function start(name: string): Promise<Running | string> {
+  const server = spawn('server', name);
+  const ready = await firstMessage<{ echo?: string; sink?: string; error?: string }>(server, 30_000);
+  if (ready.echo === undefined || ready.sink === undefined) {
+    server.kill();
+    return `failed to serve: ${ready.error ?? 'no answer'}`;
+  }
+  const client = spawn('client', name);
+  await firstMessage(client, 30_000);
+  return { name, server, client, echo: ready.echo, sink: ready.sink, conn: [], msg: NET_SIZES.map(() => []), counts: NET_SIZES.map(() => 0), failure: undefined };
+}
+
+function stop(run: Running): void {
+  run.client.kill();
+  run.server.send('close');
+  setTimeout(() => run.server.kill(), 2000).unref();
+}
+
+/** Measures every peer; peers that cannot run are reported with their reason. */
+export async function runNetwork(options: NetOptions): Promise<NetFigures[]> {
+  tlsCredentials(CERT_DIR);
+  const skipped = new Map<string, string>();
+  const running: Running[] = [];
+  for (const peer of PEERS) {
+    const reason = peer.unavailable({ tls: tlsCredentials(CERT_DIR) });
+    if (reason !== undefined) {
+      skipped.set(peer.name, `pending: ${reason}`);
+      continue;
+    }
+    const run = await start(peer.name);
+    if (typeof run === 'string') skipped.set(peer.name, run);
+    else running.push(run);
+  }
+  const guard = (seconds: number) => Math.round(seconds * 1000 * 10 + 20_000);
+  // Calibration (also the warm-up): a short message run per size sets each peer's count.
+  for (const run of running) {
+    await ask(run, { op: 'conn', address: run.echo, seconds: Math.min(0.5, options.connSeconds), concurrency: 8 }, guard(1));
+    for (const [i, size] of NET_SIZES.entries()) {
+      const probe = size >= 65536 ? 500 : 5000;
+      const result = await ask(run, { op: 'msg', address: run.sink, size, count: probe }, guard(5));
+      if (!result.ok) {
+        run.failure = `failed: ${result.error}`;
+        break;
+      }
+      run.counts[i] = Math.max(probe, Math.round(result.rate * options.messageSeconds));
+    }
+  }
+  for (let round = 0; round < options.rounds; round++) {
+    for (const run of running) {
+      if (run.failure !== undefined) continue;
+      const conn = await ask(run, { op: 'conn', address: run.echo, seconds: options.connSeconds, concurrency: 8 }, guard(options.connSeconds));
+      if (!conn.ok) {
+        run.failure = `failed: ${conn.error}`;
+        continue;
+      }
+      run.conn.push(conn.rate);
+      for (const [i, size] of NET_SIZES.entries()) {
+        const result = await ask(run, { op: 'msg', address: run.sink, size, count: run.counts[i] }, guard(options.messageSeconds * 3));
+        if (!result.ok) {
+          run.failure = `failed: ${result.error}`;
+          break;
+        }
+        run.msg[i]!.push(result.rate);
+      }
+      options.log(`  network round ${round + 1}/${options.rounds} ${run.name}: ${conn.rate.toFixed(0)} conns/s`);
+    }
+  }
+  running.forEach(stop);
+  return PEERS.map((peer): NetFigures => {
+    const run = running.find((r) => r.name === peer.name);
+    const status = skipped.get(peer.name) ?? run?.failure ?? 'ok';
+    const ok = run !== undefined && run.failure === undefined && run.conn.length > 0;
+    return {
+      peer: peer.name,
+      status,
+      connectionsPerSecond: ok ? median(run.conn) : null,
+      messages: NET_SIZES.map((size, i) => {
+        const rate = ok && run.msg[i]!.length > 0 ? median(run.msg[i]!) : null;
+        return { size, messagesPerSecond: rate, bytesPerSecond: rate === null ? null : rate * size };
+      }),
+    };
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * `npm run bench`: every figure of issue 7 in one run, printed as a table with our ratio to
+ * each peer and written to `bench/results.json` with the machine it ran on.
+ *
+ * Environment: BENCH_QUICK=1 for a short smoke run (fewer, shorter rounds; figures are then
+ * rough), BENCH_PARTS=memory,heap,network to run only some parts.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
+import { join } from 'node:path';
+import { runMemory, type MemoryFigures } from './memory';
+import { runNetwork, type NetFigures } from './net/runner';
+import { renderTables } from './table';
+
+/** The file a run writes. */
+export interface Results {
+  date: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string; openssl: string; loadBefore: number[]; loadAfter: number[] };
+  settings: { quick: boolean; rounds: number };
+  durationSeconds: number;
+  memory: MemoryFigures[] | null;
+  heap: { sessions: number; bytesPerSession: number } | null;
+  network: NetFigures[] | null;
+}
+
+const quick = process.env.BENCH_QUICK === '1';
+const parts = new Set((process.env.BENCH_PARTS ?? 'memory,heap,network').split(','));
+const rounds = quick ? 1 : 5;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function heapPerSession(sessions: number): Results['heap'] {
+  const output = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--require', join(__dirname, 'register.js'), join(__dirname, 'heap.ts'), String(sessions)],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
+  const parsed = JSON.parse(output) as { sessions: number; bytesPerSession: number };
+  return { sessions: parsed.sessions, bytesPerSession: parsed.bytesPerSession };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const loadBefore = loadavg();
+  log(`curvezmq benchmark${quick ? ' (quick)' : ''}: ${cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  const memory = parts.has('memory') ? runMemory(rounds, quick ? 0.1 : 0.25, log) : null;
+  let heap: Results['heap'] = null;
+  if (parts.has('heap')) {
+    log('  heap: 10,000 sessions');
+    heap = heapPerSession(quick ? 2000 : 10_000);
+  }
+  const network = parts.has('network')
+    ? await runNetwork({ rounds: quick ? 1 : 3, connSeconds: quick ? 0.5 : 2, messageSeconds: quick ? 0.3 : 0.8, log })
+    : null;
+  const results: Results = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      os: `${osType()} ${release()}`,
+      node: process.version,
+      openssl: process.versions.openssl ?? 'none',
+      loadBefore,
+      loadAfter: loadavg(),
+    },
+    settings: { quick, rounds },
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    memory,
+    heap,
+    network,
+  };
+  process.stdout.write(renderTables(results));
+  if (!quick) writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.exit(0);
+}
+
+main().catch((error: Error) => {
+  log(error.stack ?? error.message);
+  process.exit(1);
+});

@@ -1,0 +1,134 @@
+/**
+ * The printed report: each peer's figure beside ours, with our ratio to it, and the issue's
+ * targets with where we stand. The same function renders `docs/performance.md`'s table.
+ */
+import type { Results } from './run';
+import { formatMBps, formatRate } from './stats';
+import type { NetFigures } from './net/runner';
+
+const KIB = 1024;
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |\n`;
+}
+
+function ratio(ours: number | null | undefined, theirs: number | null | undefined): string {
+  if (ours == null) return 'pending';
+  if (theirs == null || theirs === 0) return 'n/a';
+  return `${(ours / theirs).toFixed(2)}×`;
+}
+
+function sizeName(size: number): string {
+  return size >= KIB * KIB ? `${size / KIB / KIB} MiB` : size >= KIB ? `${size / KIB} KiB` : `${size} B`;
+}
+
+function cell(peer: NetFigures | undefined, pick: (p: NetFigures) => number | null, format: (v: number) => string): string {
+  if (peer === undefined) return 'n/a';
+  const value = pick(peer);
+  if (value !== null) return format(value);
+  return peer.status.startsWith('pending') ? 'pending' : 'failed';
+}
+
+/** Renders every table of a run as Markdown. */
+export function renderTables(results: Results): string {
+  let out = `\n### Run of ${results.date} (${results.machine.cores} cores, ${results.machine.cpu}, Node ${results.machine.node}, load ${results.machine.loadBefore.map((l) => l.toFixed(1)).join('/')} before, ${results.machine.loadAfter.map((l) => l.toFixed(1)).join('/')} after${results.settings.quick ? ', QUICK' : ''})\n\n`;
+
+  if (results.network !== null) {
+    const by = (name: string) => results.network!.find((p) => p.peer === name);
+    const [ourStream, ourZmq, tls, ss, zcurve, znull, tcp] = ['curvezmq-stream', 'curvezmq-zeromq', 'tls', 'secret-stream', 'zmq-curve', 'zmq-null', 'tcp'].map(by);
+    const bestConn = Math.max(...[tls, ss, zcurve].map((p) => p?.connectionsPerSecond ?? 0));
+    out += '#### Network (2 processes, loopback; medians)\n\n';
+    out += row(['figure', 'curvezmq stream', 'curvezmq ZeroMQ', 'TLS 1.3', 'secret-stream', 'zmq CURVE', 'zmq NULL', 'TCP', 'stream ratio', 'ZeroMQ ratio']);
+    out += row(Array(10).fill('---'));
+    const conn = (p: NetFigures) => p.connectionsPerSecond;
+    out += row([
+      'conns/s (8 at a time)',
+      ...[ourStream, ourZmq, tls, ss, zcurve, znull, tcp].map((p) => cell(p, conn, (v) => v.toFixed(0))),
+      `${ratio(ourStream?.connectionsPerSecond, bestConn)} best alt.`,
+      `${ratio(ourZmq?.connectionsPerSecond, zcurve?.connectionsPerSecond)} zmq CURVE`,
+    ]);
+    results.network[0]!.messages.forEach((m, i) => {
+      const rate = (p: NetFigures) => p.messages[i]!.messagesPerSecond;
+      const bytes = (p: NetFigures) => p.messages[i]!.bytesPerSecond;
+      out += row([
+        `${sizeName(m.size)} messages/s`,
+        ...[ourStream, ourZmq, tls, ss, zcurve, znull, tcp].map((p) => cell(p, rate, formatRate)),
+        `${ratio(ourStream?.messages[i]?.messagesPerSecond, ss?.messages[i]?.messagesPerSecond)} secret-stream`,
+        `${ratio(ourZmq?.messages[i]?.messagesPerSecond, zcurve?.messages[i]?.messagesPerSecond)} zmq CURVE`,
+      ]);
+      out += row([`${sizeName(m.size)} MB/s`, ...[ourStream, ourZmq, tls, ss, zcurve, znull, tcp].map((p) => cell(p, bytes, formatMBps)), '', '']);
+    });
+    const notes = results.network.filter((p) => p.status !== 'ok');
+    if (notes.length > 0) out += `\n${notes.map((p) => `- ${p.peer}: ${p.status}`).join('\n')}\n`;
+    out += '\nTLS and TCP are byte streams: their "messages" are writes, which Node may coalesce.\n\n';
+  }
+
+  if (results.memory !== null) {
+    out += '#### In memory, one core (CURVE handshake and MESSAGE codec; medians)\n\n';
+    out += row(['backend', 'handshakes/s (both sides)', 'server handshakes/s', ...results.memory[0]!.messages.map((m) => `${sizeName(m.size)} encode / decode`)]);
+    out += row(Array(3 + results.memory[0]!.messages.length).fill('---'));
+    for (const b of results.memory) {
+      out += row([
+        b.backend,
+        b.handshakesPerSecond.toFixed(0),
+        b.serverHandshakesPerSecond.toFixed(0),
+        ...b.messages.map((m) =>
+          m.size >= 64 * KIB
+            ? `${formatMBps(m.encodeBytesPerSecond)} / ${formatMBps(m.decodeBytesPerSecond)}`
+            : `${formatRate(m.encodesPerSecond)} / ${formatRate(m.decodesPerSecond)}`,
+        ),
+      ]);
+    }
+    out += '\n';
+  }
+
+  if (results.heap !== null) {
+    out += `#### Server heap per established session\n\n${results.heap.bytesPerSession.toFixed(0)} bytes (${results.heap.sessions} in-memory CURVE server sessions, mechanism state only)\n\n`;
+  }
+  out += renderTargets(results);
+  return out;
+}
+
+function targetRow(name: string, value: number | null | undefined, goal: number, format: (v: number) => string, lowerIsBetter = false): string {
+  if (value == null) return row([name, format(goal), 'pending', '']);
+  const met = lowerIsBetter ? value <= goal : value >= goal;
+  const miss = lowerIsBetter ? `missed (${((value / goal - 1) * 100).toFixed(0)}% over)` : `missed (${((value / goal) * 100).toFixed(0)}% of target)`;
+  return row([name, format(goal), format(value), met ? 'met' : miss]);
+}
+
+/** The issue's targets against this run. */
+export function renderTargets(results: Results): string {
+  let out = '#### Targets\n\n' + row(['target', 'goal', 'measured', 'status']) + row(['---', '---', '---', '---']);
+  const net = results.network;
+  const by = (name: string) => net?.find((p) => p.peer === name);
+  const alternatives = ['tls', 'secret-stream', 'zmq-curve'].map(by);
+  const bestConn = Math.max(...alternatives.map((p) => p?.connectionsPerSecond ?? 0));
+  const x = (v: number) => `${v.toFixed(2)}×`;
+  const streamConn = by('curvezmq-stream')?.connectionsPerSecond;
+  const zmqConn = by('curvezmq-zeromq')?.connectionsPerSecond;
+  const zcurveConn = by('zmq-curve')?.connectionsPerSecond;
+  out += targetRow('stream conns/s vs best of TLS, secret-stream, zmq CURVE', streamConn != null && bestConn > 0 ? streamConn / bestConn : null, 2.8, x);
+  out += targetRow('ZeroMQ conns/s vs zmq CURVE', zmqConn != null && zcurveConn ? zmqConn / zcurveConn : null, 2.2, x);
+  for (const [i, size] of [64, 1024, 65536].entries()) {
+    const ours = by('curvezmq-stream')?.messages[i]?.messagesPerSecond;
+    const ss = by('secret-stream')?.messages[i]?.messagesPerSecond;
+    out += targetRow(`stream ${sizeName(size)} messages vs secret-stream`, ours != null && ss ? ours / ss : null, 1.5, x);
+  }
+  for (const [i, size] of [64, 1024, 65536].entries()) {
+    const ours = by('curvezmq-zeromq')?.messages[i]?.messagesPerSecond;
+    const zc = by('zmq-curve')?.messages[i]?.messagesPerSecond;
+    out += targetRow(`ZeroMQ ${sizeName(size)} messages vs zmq CURVE`, ours != null && zc ? ours / zc : null, 1, x);
+  }
+  const fastest = results.memory?.[0];
+  const tweetnacl = results.memory?.find((b) => b.backend === 'tweetnacl');
+  const at = (b: typeof fastest, size: number) => b?.messages.find((m) => m.size === size);
+  out += targetRow(`16 B encodes/s (${fastest?.backend ?? 'fastest'})`, at(fastest, 16)?.encodesPerSecond, 1.4e6, formatRate);
+  out += targetRow(`16 B decodes/s (${fastest?.backend ?? 'fastest'})`, at(fastest, 16)?.decodesPerSecond, 750e3, formatRate);
+  out += targetRow(`64 KiB encode (${fastest?.backend ?? 'fastest'})`, at(fastest, 65536)?.encodeBytesPerSecond, 1.2e9, formatMBps);
+  out += targetRow(`64 KiB decode (${fastest?.backend ?? 'fastest'})`, at(fastest, 65536)?.decodeBytesPerSecond, 1.2e9, formatMBps);
+  out += targetRow('tweetnacl server handshakes/s', tweetnacl?.serverHandshakesPerSecond, 400, (v) => v.toFixed(0));
+  out += targetRow('tweetnacl 64 KiB encode', at(tweetnacl, 65536)?.encodeBytesPerSecond, 100e6, formatMBps);
+  out += targetRow('tweetnacl 64 KiB decode', at(tweetnacl, 65536)?.decodeBytesPerSecond, 100e6, formatMBps);
+  out += targetRow('server heap per session', results.heap?.bytesPerSession, 2048, (v) => `${v.toFixed(0)} B`, true);
+  return `${out}\n`;
+}
