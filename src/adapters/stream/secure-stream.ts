@@ -224,11 +224,13 @@ export class SecureStream extends Duplex {
     this.settle = undefined;
     const held = this.heldUntilSecure;
     this.heldUntilSecure = undefined;
-    held?.(failure);
     this.drainCallback = undefined;
     this.session.destroy();
     this.closeRaw();
     callback(error);
+    // A queued write learns why it was never sent; told after 'close', so that a quiet
+    // destroy() stays quiet.
+    if (held !== undefined) process.nextTick(held, failure);
   }
 
   // --- the raw side ---------------------------------------------------------------------------

@@ -2,7 +2,10 @@
  * Helpers for the stream adapter's tests: secure pairs over in-memory duplexes, and promises
  * for a stream's next message, error and close.
  */
-import { duplexPair, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { memoryPair } from './memory-pair';
+
+export { memoryPair };
 import { once } from 'node:events';
 import { defaultRegistry } from '../../../mechanisms';
 import { curveKeyPair, type AnyMechanismOptions, type Authorizer } from '../../../src';
@@ -47,20 +50,6 @@ export interface PairSetup {
   readonly raw?: [Duplex, Duplex];
 }
 
-/**
- * `stream.duplexPair()`, plus what a socket pair does and `duplexPair` does not: when one side
- * is destroyed, the other side's readable ends (the peer sees the channel close).
- */
-export function memoryPair(): [Duplex, Duplex] {
-  const [a, b] = duplexPair();
-  const hangUp = (other: Duplex) => () => {
-    if (!other.destroyed && !other.readableEnded) other.push(null);
-  };
-  a.once('close', hangUp(b));
-  b.once('close', hangUp(a));
-  return [a, b];
-}
-
 /** A client and a server SecureStream over an in-memory pair. */
 export function securePair(setup: PairSetup = {}) {
   const name = setup.mechanism ?? 'NULL';
@@ -83,14 +72,20 @@ export async function nextMessage(stream: SecureStream): Promise<IncomingMessage
   return message;
 }
 
-/** The next `count` messages `stream` emits. */
-export async function messages(stream: SecureStream, count: number): Promise<IncomingMessage[]> {
-  const received: IncomingMessage[] = [];
-  for await (const message of stream) {
-    received.push(message as IncomingMessage);
-    if (received.length === count) break;
-  }
-  return received;
+/** The next `count` messages `stream` emits; rejects if it fails or closes first. */
+export function messages(stream: SecureStream, count: number): Promise<IncomingMessage[]> {
+  return new Promise((resolve, reject) => {
+    const received: IncomingMessage[] = [];
+    const onData = (message: IncomingMessage) => {
+      received.push(message);
+      if (received.length < count) return;
+      stream.off('data', onData).off('error', reject).off('close', onClose);
+      stream.pause();
+      resolve(received);
+    };
+    const onClose = () => reject(new Error(`closed after ${received.length} of ${count} messages`));
+    stream.on('data', onData).once('error', reject).once('close', onClose);
+  });
 }
 
 /**
@@ -119,4 +114,12 @@ export function activeTimers(): number {
 /** The listeners a SecureStream attaches to its raw stream, counted. */
 export function rawListenerCount(raw: Duplex): number {
   return ['data', 'end', 'error', 'close', 'drain'].reduce((sum, event) => sum + raw.listenerCount(event), 0);
+}
+
+/** Destroys streams whose peers' reactions the test does not look at (errors included). */
+export function dispose(...streams: Duplex[]): void {
+  for (const stream of streams) {
+    stream.on('error', () => undefined);
+    stream.destroy();
+  }
 }
