@@ -9,3 +9,5 @@
 export * from './src';
 export * from './mechanisms';
 export * from './src/trust';
+/** The FileMQ-style file-transfer protocol (codec, sessions, resync); its ZeroMQ binding is in the adapter. */
+export * as filemq from './src/filemq';

@@ -1,7 +1,8 @@
 /**
  * A secure FileMQ-style file-distribution protocol: the pure codec, the client and server state
- * machines, credit accounting and resync planning, and the file-system modules they are fed
- * from. The ZeroMQ binding lives in `src/adapters/zeromq/filemq/`. See `docs/filemq.md`.
+ * machines, credit accounting and resync planning; no I/O. The file-system modules
+ * (`./fs-source`, `./fs-sink`) are exported with the ZeroMQ binding from
+ * `src/adapters/zeromq/filemq/`, so this entry loads no Node module. See `docs/filemq.md`.
  *
  * @module
  */
@@ -39,5 +40,3 @@ export { planTransfers, bytesToSend, type ManifestEntry, type Transfer } from '.
 export { CreditLedger, CreditWindow, type CreditWindowOptions } from './credit';
 export { ServerSession, type ServerSessionOptions, type ServerActions, type ChunkRead, type NamedFactory } from './server-session';
 export { ClientSession, type ClientSessionOptions, type ClientActions, type ClientStatus } from './client-session';
-export { TreeSource, hashFile, listFiles, PARTIAL_DIR } from './fs-source';
-export { TreeSink } from './fs-sink';

@@ -135,7 +135,9 @@ class SyncRun {
   private async perform(first: ClientActions): Promise<void> {
     let actions = first;
     for (;;) {
-      for (const frame of actions.send) await this.send(frame);
+      // All frames are queued at once: each was sealed with the next nonce, so nothing may
+      // slip in between them (a HUGZ from the timer would arrive out of nonce order).
+      await Promise.all(actions.send.map((frame) => this.send(frame)));
       const chunk = actions.store;
       // An aborted or failed run stores nothing more: its partial files stay as they are.
       if (chunk === undefined || this.settle === undefined) break;

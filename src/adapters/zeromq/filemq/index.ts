@@ -7,3 +7,5 @@
 export { FileMqServer, type FileMqServerOptions, type FileMqServerEvents } from './server';
 export { syncFiles, type SyncOptions, type SyncProgress, type SyncResult } from './client';
 export { clientFactories, serverFactories, type MechanismChoice } from './factories';
+export { TreeSource, hashFile, listFiles, PARTIAL_DIR } from '../../../filemq/fs-source';
+export { TreeSink } from '../../../filemq/fs-sink';

@@ -129,9 +129,9 @@ export class FileMqServer {
   }
 
   private async apply(peering: Peering, actions: ServerActions): Promise<void> {
-    for (const frame of actions.send) {
-      if (!(await this.send(peering, frame))) return;
-    }
+    // Queued at once: the frames were sealed in order, and nothing may slip in between.
+    const sent = await Promise.all(actions.send.map((frame) => this.send(peering, frame)));
+    if (sent.includes(false)) return;
     if (actions.close === true) return this.drop(peering, actions.error);
     if (actions.granted === true) this.events.emit('session:ready', peering.key, peering.session.peer!);
     if (actions.auth !== undefined) {
