@@ -406,6 +406,14 @@ describe('CURVE server: the decision step', () => {
     expect(server.authorize(allow()).status).toBe('ready');
   });
 
+  test('row 43: a decision that arrives after destroy() is refused with a StateError and sends nothing', () => {
+    const { server } = atDecision();
+    server.destroy();
+    expect(() => server.authorize(allow())).toThrow(expect.objectContaining({ code: 'ERR_MECHANISM_STATE' }));
+    expect(server.status).toBe('failed');
+    expect(server.peer).toBeUndefined();
+  });
+
   test('the server never sends a user id or decision metadata on the wire', () => {
     const t = handshake(makeClient(), makeServerFactory()(), allow('secret-user-id', { 'X-Secret': 'classified-value' }));
     const wire = Buffer.concat([t.hello, t.welcome, t.initiate, t.ready]).toString('latin1');
