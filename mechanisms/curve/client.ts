@@ -168,6 +168,7 @@ export class CurveClient extends MechanismBase {
       sendPrefix: MESSAGE_CLIENT_PREFIX,
       receivePrefix: MESSAGE_SERVER_PREFIX,
       lastReceived: nonce,
+      maxMessageSize: this.config.maxMessageSize,
     });
     this.state = 'ready';
     this.becomeReady({

@@ -45,6 +45,8 @@ export interface MessageCodecInit {
   readonly receivePrefix: Uint8Array;
   /** The last nonce received from the peer: INITIATE's (server) or READY's (client). */
   readonly lastReceived: bigint;
+  /** The largest part accepted from the peer, in bytes. */
+  readonly maxMessageSize: number;
 }
 
 /** Encodes and decodes MESSAGE commands for one session. */
@@ -54,6 +56,7 @@ export class MessageCodec {
   private readonly sendNonce = new Uint8Array(NONCE_BYTES);
   private readonly receiveNonce = new Uint8Array(NONCE_BYTES);
   private lastReceived: bigint;
+  private readonly maxMessageSize: number;
 
   constructor(init: MessageCodecInit) {
     this.key = init.key;
@@ -61,6 +64,7 @@ export class MessageCodec {
     this.sendNonce.set(init.sendPrefix);
     this.receiveNonce.set(init.receivePrefix);
     this.lastReceived = init.lastReceived;
+    this.maxMessageSize = init.maxMessageSize;
   }
 
   /**
@@ -85,9 +89,11 @@ export class MessageCodec {
   /**
    * Opens one MESSAGE command. Leaves the codec unchanged when it throws.
    *
+   * @returns the part; `data` is a view into a fresh buffer that nothing else references
    * @throws {@link MechanismError} `ERR_MALFORMED_COMMAND` (structure, size under 33, reserved
-   *   flag bits), `ERR_UNEXPECTED_COMMAND` (another command), `ERR_INVALID_SEQUENCE` (nonce not
-   *   greater than the last), `ERR_DECRYPT` (forged, tampered or reflected)
+   *   flag bits), `ERR_UNEXPECTED_COMMAND` (another command), `ERR_MESSAGE_TOO_LARGE` (part over
+   *   the limit, checked before decryption), `ERR_INVALID_SEQUENCE` (nonce not greater than the
+   *   last), `ERR_DECRYPT` (forged, tampered or reflected)
    */
   decode(blob: Uint8Array): DecodedPart {
     const name = commandName(blob);
@@ -97,6 +103,9 @@ export class MessageCodec {
       });
     }
     if (blob.length < MESSAGE_MIN_SIZE) throw malformed('MESSAGE', `size ${blob.length} is under ${MESSAGE_MIN_SIZE}`);
+    if (blob.length - MESSAGE_MIN_SIZE > this.maxMessageSize) {
+      throw new MechanismError('ERR_MESSAGE_TOO_LARGE', `MESSAGE part over ${this.maxMessageSize} bytes`, { command: 'MESSAGE' });
+    }
     const nonce = viewOf(blob).getBigUint64(HEADER.length, false);
     checkIncreasing(nonce, this.lastReceived);
     this.receiveNonce.set(blob.subarray(HEADER.length, HEADER_SIZE), PREFIX_SIZE);

@@ -34,6 +34,11 @@ export interface CurveOptions extends MechanismOptions {
   /** Server only: how many used cookies are remembered to reject replayed INITIATEs (default 65,536). */
   readonly replayRecordSize?: number;
   /**
+   * The largest message part accepted from the peer, in bytes (default: no limit but the
+   * transport's). A larger MESSAGE fails with `ERR_MESSAGE_TOO_LARGE` before it is decrypted.
+   */
+  readonly maxMessageSize?: number;
+  /**
    * Test hook: the first short nonce this side sends (default 1). Lets tests reach the 2^32,
    * 2^53 and 2^64 - 1 boundaries. Never set it in production: peers expect 1.
    */
@@ -48,6 +53,7 @@ export interface CommonConfig {
   readonly random: RandomSource;
   readonly clock: () => number;
   readonly initialNonce: bigint;
+  readonly maxMessageSize: number;
 }
 
 /** The validated client options. */
@@ -111,7 +117,16 @@ function commonConfig(options: CurveOptions): CommonConfig {
     random,
     clock,
     initialNonce: initialNonce(options.initialNonce),
+    maxMessageSize: maxMessageSize(options.maxMessageSize),
   };
+}
+
+function maxMessageSize(value: number | undefined): number {
+  if (value === undefined) return Number.POSITIVE_INFINITY;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`"maxMessageSize" expected a non-negative integer, got ${String(value)}`);
+  }
+  return value;
 }
 
 function initialNonce(value: bigint | undefined): bigint {

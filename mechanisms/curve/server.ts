@@ -234,6 +234,7 @@ export class CurveServer extends MechanismBase {
       sendPrefix: MESSAGE_SERVER_PREFIX,
       receivePrefix: MESSAGE_CLIENT_PREFIX,
       lastReceived,
+      maxMessageSize: this.endpoint.config.maxMessageSize,
     });
     const publicKeyZ85 = z85Encode(clientKey);
     this.state = 'ready';

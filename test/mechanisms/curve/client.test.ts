@@ -154,6 +154,7 @@ describe('CURVE client: READY', () => {
       sendPrefix: MESSAGE_SERVER_PREFIX,
       receivePrefix: MESSAGE_CLIENT_PREFIX,
       lastReceived: 2n,
+      maxMessageSize: Number.POSITIVE_INFINITY,
     });
     const atBaseline = server.encode(utf8('a'), {});
     expect(() => client.decode(atBaseline, { onError: 'keep' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_SEQUENCE' }));

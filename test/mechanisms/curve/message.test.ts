@@ -65,7 +65,7 @@ describe('CURVE MESSAGE', () => {
   test('row 23 (property): a sequence of nonces is accepted exactly while it is strictly increasing', () => {
     fc.assert(
       fc.property(fc.array(fc.bigInt({ min: 0n, max: 40n }), { minLength: 1, maxLength: 12 }), (nonces) => {
-        const receiver = new MessageCodec({ key: sessionKey(), counter: new SendCounter(), sendPrefix: new Uint8Array(16), receivePrefix: MESSAGE_CLIENT_PREFIX, lastReceived: 2n });
+        const receiver = new MessageCodec({ key: sessionKey(), counter: new SendCounter(), sendPrefix: new Uint8Array(16), receivePrefix: MESSAGE_CLIENT_PREFIX, lastReceived: 2n, maxMessageSize: 64 });
         let last = 2n;
         for (const nonce of nonces) {
           const blob = craftClientMessage(0, Uint8Array.of(Number(nonce)), nonce);
@@ -144,6 +144,18 @@ describe('CURVE MESSAGE', () => {
       expect(part.more).toBe(i % 2 === 0);
       expect(Buffer.compare(Buffer.from(part.data), Buffer.from(data))).toBe(0);
     }
+  });
+
+  test('row 52: a part over maxMessageSize → ERR_MESSAGE_TOO_LARGE before decryption; at the limit it is accepted', () => {
+    const { client, server } = handshake(makeClient({ maxMessageSize: 1000 }), makeServerFactory({ maxMessageSize: 10 })());
+    expect(client.decode(server.encode(new Uint8Array(1000))).data).toHaveLength(1000);
+    expect(code(() => client.decode(server.encode(new Uint8Array(1001)), { onError: 'keep' }))).toBe('ERR_MESSAGE_TOO_LARGE');
+    expect(server.decode(client.encode(new Uint8Array(10))).data).toHaveLength(10);
+    const forged = client.encode(new Uint8Array(11));
+    forged[40] = forged[40]! ^ 1;
+    expect(code(() => server.decode(forged))).toBe('ERR_MESSAGE_TOO_LARGE');
+    expect(server.status).toBe('failed');
+    expect(client.status).toBe('ready');
   });
 
   test('row 53: unaligned subarray and Buffer inputs work; inputs are not retained; outputs do not alias them', () => {

@@ -60,6 +60,11 @@ describe('CURVE options (row 49)', () => {
     for (const value of [0, 1.5, -3, Number.NaN]) expect(server({ replayRecordSize: value })).toThrow(/"replayRecordSize"/);
   });
 
+  test('maxMessageSize must be a non-negative integer', () => {
+    for (const value of [-1, 1.5, Number.NaN, '10']) expect(client({ maxMessageSize: value })).toThrow(/"maxMessageSize"/);
+    expect(server({ maxMessageSize: 0 })).not.toThrow();
+  });
+
   test('initialNonce must be a bigint from 1 to 2^64 - 1', () => {
     expect(client({ initialNonce: 0n })).toThrow(/"initialNonce"/);
     expect(client({ initialNonce: U64_MAX + 1n })).toThrow(RangeError);
