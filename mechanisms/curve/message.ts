@@ -20,7 +20,7 @@
  */
 import { viewOf, wipe, writeU64BE } from '../../src/bytes';
 import { open, seal } from '../../src/crypto';
-import { MechanismError, type DecodedPart, type PartFlags } from '../../src';
+import { isCommand, MechanismError, type DecodedPart, type PartFlags } from '../../src';
 import { commandName, malformed, MESSAGE_MIN_SIZE } from './commands';
 import { checkIncreasing, NONCE_BYTES, type SendCounter } from './nonces';
 
@@ -96,12 +96,7 @@ export class MessageCodec {
    *   last), `ERR_DECRYPT` (forged, tampered or reflected)
    */
   decode(blob: Uint8Array): DecodedPart {
-    const name = commandName(blob);
-    if (name !== 'MESSAGE') {
-      throw new MechanismError('ERR_UNEXPECTED_COMMAND', `unexpected ${name ?? 'command'} after the handshake`, {
-        command: name ?? 'unknown',
-      });
-    }
+    if (!isCommand(blob, 'MESSAGE')) throw notMessage(blob);
     if (blob.length < MESSAGE_MIN_SIZE) throw malformed('MESSAGE', `size ${blob.length} is under ${MESSAGE_MIN_SIZE}`);
     if (blob.length - MESSAGE_MIN_SIZE > this.maxMessageSize) {
       throw new MechanismError('ERR_MESSAGE_TOO_LARGE', `MESSAGE part over ${this.maxMessageSize} bytes`, { command: 'MESSAGE' });
@@ -120,4 +115,10 @@ export class MessageCodec {
   wipe(): void {
     wipe(this.key);
   }
+}
+
+/** The error for a blob that is not a MESSAGE: malformed framing, or another command. */
+function notMessage(blob: Uint8Array): MechanismError {
+  const name = commandName(blob) ?? 'unknown';
+  return new MechanismError('ERR_UNEXPECTED_COMMAND', `unexpected ${name} after the handshake`, { command: name });
 }
