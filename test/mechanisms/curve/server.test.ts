@@ -282,6 +282,12 @@ describe('CURVE server: INITIATE', () => {
     expect(step.auth).toBeUndefined();
   });
 
+  test('row 27: a second INITIATE on the same connection, once ready, → ERR_UNEXPECTED_COMMAND', () => {
+    const t = handshake();
+    expect(() => t.server.decode(t.initiate)).toThrow(expect.objectContaining({ code: 'ERR_UNEXPECTED_COMMAND' }));
+    expect(() => handshake().server.decode(t.hello)).toThrow(expect.objectContaining({ code: 'ERR_UNEXPECTED_COMMAND' }));
+  });
+
   test('row 22: the replay record is bounded; a cookie dropped from it no longer opens (its key is retired)', () => {
     const factory = makeServerFactory({ replayRecordSize: 2 });
     const first = handshake(makeClient(), factory());
