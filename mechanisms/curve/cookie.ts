@@ -6,8 +6,9 @@
  *   back everything the server needs, so a session keeps nothing about its client after WELCOME.
  * - The key K rotates: a key seals cookies for `lifetimeMs` after it was made, and opens them
  *   until `2 × lifetimeMs` after it was made. A cookie therefore lives between one and two
- *   lifetimes (60 to 120 s by default), then it no longer opens (`ERR_DECRYPT`). A retired key
- *   is zero-filled at once. A clock that goes backwards retires every key (fail closed).
+ *   lifetimes (60 to 120 s by default), then it no longer opens (`ERR_DECRYPT`). Keys are
+ *   retired, and zero-filled, when the ring is next used after their time (there are no
+ *   timers). A clock that goes backwards retires every key (fail closed).
  * - A bounded record of the cookies already used rejects a replayed INITIATE while its cookie
  *   still opens (`ERR_REPLAY`). When the record is full, the oldest entries are dropped
  *   together with the keys that made them, so a dropped cookie can never open again: the
