@@ -19,20 +19,6 @@ interface SodiumNative {
   crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
   crypto_secretbox_easy(c: Uint8Array, m: Uint8Array, n: Uint8Array, k: Uint8Array): void;
   crypto_secretbox_open_easy(m: Uint8Array, c: Uint8Array, n: Uint8Array, k: Uint8Array): boolean;
-  crypto_secretbox_detached(
-    c: Uint8Array,
-    mac: Uint8Array,
-    m: Uint8Array,
-    n: Uint8Array,
-    k: Uint8Array,
-  ): void;
-  crypto_secretbox_open_detached(
-    m: Uint8Array,
-    c: Uint8Array,
-    mac: Uint8Array,
-    n: Uint8Array,
-    k: Uint8Array,
-  ): boolean;
 }
 
 const TAG = 16;
@@ -71,18 +57,13 @@ function sodiumBackend(sodium: SodiumNative): CryptoBackend {
       return sodium.crypto_secretbox_open_easy(out, boxed, nonce, key) ? out : null;
     },
     secretboxSealInto(out, plaintext, nonce, key) {
-      // libsodium moves an overlapping plaintext into place before encrypting, so in-place
-      // sealing (plaintext === out.subarray(16)) is safe.
-      sodium.crypto_secretbox_detached(out.subarray(TAG), out.subarray(0, TAG), plaintext, nonce, key);
+      // The "easy" calls take the whole tag ‖ ciphertext span, so no subarray views are made
+      // (each costs about as much as the sealing of a short message), and libsodium moves an
+      // overlapping plaintext into place first, so sealing in place (plaintext at out + 16) is safe.
+      sodium.crypto_secretbox_easy(out, plaintext, nonce, key);
     },
     secretboxOpenInto(out, boxed, nonce, key) {
-      return sodium.crypto_secretbox_open_detached(
-        out,
-        boxed.subarray(TAG),
-        boxed.subarray(0, TAG),
-        nonce,
-        key,
-      );
+      return sodium.crypto_secretbox_open_easy(out, boxed, nonce, key);
     },
   };
 }
@@ -97,7 +78,7 @@ export function loadSodiumBackend(): CryptoBackend | undefined {
   if (loaded === undefined) {
     try {
       const sodium = require('sodium-native') as SodiumNative;
-      loaded = typeof sodium.crypto_secretbox_detached === 'function' ? sodiumBackend(sodium) : null;
+      loaded = typeof sodium.crypto_secretbox_open_easy === 'function' ? sodiumBackend(sodium) : null;
     } catch {
       loaded = null;
     }
