@@ -85,6 +85,7 @@ export function messages(stream: SecureStream, count: number): Promise<IncomingM
     };
     const onClose = () => reject(new Error(`closed after ${received.length} of ${count} messages`));
     stream.on('data', onData).once('error', reject).once('close', onClose);
+    stream.resume();
   });
 }
 

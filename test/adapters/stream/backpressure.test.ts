@@ -1,0 +1,50 @@
+import { once } from 'node:events';
+import { dispose, messages, securePair } from './helpers';
+
+/** Bytes held anywhere between the writing application and the reading one. */
+function buffered(pair: ReturnType<typeof securePair>): number {
+  const { client, server, rawClient, rawServer } = pair;
+  const messageBytes = (stream: typeof client) => stream.writableLength * 1024 + stream.readableLength * 1024;
+  return messageBytes(client) + messageBytes(server) + rawClient.writableLength + rawServer.readableLength;
+}
+
+describe('backpressure', () => {
+  test.each(['NULL', 'CURVE'])('%s: a writer faster than a stalled reader is held back, and nothing is lost', async (mechanism) => {
+    const pair = securePair({ mechanism });
+    const { client, server } = pair;
+    await Promise.all([client.handshake, server.handshake]);
+    server.pause();
+    const message = Buffer.alloc(1024, 1);
+    let accepted = 0;
+    while (client.write(message)) {
+      accepted++;
+      expect(accepted).toBeLessThan(1000);
+    }
+    // Give every queued write the chance to move down the pipeline: it must stop by itself.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const held = buffered(pair);
+    expect(held).toBeLessThan(256 * 1024);
+    expect(client.writableNeedDrain).toBe(true);
+    const drained = once(client, 'drain');
+    const all = messages(server, accepted + 1);
+    server.resume();
+    await drained;
+    expect((await all).every((m) => Buffer.isBuffer(m) && m.equals(message))).toBe(true);
+    dispose(client, server);
+  });
+
+  test('the readable side pauses the channel when the application does not read', async () => {
+    const pair = securePair({ mechanism: 'NULL', server: { readableHighWaterMark: 4 } });
+    const { client, server, rawServer } = pair;
+    await server.handshake;
+    server.pause();
+    for (let i = 0; i < 100; i++) client.write(`message ${i}`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(rawServer.isPaused()).toBe(true);
+    expect(server.readableLength).toBeLessThan(100);
+    const all = await messages(server, 100);
+    expect(all.map(String)).toEqual(Array.from({ length: 100 }, (_, i) => `message ${i}`));
+    dispose(client, server);
+  });
+});
