@@ -24,11 +24,6 @@ export interface Profile {
    * client proved itself (anti-amplification).
    */
   readonly authenticated: boolean;
-  /**
-   * Known-equivalent encodings of a client's first command that a server accepts in its place
-   * (see {@link x25519HighBitOnly}); `undefined` when only the exact bytes are.
-   */
-  readonly equivalentFirst?: (recorded: Uint8Array, candidate: Uint8Array) => boolean;
   /** A client of session `sessionSeed`. */
   client(sessionSeed: number): Mechanism;
   /** One server session of a fresh endpoint of session `sessionSeed`. */
@@ -47,7 +42,6 @@ export function profiles(runSeed: number, registry: MechanismRegistry = defaultR
       label,
       mechanism,
       authenticated,
-      ...(mechanism === 'CURVE' ? { equivalentFirst: x25519HighBitOnly } : {}),
       client: (seed) => registry.client(mechanism, { ...client, random: seededRandom(mixSeed(seed, 1)), clock: FIXED_CLOCK }),
       server: (seed) => registry.server(mechanism, { ...server, random: seededRandom(mixSeed(seed, 2)), clock: FIXED_CLOCK })(),
     });
@@ -69,20 +63,3 @@ export function profiles(runSeed: number, registry: MechanismRegistry = defaultR
 
 type Options = Readonly<Record<string, unknown>>;
 
-/** Offset of the last byte of C' in a CURVE HELLO (C' is bytes 80 to 111). */
-const HELLO_CLIENT_KEY_LAST = 111;
-
-/**
- * True when `candidate` is the HELLO `recorded` with only bit 255 of C' flipped. X25519 ignores
- * that bit (RFC 7748 §5), so the server derives the same shared key and the box opens: a
- * known malleability of HELLO, tested on its own in `test/hardening/findings.test.ts` (checklist
- * row 5) rather than reported by every fuzz run.
- */
-export function x25519HighBitOnly(recorded: Uint8Array, candidate: Uint8Array): boolean {
-  if (recorded.length !== candidate.length) return false;
-  for (let i = 0; i < recorded.length; i++) {
-    const diff = recorded[i]! ^ candidate[i]!;
-    if (diff !== 0 && !(i === HELLO_CLIENT_KEY_LAST && diff === 0x80)) return false;
-  }
-  return true;
-}

@@ -93,7 +93,6 @@ function handshake(exec: Exec, sessions: readonly Session[], firsts: readonly Ui
       handshakeLeft: received.length - at,
       authenticated: session.profile.authenticated,
       alternatives: role === 'server' && at === 0 ? firsts : [],
-      ...(session.profile.equivalentFirst === undefined ? {} : { equivalent: session.profile.equivalentFirst }),
     },
     exec.violate,
   );

@@ -1,13 +1,14 @@
 /**
- * Defects the hardening work found in other parts of the project, each pinned by a test that
- * fails until it is fixed (see docs/security.md, "Findings").
+ * Defects the hardening work found in other parts of the project, each pinned by a test so that
+ * it stays fixed (see docs/security.md, "Findings").
  */
 import { defaultRegistry } from '../../mechanisms';
 import { generateKeyPair, seededRandom } from '../../src';
 
 describe('findings', () => {
   // Found by `npm run fuzz` (seed 1125, execution 0:244047): bit 255 of C' is ignored by
-  // X25519 (RFC 7748 §5), so the HELLO box still opens and the tampered HELLO gets a WELCOME.
+  // X25519 (RFC 7748 §5), so the HELLO box still opened and the tampered HELLO got a WELCOME.
+  // Fixed in the CURVE mechanism by refusing non-canonical keys (ERR_INVALID_KEY).
   test("row 5: a HELLO whose C' has only its top bit (bit 255) flipped is rejected, not answered", () => {
     const server = generateKeyPair(seededRandom(51));
     const client = generateKeyPair(seededRandom(52));
