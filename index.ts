@@ -9,5 +9,7 @@
 export * from './src';
 export * from './mechanisms';
 export * from './src/trust';
+/** The stream adapter (Node only): a secure Duplex over any byte channel, `createServer` / `connect` like `node:tls`. */
+export * from './src/adapters/stream';
 /** The FileMQ-style file-transfer protocol (codec, sessions, resync); its ZeroMQ binding is in the adapter. */
 export * as filemq from './src/filemq';

@@ -4,7 +4,28 @@
  *
  * @module
  */
-export * from './framing';
-export * from './message';
-export * from './secure-stream';
-export * from './net';
+export {
+  DEFAULT_MAX_FRAME_SIZE,
+  Deframer,
+  encodeFrame,
+  FRAME_HEADER_SIZE,
+  frameHeader,
+  MAX_FRAME_SIZE_LIMIT,
+  type DeframerOptions,
+} from './framing';
+export type { IncomingMessage, MessagePart, OutgoingMessage } from './message';
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  SecureStream,
+  type SecureStreamBaseOptions,
+  type SecureStreamOptions,
+} from './secure-stream';
+export {
+  connect,
+  createServer,
+  SecureServer,
+  type MechanismChoice,
+  type SecureChannelOptions,
+  type SecureConnectOptions,
+  type SecureServerOptions,
+} from './net';

@@ -15,8 +15,11 @@ import { channelSettings } from './settings';
 
 /** Which mechanism to run, and its options. */
 export interface MechanismChoice {
-  /** A definition (such as the package's `CURVE`, `PLAIN`, `NULL`) or a name in `registry`. */
-  readonly mechanism: string | MechanismDefinition<AnyMechanismOptions>;
+  /**
+   * A definition (such as the package's `CURVE`, `PLAIN`, `NULL`) or a name in `registry`. A
+   * definition of any options type is taken (`never`); `mechanismOptions` must suit it.
+   */
+  readonly mechanism: string | MechanismDefinition<never>;
   /** Where a mechanism given by name is looked up; required with a name. */
   readonly registry?: MechanismRegistry;
   /** The mechanism's own options (CURVE: `secretKey`, and `serverKey` on a client). */
@@ -146,7 +149,8 @@ function definitionOf(choice: MechanismChoice): MechanismDefinition<AnyMechanism
   if (typeof mechanism?.client !== 'function' || typeof mechanism.server !== 'function') {
     throw new TypeError('"options.mechanism" expected a mechanism definition or a name');
   }
-  return mechanism;
+  // The mechanism checks its own options at run time, as the registry's client()/server() do.
+  return mechanism as MechanismDefinition<AnyMechanismOptions>;
 }
 
 /** The stream options among `options`, and nothing else. */
