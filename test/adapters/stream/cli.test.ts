@@ -1,0 +1,133 @@
+/**
+ * `curvezmq serve -` and `curvezmq connect -` wired through two pipes, and the
+ * `tcp+stream://` endpoint, run as real processes through `bin/curvezmq.js`.
+ *
+ * The bin runs the compiled `dist/` (built by `npm test`, and by `npm ci` through `prepare`).
+ * When `dist/` is missing or older than a source, the test builds into `.tmp/stream-cli/`
+ * instead and runs a copy of the bin there, so it never tests stale code.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { curveKeyPair } from '../../../src';
+
+const root = path.join(__dirname, '..', '..', '..');
+
+/** True when every `.ts` under the built folders has a `.js` in dist/ at least as new. */
+function distIsFresh(): boolean {
+  const stale = (dir: string): boolean =>
+    readdirSync(path.join(root, dir), { withFileTypes: true }).some((entry) => {
+      const relative = path.join(dir, entry.name);
+      if (entry.isDirectory()) return stale(relative);
+      if (!entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) return false;
+      const built = path.join(root, 'dist', relative.replace(/\.ts$/, '.js'));
+      return !existsSync(built) || statSync(built).mtimeMs < statSync(path.join(root, relative)).mtimeMs;
+    });
+  return !['src', 'mechanisms', 'cli'].some(stale);
+}
+
+/** The bin to run: the package's own, or a copy beside a fresh build. */
+function cliBin(): string {
+  if (distIsFresh()) return path.join(root, 'bin', 'curvezmq.js');
+  const out = path.join(root, '.tmp', 'stream-cli');
+  const tsc = require.resolve('typescript/bin/tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(out, 'dist')], { cwd: root, stdio: 'pipe' });
+  } catch {
+    // Type errors elsewhere in the tree still emit JavaScript; the run below shows if it works.
+  }
+  mkdirSync(path.join(out, 'bin'), { recursive: true });
+  copyFileSync(path.join(root, 'bin', 'curvezmq.js'), path.join(out, 'bin', 'curvezmq.js'));
+  return path.join(out, 'bin', 'curvezmq.js');
+}
+
+interface Run {
+  readonly code: number | null;
+  readonly stderr: string;
+}
+
+function start(bin: string, args: string[]): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const done = new Promise<Run>((resolve) => child.once('close', (code) => resolve({ code, stderr })));
+  return { child, done };
+}
+
+/** Runs `serve -` and `connect -` with each one's stdout piped into the other's stdin. */
+async function throughPipes(bin: string, serveArgs: string[], connectArgs: string[]) {
+  const server = start(bin, ['serve', '-', ...serveArgs]);
+  const client = start(bin, ['connect', '-', ...connectArgs]);
+  server.child.stdout!.pipe(client.child.stdin!);
+  client.child.stdout!.pipe(server.child.stdin!);
+  const [serve, connect] = await Promise.all([server.done, client.done]);
+  return { serve, connect };
+}
+
+const server = curveKeyPair();
+const client = curveKeyPair();
+const messages = ['--message', 'hello', '--message', 'world'];
+let bin = '';
+
+beforeAll(() => {
+  bin = cliBin();
+}, 60_000);
+
+describe('curvezmq serve - / connect - through two pipes', () => {
+  test.each([
+    ['NULL', ['--mechanism', 'null'], ['--mechanism', 'null']],
+    ['PLAIN', ['--mechanism', 'plain', '--allow-any'], ['--mechanism', 'plain', '--username', 'u', '--password', 'p']],
+    ['CURVE', ['--secret-key', server.secretKey, '--allow', client.publicKey], ['--secret-key', client.secretKey, '--server-key', server.publicKey]],
+  ])('%s: every reply matches, both exit 0, replies printed on stderr', async (_name, serveArgs, connectArgs) => {
+    const { serve, connect } = await throughPipes(bin, serveArgs, [...connectArgs, ...messages]);
+    expect(connect.stderr).toContain('reply: hello\n');
+    expect(connect.stderr).toContain('reply: world\n');
+    expect(connect.code).toBe(0);
+    expect(serve.code).toBe(0);
+  });
+
+  test('a client key not allowed: connect exits 3 (refused)', async () => {
+    const { connect } = await throughPipes(
+      bin,
+      ['--secret-key', server.secretKey, '--allow', server.publicKey],
+      ['--secret-key', client.secretKey, '--server-key', server.publicKey, ...messages],
+    );
+    expect(connect.stderr).toMatch(/ERR_PEER_ERROR/);
+    expect(connect.code).toBe(3);
+  });
+
+  test('the wrong server key: connect exits 4 (protocol)', async () => {
+    const { connect } = await throughPipes(
+      bin,
+      ['--secret-key', server.secretKey, '--allow', client.publicKey],
+      ['--secret-key', client.secretKey, '--server-key', client.publicKey, ...messages],
+    );
+    expect(connect.code).toBe(4);
+  });
+});
+
+describe('curvezmq serve / connect tcp+stream://', () => {
+  test('CURVE over TCP on port 0: the logged port works, SIGTERM stops the server with 0', async () => {
+    const served = start(bin, ['serve', 'tcp+stream://127.0.0.1:0', '--secret-key', server.secretKey, '--allow', client.publicKey]);
+    let log = '';
+    const port = await new Promise<string>((resolve, reject) => {
+      served.child.stderr!.on('data', (text: string) => {
+        log += text;
+        const match = /listening on tcp\+stream:\/\/127\.0\.0\.1:(\d+)/.exec(log);
+        if (match) resolve(match[1]!);
+      });
+      served.child.once('close', () => reject(new Error(`serve exited: ${log}`)));
+    });
+    const connected = start(bin, ['connect', `tcp+stream://127.0.0.1:${port}`, '--secret-key', client.secretKey, '--server-key', server.publicKey, ...messages]);
+    const run = await connected.done;
+    expect(run.stderr).toContain('reply: world\n');
+    expect(run.code).toBe(0);
+    served.child.kill('SIGTERM');
+    expect((await served.done).code).toBe(0);
+  });
+
+  test('a malformed endpoint is a usage error (2)', async () => {
+    const run = await start(bin, ['connect', 'tcp+stream://nowhere', ...messages]).done;
+    expect(run.code).toBe(2);
+  });
+});
