@@ -5,9 +5,9 @@
  * message = %d7 "MESSAGE" nonce8 box     ; box = Box[flags ‖ payload](sender' -> receiver')
  * ```
  *
- * - The box is sealed with the precomputed session key; the nonce is the sender's prefix
- *   (`CurveZMQMESSAGEC` from the client, `CurveZMQMESSAGES` from the server) ‖ its counter,
- *   written in place into a buffer kept for the session.
+ * - The box is sealed with the precomputed session key, in place in the outgoing command; the
+ *   nonce is the sender's prefix (`CurveZMQMESSAGEC` from the client, `CurveZMQMESSAGES` from
+ *   the server) ‖ its counter, written in place into a buffer kept for the session.
  * - Inner flags: bit 0 MORE, bit 1 COMMAND (libzmq carries ZMTP 3.1 PING, PONG, SUBSCRIBE and
  *   CANCEL this way). Bits 2-7 are sent as zero and a MESSAGE with any of them set is rejected
  *   (`ERR_MALFORMED_COMMAND`), as RFC 26 requires ("MUST be zero"); libzmq masks them instead,
@@ -19,9 +19,9 @@
  * @module
  */
 import { viewOf, wipe, writeU64BE } from '../../src/bytes';
-import { open, seal } from '../../src/crypto';
+import { open, sealInto } from '../../src/crypto';
 import { isCommand, MechanismError, type DecodedPart, type PartFlags } from '../../src';
-import { commandName, malformed, MESSAGE_MIN_SIZE } from './commands';
+import { commandName, malformed, MESSAGE_MIN_SIZE, TAG_SIZE } from './commands';
 import { checkIncreasing, NONCE_BYTES, type SendCounter } from './nonces';
 
 /** Flags bit: more parts of the same message follow. */
@@ -75,14 +75,15 @@ export class MessageCodec {
   encode(data: Uint8Array, flags: PartFlags): Uint8Array {
     const nonce = this.counter.take('MESSAGE');
     writeU64BE(this.sendNonce, PREFIX_SIZE, nonce);
-    const plaintext = new Uint8Array(1 + data.length);
-    plaintext[0] = (flags.more ? FLAG_MORE : 0) | (flags.command ? FLAG_COMMAND : 0);
-    plaintext.set(data, 1);
-    const boxed = seal(plaintext, this.sendNonce, this.key);
-    const out = new Uint8Array(HEADER_SIZE + boxed.length);
+    // One buffer for the whole command: the plaintext is laid out where its ciphertext goes
+    // and sealed in place, so the part is copied once.
+    const out = new Uint8Array(MESSAGE_MIN_SIZE + data.length);
     out.set(HEADER);
     out.set(this.sendNonce.subarray(PREFIX_SIZE), HEADER.length);
-    out.set(boxed, HEADER_SIZE);
+    const plaintextAt = HEADER_SIZE + TAG_SIZE;
+    out[plaintextAt] = (flags.more ? FLAG_MORE : 0) | (flags.command ? FLAG_COMMAND : 0);
+    out.set(data, plaintextAt + 1);
+    sealInto(out, HEADER_SIZE, out.subarray(plaintextAt), this.sendNonce, this.key);
     return out;
   }
 
