@@ -33,13 +33,14 @@ export type KeyKind = 'public' | 'secret';
  * For `'secret'` a certificate's secret file is read (`FILE_secret` before `FILE`); for
  * `'public'` its public key. A bare key file holds the key asked for.
  *
- * @throws {@link TypeError} when `value` is not a string; RangeError for a 40-character value
- *   that is not a valid key; {@link TrustError} `ERR_FILE_NOT_FOUND` when it is neither a key
+ * @throws {@link TypeError} when `value` is not a string; RangeError for a bad `which` or a
+ *   40-character value that is not a valid key; {@link TrustError} `ERR_FILE_NOT_FOUND` when it is neither a key
  *   nor a file, `ERR_KEY_FILE_MALFORMED` for a bad bare key file, and the certificate errors
  *   of `loadCertificate` (`ERR_CERT_MALFORMED`, `ERR_CERT_KEY_MISMATCH`, `ERR_CERT_NO_SECRET`)
  */
 export async function resolveKey(value: string, which: KeyKind): Promise<Uint8Array> {
   if (typeof value !== 'string') throw new TypeError('"value" expected a string');
+  if (which !== 'public' && which !== 'secret') throw new RangeError(`"which" expected 'public' or 'secret'`);
   const stat = await fs.stat(value).catch(() => undefined);
   if (stat?.isFile() === true) return keyFromFile(value, which);
   if (value.length === Z85_KEY_LENGTH) return convert(value, which);

@@ -57,8 +57,9 @@ describe('resolveKey', () => {
     expect(((await caught(() => resolveKey(file, 'secret'))) as TrustError).code).toBe('ERR_CERT_NO_SECRET');
   });
 
-  it('refuses a non-string with a TypeError', async () => {
+  it('refuses a non-string with a TypeError and a bad kind with a RangeError', async () => {
     await expect(resolveKey(42 as never, 'public')).rejects.toThrow(TypeError);
+    await expect(resolveKey(CZMQ_CLIENT.publicKey, 'private' as never)).rejects.toThrow(RangeError);
   });
 });
 
