@@ -4,7 +4,7 @@
  */
 import { CURVE, CurveClient, CurveServer } from '../../../mechanisms/curve';
 import { allow, fromHex, toHex, z85Encode, type Step } from '../../../src';
-import { open } from '../../../src/crypto';
+import { availableBackends, cryptoBackend, open, useCryptoBackend } from '../../../src/crypto';
 import { COOKIE_PREFIX, INITIATE_PREFIX, longNonce, shortNonce } from '../../../mechanisms/curve/nonces';
 import { input, only, vector, vectorOptions } from './helpers';
 
@@ -96,5 +96,31 @@ describe('CURVE known-answer handshake (curvezmq_handshake.json)', () => {
     server.authorize(allow());
     expect(toHex(server.peer!.publicKey!)).toBe(vector.inputs.client_public);
     expect(server.peer!.userId).toBe(z85Encode(input('client_public')));
+  });
+});
+
+describe.each(availableBackends().map((backend) => [backend.name, backend] as const))('CURVE known answers on the %s backend', (_name, backend) => {
+  const previous = cryptoBackend();
+  beforeAll(() => useCryptoBackend(backend));
+  afterAll(() => useCryptoBackend(previous));
+
+  test('the whole transcript and the three MESSAGEs are produced byte for byte', () => {
+    const { client, server } = vectorPair();
+    server.start();
+    const welcome = only(server.receive(only(client.start().send)).send);
+    expect(toHex(welcome)).toBe(hex('welcome'));
+    const initiate = only(client.receive(welcome).send);
+    expect(toHex(initiate)).toBe(hex('initiate'));
+    server.receive(initiate);
+    const ready = only(server.authorize(allow()).send);
+    expect(toHex(ready)).toBe(hex('ready'));
+    client.receive(ready);
+    for (const message of vector.messages) {
+      const [from, to] = message.direction === 'client->server' ? [client, server] : [server, client];
+      const flags = { more: (message.flags & 1) !== 0, command: (message.flags & 2) !== 0 };
+      const blob = from.encode(fromHex(message.payload_hex), flags);
+      expect(toHex(blob)).toBe(message.command);
+      expect(toHex(to.decode(blob).data)).toBe(message.payload_hex);
+    }
   });
 });
