@@ -109,6 +109,7 @@ describe('createServer / connect', () => {
     expect(() => createServer({ mechanism: 'PLAIN', authorizer: allowAdmin })).toThrow(/"options\.registry"/);
     expect(() => createServer({ mechanism: 'NOPE', registry: defaultRegistry, authorizer: allowAdmin })).toThrow(RangeError);
     expect(() => createServer({ mechanism: PLAIN, authorizer: allowAdmin, keepAlive: -1 })).toThrow(/options\.keepAlive/);
+    expect(() => createServer({ mechanism: CURVE, mechanismOptions: { secretKey: 'too short' }, authorizer: allowAdmin })).toThrow();
     expect(() => connect({ mechanism: PLAIN, mechanismOptions: { username: 'u', password: 'p' } })).toThrow(/"options\.port"/);
     expect(() => connect({ mechanism: {} as never, port: 1 })).toThrow(/"options\.mechanism"/);
     expect(new SecureServer({ mechanism: PLAIN, authorizer: allowAdmin })).toBeInstanceOf(net.Server);

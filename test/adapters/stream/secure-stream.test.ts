@@ -111,6 +111,39 @@ describe('the server decision', () => {
   });
 });
 
+describe('NULL and its authorizer', () => {
+  test('NULL asks its authorizer only when created with authenticate: true', async () => {
+    const asked: string[] = [];
+    const refuse = () => {
+      asked.push('asked');
+      return false;
+    };
+    const open = securePair({ mechanism: 'NULL', server: { authorizer: refuse } });
+    await Promise.all([open.client.handshake, open.server.handshake]);
+    expect(asked).toEqual([]);
+    dispose(open.client, open.server);
+    const guarded = securePair({ mechanism: 'NULL', serverOptions: { authenticate: true }, server: { authorizer: refuse } });
+    const [clientEnd, serverEnd] = await Promise.all([outcome(guarded.client), outcome(guarded.server)]);
+    expect(asked).toEqual(['asked']);
+    expect(clientEnd.error).toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
+    expect(serverEnd.error).toMatchObject({ code: 'ERR_AUTH_DENIED' });
+  });
+});
+
+describe('the handshake promise', () => {
+  test('a failed handshake nobody awaits causes no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    const { client, server } = securePair({ mechanism: 'PLAIN', clientOptions: { username: 'admin', password: 'no' } });
+    await Promise.all([outcome(client), outcome(server)]);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    process.off('unhandledRejection', record);
+    expect(unhandled).toEqual([]);
+    await expect(client.handshake).rejects.toMatchObject({ code: 'ERR_PEER_ERROR' });
+  });
+});
+
 describe('caller misuse', () => {
   const [a] = duplexPair();
   afterAll(() => a.destroy());
