@@ -5,23 +5,32 @@
  *
  * node:crypto computes only on `KeyObject`s, and importing a raw private key costs about as much
  * as one X25519 (OpenSSL derives its public key on import), so the private `KeyObject` made
- * from a secret-key array is cached against that array object and reused while the array's
- * bytes are unchanged. **A `KeyObject` cannot be wiped**: a cached private key lives until the
- * garbage collector frees it after its array becomes unreachable. Wiping the array (filling
- * it with zeros) makes the cache entry stale; it is dropped, and its check copy wiped, on the
- * next use of that array.
+ * from a secret-key array is cached against that array object (a WeakMap entry) and reused
+ * while the array's bytes are unchanged. To tell, the cache keeps a salted SHA-256 of the
+ * bytes, never the bytes. **A `KeyObject` cannot be wiped**: a cached private key lives until
+ * the garbage collector frees it, after its array becomes unreachable, so a caller that wipes a
+ * secret should also drop its last reference to the array. Wiping or refilling the array makes
+ * the entry stale; it is replaced on the next use of that array.
  *
  * @module
  */
-import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import type { CryptoBackend } from './backend';
 import { tweetnaclBackend } from './tweetnacl';
 
 interface CachedPrivateKey {
   /** The private key as OpenSSL holds it. */
   readonly key: KeyObject;
-  /** The bytes it was made from, to notice an array that changed (was wiped or reused). */
-  readonly bytes: Uint8Array;
+  /** Salted SHA-256 of the bytes it was made from, to notice an array that was wiped or refilled. */
+  readonly digest: Buffer;
   /** Its public key, which OpenSSL computed on import anyway. */
   publicKey: Uint8Array | undefined;
 }
@@ -39,24 +48,22 @@ function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = 0;
-  for (let i = 0; i < 32; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
+/** A per-process salt, so a digest in the cache cannot be looked up in a precomputed table. */
+const SALT = randomBytes(32);
+
+function digestOf(secretKey: Uint8Array): Buffer {
+  return createHash('sha256').update(SALT).update(secretKey).digest();
 }
 
 function privateKeyOf(secretKey: Uint8Array): CachedPrivateKey {
   const cached = privateKeys.get(secretKey);
-  if (cached !== undefined) {
-    if (sameBytes(cached.bytes, secretKey)) return cached;
-    cached.bytes.fill(0);
-    privateKeys.delete(secretKey);
-  }
+  const digest = digestOf(secretKey);
+  if (cached !== undefined && timingSafeEqual(cached.digest, digest)) return cached;
   const key = createPrivateKey({
     key: { kty: 'OKP', crv: 'X25519', d: base64url(secretKey), x: ANY_PUBLIC_X },
     format: 'jwk',
   });
-  const entry: CachedPrivateKey = { key, bytes: new Uint8Array(secretKey), publicKey: undefined };
+  const entry: CachedPrivateKey = { key, digest, publicKey: undefined };
   privateKeys.set(secretKey, entry);
   return entry;
 }
