@@ -34,7 +34,7 @@ export class ProgressBar {
     if (this.out.isTTY !== true || (t - this.lastDraw < 100 && done < total)) return;
     this.lastDraw = t;
     this.drawn = true;
-    this.out.write(`\r${renderBar(done, total, (t - this.started) / 1000, this.out.columns ?? 80)}`);
+    this.out.write(`\r${renderBar(done, total, (t - this.started) / 1000, this.out.columns || 80)}`);
   }
 
   /** Ends the bar's line, if one was drawn. */

@@ -101,6 +101,11 @@ export class ClientSession {
     return this.failedFiles;
   }
 
+  /** The credit window: the most file bytes one chunk may carry. */
+  get window(): number {
+    return this.credit.window;
+  }
+
   /** Total file bytes granted to the server so far. */
   get granted(): number {
     return this.credit.totalGranted;

@@ -9,7 +9,6 @@
  * @module
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fromHex, toHex } from '../bytes';
@@ -106,9 +105,7 @@ export class TreeSink {
       this.file = { path: chunk.path, handle: await open(this.partPath(id), 'w'), hash, id };
     } else {
       const handle = await open(this.partPath(id), 'r+');
-      for await (const piece of createReadStream('', { fd: handle, autoClose: false, start: 0, end: chunk.offset - 1 })) {
-        hash.update(piece as Buffer);
-      }
+      await hashPrefix(handle, chunk.offset, hash);
       this.file = { path: chunk.path, handle, hash, id };
     }
     return this.file;
@@ -140,6 +137,20 @@ export class TreeSink {
 
   private notePath(id: string): string {
     return join(this.root, PARTIAL_DIR, `${id}.json`);
+  }
+}
+
+/**
+ * Feeds the first `length` bytes of an open file to `hash`. Plain positional reads: a read
+ * stream over a FileHandle would hold a reference that can delay the handle's close.
+ */
+async function hashPrefix(handle: FileHandle, length: number, hash: Hash): Promise<void> {
+  const buffer = Buffer.allocUnsafe(Math.min(length, 1024 * 1024));
+  for (let position = 0; position < length; ) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, length - position), position);
+    if (bytesRead === 0) throw new Error('the partial file is shorter than recorded');
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
   }
 }
 

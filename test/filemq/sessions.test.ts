@@ -37,6 +37,8 @@ interface RunOptions {
   readonly cache?: CacheEntry[];
   readonly chunkSize?: number;
   readonly window?: number;
+  /** What the server announces (default: the true manifest of FILES). */
+  readonly manifest?: typeof MANIFEST;
   /** Replaces a frame on its way from the client to the server. */
   readonly tamper?: (frame: Uint8Array) => Uint8Array;
 }
@@ -68,7 +70,7 @@ async function run(options: RunOptions) {
     toClient.push(...actions.send);
     if (actions.auth !== undefined) return serverDid(server.authorize(await decide(options.authorizer ?? (() => allow()), actions.auth)));
     if (actions.subscribe !== undefined) {
-      toClient.push(...server.offer(planTransfers(MANIFEST, '', actions.subscribe.cache)).send);
+      toClient.push(...server.offer(planTransfers(options.manifest ?? MANIFEST, '', actions.subscribe.cache)).send);
     }
     for (let read = server.nextRead(); read !== undefined; read = server.nextRead()) {
       inFlight += read.length;
@@ -181,6 +183,15 @@ test('resync skips what the client holds and resumes partial copies', async () =
   expect(client.status).toBe('done');
   expect(stored.filter((c) => c.path === 'dir/big.bin').map((c) => c.offset)[0]).toBe(6000);
   expect(client.receivedBytes).toBe(4000);
+});
+
+test('a file whose SHA-256 does not match fails the sync with ERR_FILEMQ_INTEGRITY after the others', async () => {
+  const manifest = MANIFEST.map((e) => (e.path === 'a.txt' ? { ...e, sha256: sha(Buffer.from('other')) } : e));
+  const { client, stored } = await run({ client: nullFactories('client'), server: nullFactories('server'), manifest });
+  expect(client.status).toBe('failed');
+  expect(client.error?.code).toBe('ERR_FILEMQ_INTEGRITY');
+  expect(client.integrityFailures).toEqual(['a.txt']);
+  expect(new Set(stored.map((c) => c.path))).toEqual(new Set(Object.keys(FILES)));
 });
 
 test('a second sync with everything held sends no chunk', async () => {

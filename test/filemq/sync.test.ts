@@ -8,6 +8,7 @@ import { isFileMqError } from '../../src/filemq';
 import { generateKeyPair, keyToZ85 } from '../../src';
 import { hashTree, patternBytes, removeDir, tempDir, writeTree } from './tree';
 import { existsSync } from 'node:fs';
+import * as zmq from 'zeromq';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -162,6 +163,20 @@ test('many clients at once each receive an identical copy', async () => {
   for (const [index, dir] of targets.entries()) {
     expect(results[index]!.files).toHaveLength(40);
     expect(await hashTree(dir)).toEqual(expected);
+  }
+});
+
+test('a server that never answers is ERR_FILEMQ_TIMEOUT, and nothing is written', async () => {
+  const silent = new zmq.Router({ linger: 0 });
+  try {
+    await silent.bind('tcp://127.0.0.1:*');
+    const dir = join(await into('silent'), 'target');
+    const error = await syncFiles({ endpoint: silent.lastEndpoint!, into: dir, mechanism: curveClient(clientKeys.secretKey), timeout: 300 }).catch((e: unknown) => e);
+    expect(isFileMqError(error, 'ERR_FILEMQ_TIMEOUT')).toBe(true);
+    expect((error as Error).message).toMatch(/handshaking/);
+    expect(existsSync(dir)).toBe(false);
+  } finally {
+    silent.close();
   }
 });
 

@@ -91,7 +91,7 @@ export async function syncFiles(options: SyncOptions): Promise<SyncResult> {
 
 /** One sync in progress. */
 class SyncRun {
-  private readonly socket = new zmq.Dealer({ linger: 500 });
+  private readonly socket: zmq.Dealer;
   private link: Link | undefined;
   private lastSeen = Date.now();
   private readonly files: string[] = [];
@@ -103,7 +103,11 @@ class SyncRun {
     private readonly options: SyncOptions,
     private readonly timeout: number,
     private readonly heartbeat: number,
-  ) {}
+  ) {
+    // A frame larger than the credit window plus a chunk's headers (a path of at most 64 KiB)
+    // cannot be legitimate: ZeroMQ drops such a connection before buffering it.
+    this.socket = new zmq.Dealer({ linger: 500, maxMessageSize: session.window + 128 * 1024 });
+  }
 
   run(): Promise<SyncResult> {
     return new Promise<SyncResult>((resolve, reject) => {
@@ -162,7 +166,10 @@ class SyncRun {
 
   private async tick(): Promise<void> {
     const quiet = Date.now() - this.lastSeen;
-    if (quiet >= this.timeout) return this.end(new FileMqError('ERR_FILEMQ_TIMEOUT', `no answer from the server in ${this.timeout} ms`));
+    if (quiet >= this.timeout) {
+      const where = `${this.session.status}, ${this.session.receivedBytes} of ${this.session.expectedBytes} bytes`;
+      return this.end(new FileMqError('ERR_FILEMQ_TIMEOUT', `no answer from the server in ${this.timeout} ms (${where})`));
+    }
     const hugz = quiet >= this.heartbeat ? this.session.hugz() : undefined;
     if (hugz !== undefined) await this.send(hugz);
   }

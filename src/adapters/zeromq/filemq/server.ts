@@ -31,6 +31,12 @@ export interface FileMqServerOptions {
   readonly sessionTimeout?: number;
   /** Most peerings at once (default 1,000); an OHAI beyond it is ignored. */
   readonly maxSessions?: number;
+  /**
+   * Largest frame accepted, in bytes (default 64 MiB): ZeroMQ drops the connection of a peer
+   * that sends more, before any of it is buffered. The largest legitimate frame is an ICANHAZ
+   * listing the client's files (about 80 bytes a file).
+   */
+  readonly maxFrameSize?: number;
 }
 
 /** Events of a {@link FileMqServer}. */
@@ -73,7 +79,7 @@ export class FileMqServer {
   private readonly source: TreeSource;
   private readonly factories: NamedFactory[];
   private readonly authorizer: Authorizer;
-  private readonly socket = new zmq.Router({ mandatory: true, linger: 0 });
+  private readonly socket: zmq.Router;
   private readonly link: Link;
   private readonly peerings = new Map<string, Peering>();
   private readonly sweeper: NodeJS.Timeout;
@@ -88,6 +94,7 @@ export class FileMqServer {
     this.authorizer = options.authorizer ?? denyAll;
     this.sessionTimeout = options.sessionTimeout ?? 60_000;
     this.maxSessions = options.maxSessions ?? 1_000;
+    this.socket = new zmq.Router({ mandatory: true, linger: 0, maxMessageSize: options.maxFrameSize ?? 64 * 1024 * 1024 });
     this.link = loopLink(this.socket, (frames) => this.onMessage(frames), (error) => this.events.emit('fault', error));
     this.sweeper = setInterval(() => this.sweep(), Math.max(50, this.sessionTimeout / 4));
     this.sweeper.unref();
