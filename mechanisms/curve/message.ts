@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { viewOf, wipe, writeU64BE } from '../../src/bytes';
+import { viewOf, writeU64BE } from '../../src/bytes';
 import { open, sealInto } from '../../src/crypto';
 import { isCommand, MechanismError, type DecodedPart, type PartFlags } from '../../src';
 import { commandName, malformed, MESSAGE_MIN_SIZE, TAG_SIZE } from './commands';
@@ -35,7 +35,7 @@ const PREFIX_SIZE = 16;
 
 /** What a {@link MessageCodec} is built from at the end of the handshake. */
 export interface MessageCodecInit {
-  /** The precomputed key K = beforenm(peer', own'); held (and wiped) by the codec. */
+  /** The precomputed key K = beforenm(peer', own'); the session that owns it wipes it. */
   readonly key: Uint8Array;
   /** The side's send counter, continued from its handshake commands. */
   readonly counter: SendCounter;
@@ -110,11 +110,6 @@ export class MessageCodec {
     if ((flags & ~(FLAG_MORE | FLAG_COMMAND)) !== 0) throw malformed('MESSAGE', 'reserved flag bits are set');
     this.lastReceived = nonce;
     return { data: plaintext.subarray(1), more: (flags & FLAG_MORE) !== 0, command: (flags & FLAG_COMMAND) !== 0 };
-  }
-
-  /** Zero-fills the session key. */
-  wipe(): void {
-    wipe(this.key);
   }
 }
 
