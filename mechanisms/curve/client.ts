@@ -10,9 +10,9 @@
  *   MESSAGE nonces (libzmq).
  * - ERROR while a WELCOME or READY is expected fails with `ERR_PEER_ERROR` and the reason.
  *
- * Secrets: c' and the HELLO/WELCOME key live until INITIATE is made, the client's copy of c
- * until the vouch is made, the session key until the session ends; all are zero-filled then,
- * on failure and on `destroy()`.
+ * Secrets: c', the HELLO/WELCOME key and the client's copy of c live until INITIATE is made,
+ * the session key until the session ends; all are zero-filled then, on failure and on
+ * `destroy()`.
  *
  * @module
  */
