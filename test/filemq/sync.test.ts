@@ -114,6 +114,36 @@ test('a connection killed mid-file resumes without resending completed chunks', 
   expect(await hashTree(dir)).toEqual({ 'resume/twelve.bin': (await hashTree(served))['resume/twelve.bin'] });
 });
 
+test('a server killed mid-file: the client times out, and a sync with a restarted server resumes', async () => {
+  const dir = await into('server-killed');
+  const serverOptions = {
+    root: served,
+    mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: serverKeys.secretKey } },
+    authorizer: () => true,
+  };
+  const first = new FileMqServer(serverOptions);
+  const firstEndpoint = await first.bind('tcp://127.0.0.1:*');
+  const broken = syncFiles({
+    endpoint: firstEndpoint,
+    into: dir,
+    path: 'resume',
+    mechanism: curveClient(clientKeys.secretKey),
+    timeout: 1000,
+    onProgress: (p) => {
+      if (p.receivedBytes >= 4 * MB) first.close();
+    },
+  });
+  await expect(broken).rejects.toMatchObject({ code: 'ERR_FILEMQ_TIMEOUT' });
+  const second = new FileMqServer(serverOptions);
+  try {
+    const resumed = await syncFiles({ endpoint: await second.bind('tcp://127.0.0.1:*'), into: dir, path: 'resume', mechanism: curveClient(clientKeys.secretKey) });
+    expect(resumed.bytes).toBeLessThanOrEqual(8 * MB);
+    expect(await hashTree(dir)).toEqual({ 'resume/twelve.bin': (await hashTree(served))['resume/twelve.bin'] });
+  } finally {
+    second.close();
+  }
+});
+
 test('a client with an unknown key is refused and writes nothing', async () => {
   const dir = join(await into('refused'), 'target');
   const attempt = syncFiles({ endpoint, into: dir, mechanism: curveClient(strangerKeys.secretKey) });
