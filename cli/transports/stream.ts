@@ -8,7 +8,7 @@
  */
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
-import { ChannelError, CurveZmqError, MechanismError, type Authorizer } from '../../src';
+import { ChannelError, CurveZmqError, MechanismError, type Authorizer, type PeerIdentity } from '../../src';
 import { SecureServer, SecureStream } from '../../src/adapters/stream';
 import { EXIT, type ExitCode } from '../exit-codes';
 import { UsageError } from '../options';
@@ -129,7 +129,9 @@ function serveTcp(context: ServeContext, authorizer: Authorizer, address: TcpAdd
 
 /** Sends every message back, and logs the peer and the outcome. */
 function echo(stream: SecureStream, log: Log): void {
-  stream.once('secure', (peer) => log(`secure: ${peer.mechanism} peer ${peer.userId ?? peer.publicKeyZ85 ?? '(anonymous)'}`));
+  const logPeer = (peer: PeerIdentity) => log(`secure: ${peer.mechanism} peer ${peer.userId ?? peer.publicKeyZ85 ?? '(anonymous)'}`);
+  if (stream.peer === undefined) stream.once('secure', logPeer);
+  else logPeer(stream.peer);
   stream.on('error', (error) => log(`error: ${describe(error)}`));
   stream.pipe(stream);
 }

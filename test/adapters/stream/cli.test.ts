@@ -8,11 +8,8 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { once } from 'node:events';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { curveKeyPair } from '../../../src';
-import { parseEndpoint } from '../../../cli/transports/stream';
 
 const root = path.join(__dirname, '..', '..', '..');
 
@@ -88,26 +85,6 @@ describe('curvezmq serve - / connect - through two pipes', () => {
     expect(connect.code).toBe(0);
     expect(serve.code).toBe(0);
   });
-
-  test('a client key not allowed: connect exits 3 (refused), and so does serve - (its authorizer refused)', async () => {
-    const { serve, connect } = await throughPipes(
-      bin,
-      ['--secret-key', server.secretKey, '--allow', server.publicKey],
-      ['--secret-key', client.secretKey, '--server-key', server.publicKey, ...messages],
-    );
-    expect(connect.stderr).toMatch(/ERR_PEER_ERROR/);
-    expect(connect.code).toBe(3);
-    expect(serve.code).toBe(3);
-  });
-
-  test('the wrong server key: connect exits 4 (protocol)', async () => {
-    const { connect } = await throughPipes(
-      bin,
-      ['--secret-key', server.secretKey, '--allow', client.publicKey],
-      ['--secret-key', client.secretKey, '--server-key', client.publicKey, ...messages],
-    );
-    expect(connect.code).toBe(4);
-  });
 });
 
 describe('curvezmq serve / connect tcp+stream://', () => {
@@ -128,42 +105,5 @@ describe('curvezmq serve / connect tcp+stream://', () => {
     expect(run.code).toBe(0);
     served.child.kill('SIGTERM');
     expect((await served.done).code).toBe(0);
-  });
-
-  test('a server that never answers: connect exits 5 (timeout) after --timeout', async () => {
-    const silent = net.createServer((socket) => socket.on('error', () => undefined));
-    silent.listen(0, '127.0.0.1');
-    await once(silent, 'listening');
-    const { port } = silent.address() as net.AddressInfo;
-    const run = await start(bin, ['connect', `tcp+stream://127.0.0.1:${port}`, '--mechanism', 'null', '--timeout', '200', ...messages]).done;
-    expect(run.stderr).toMatch(/ERR_HANDSHAKE_TIMEOUT/);
-    expect(run.code).toBe(5);
-    silent.close();
-  });
-
-  test('nobody listening: connect exits 1', async () => {
-    const probe = net.createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const { port } = probe.address() as net.AddressInfo;
-    probe.close();
-    await once(probe, 'close');
-    const run = await start(bin, ['connect', `tcp+stream://127.0.0.1:${port}`, '--mechanism', 'null', ...messages]).done;
-    expect(run.stderr).toMatch(/ECONNREFUSED/);
-    expect(run.code).toBe(1);
-  });
-
-  test('a malformed endpoint is a usage error (2)', async () => {
-    const run = await start(bin, ['connect', 'tcp+stream://nowhere', ...messages]).done;
-    expect(run.code).toBe(2);
-  });
-});
-
-describe('parseEndpoint', () => {
-  test('takes host:port and bracketed IPv6, refuses anything else', () => {
-    expect(parseEndpoint('tcp+stream://127.0.0.1:5555')).toEqual({ host: '127.0.0.1', hostText: '127.0.0.1', port: 5555 });
-    expect(parseEndpoint('tcp+stream://[::1]:0')).toEqual({ host: '::1', hostText: '[::1]', port: 0 });
-    for (const bad of ['tcp+stream://host', 'tcp://1.2.3.4:5', 'tcp+stream://h:70000', 'tcp+stream://h:1/x']) {
-      expect(() => parseEndpoint(bad)).toThrow(/expected - or tcp\+stream/);
-    }
   });
 });
