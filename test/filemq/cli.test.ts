@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runFiles, type FilesIo } from '../../cli/commands/files';
+import { exitCodeOf, runFiles, type FilesIo } from '../../cli/commands/files';
 import { renderBar, ProgressBar } from '../../cli/commands/files-progress';
 import { EXIT } from '../../cli/exit-codes';
 import { curveKeyPair } from '../../src';
@@ -111,4 +111,12 @@ test('the progress bar shows bytes, rate and time left, and only on a terminal',
   expect(written[0]).toMatch(/^\r\[#+\.+\]  50%  1\.0\/2\.0 MB  1\.0 MB\/s  ETA 1s$/);
   expect(written[1]).toMatch(/100%/);
   expect(written[2]).toBe('\n');
+});
+
+test('failures map to the exit codes of the other commands', () => {
+  expect(exitCodeOf('ERR_FILEMQ_REFUSED')).toBe(EXIT.REFUSED);
+  expect(exitCodeOf('ERR_FILEMQ_TIMEOUT')).toBe(EXIT.TIMEOUT);
+  expect(exitCodeOf('ERR_FILEMQ_INTEGRITY')).toBe(EXIT.PROTOCOL);
+  expect(exitCodeOf('ERR_FILEMQ_SECURITY')).toBe(EXIT.PROTOCOL);
+  expect(exitCodeOf('ERR_FILEMQ_CLOSED')).toBe(EXIT.FAILURE);
 });

@@ -184,8 +184,18 @@ test('credit is respected: with a small window the server splits chunks and neve
   expect(await hashTree(dir)).toEqual({ 'medium/one.bin': (await hashTree(served))['medium/one.bin'] });
 });
 
-test('many clients at once each receive an identical copy', async () => {
+test('many clients at once each receive an identical copy; each peering is known by its key and ends', async () => {
   const targets = await Promise.all([1, 2, 3, 4, 5].map((i) => into(`many-${i}`)));
+  const readyKeys: string[] = [];
+  const onReady = (_route: string, peer: { publicKeyZ85?: string }) => readyKeys.push(peer.publicKeyZ85 ?? '');
+  let closes = 0;
+  let allClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (allClosed = resolve));
+  const onClose = (_route: string, error: Error | undefined) => {
+    expect(error).toBeUndefined(); // KTHXBAI, not a fault
+    if (++closes === 5) allClosed();
+  };
+  server.events.on('session:ready', onReady).on('session:close', onClose);
   const results = await Promise.all(
     targets.map((dir) => syncFiles({ endpoint, into: dir, path: 'many', mechanism: curveClient(clientKeys.secretKey) })),
   );
@@ -194,6 +204,10 @@ test('many clients at once each receive an identical copy', async () => {
     expect(results[index]!.files).toHaveLength(40);
     expect(await hashTree(dir)).toEqual(expected);
   }
+  await closed;
+  server.events.off('session:ready', onReady).off('session:close', onClose);
+  expect(readyKeys).toEqual(Array(5).fill(keyToZ85(clientKeys.publicKey)));
+  expect(server.sessions).toBe(0);
 });
 
 test('a server that never answers is ERR_FILEMQ_TIMEOUT, and nothing is written', async () => {
