@@ -53,7 +53,7 @@ export interface SecureConnectOptions extends MechanismChoice, SecureChannelOpti
  *
  * Events, besides `net.Server`'s: `'secureConnection'` (stream) once a peer completed its
  * handshake; `'handshakeError'` (error, stream) when a connection failed before that (the
- * stream is then already destroyed). A stream's errors after `'secureConnection'` are its own.
+ * stream is then already destroyed; it is `undefined` when the session factory itself threw). A stream's errors after `'secureConnection'` are its own.
  */
 export class SecureServer extends net.Server {
   private readonly makeSession: () => Mechanism;
@@ -80,12 +80,20 @@ export class SecureServer extends net.Server {
 
   private secure(socket: net.Socket): void {
     const address = socket.remoteAddress;
-    const stream = new SecureStream(socket, {
-      ...this.channelOptions,
-      session: this.makeSession(),
-      authorizer: this.authorizer,
-      ...(address === undefined ? {} : { address }),
-    });
+    let stream: SecureStream;
+    try {
+      stream = new SecureStream(socket, {
+        ...this.channelOptions,
+        session: this.makeSession(),
+        authorizer: this.authorizer,
+        ...(address === undefined ? {} : { address }),
+      });
+    } catch (error) {
+      // A session factory that fails (a custom mechanism's bug) costs one connection, not the server.
+      socket.destroy();
+      this.emit('handshakeError', error, undefined);
+      return;
+    }
     const onError = (error: Error) => this.emit('handshakeError', error, stream);
     stream.on('error', onError);
     stream.once('secure', () => {

@@ -94,6 +94,31 @@ describe('createServer / connect', () => {
     expect(failures).toEqual(['ERR_AUTH_DENIED']);
   });
 
+  test('a session factory that throws costs that connection only: handshakeError, server still up', async () => {
+    let calls = 0;
+    const flaky = {
+      name: 'FLAKY',
+      client: () => defaultRegistry.client('NULL', {}),
+      server: () => () => {
+        if (++calls === 1) throw new Error('factory failed');
+        return defaultRegistry.server('NULL', {})();
+      },
+    };
+    const server = createServer({ mechanism: flaky, authorizer: allowAdmin }, (stream) => stream.pipe(stream));
+    const failures: unknown[] = [];
+    server.on('handshakeError', (error: Error, stream: unknown) => failures.push([error.message, stream]));
+    const port = await listen(server);
+    const first = connect({ port, host: '127.0.0.1', mechanism: flaky });
+    expect((await outcome(first)).error).toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+    expect(failures).toEqual([['factory failed', undefined]]);
+    const second = connect({ port, host: '127.0.0.1', mechanism: flaky });
+    second.write('still serving');
+    expect(String((await messages(second, 1))[0])).toBe('still serving');
+    second.destroy();
+    server.close();
+    await once(server, 'close');
+  });
+
   test('nobody listening: ERR_CHANNEL_CLOSED with the socket error as cause', async () => {
     const probe = net.createServer();
     const port = await listen(probe);
