@@ -96,6 +96,9 @@ class SyncRun {
   private lastSeen = Date.now();
   private readonly files: string[] = [];
   private settle: { resolve(result: SyncResult): void; reject(error: Error): void } | undefined;
+  private cleanup: () => void = () => undefined;
+  /** The chunk being written, which {@link end} lets finish before it closes the sink. */
+  private storing: Promise<boolean> | undefined;
 
   constructor(
     private readonly session: ClientSession,
@@ -128,8 +131,6 @@ class SyncRun {
     });
   }
 
-  private cleanup: () => void = () => undefined;
-
   private async onMessage(frames: Buffer[]): Promise<void> {
     if (this.settle === undefined || frames.length !== 1) return;
     this.lastSeen = Date.now();
@@ -147,7 +148,8 @@ class SyncRun {
       if (chunk === undefined || this.settle === undefined) break;
       let verified: boolean;
       try {
-        verified = await this.sink.store(chunk);
+        this.storing = this.sink.store(chunk);
+        verified = await this.storing;
       } catch (error) {
         return this.end(new FileMqError('ERR_FILEMQ_CLOSED', `cannot write ${chunk.path}: ${(error as Error).message}`, { cause: error }));
       }
@@ -191,6 +193,7 @@ class SyncRun {
       const bye = this.session.kthxbai();
       if (bye !== undefined) await this.send(bye).catch(() => undefined);
     }
+    await this.storing?.catch(() => undefined);
     await this.sink.close().catch(() => undefined);
     this.link?.close();
     if (this.link === undefined) this.socket.close();
