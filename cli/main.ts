@@ -13,7 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   connect: { summary: 'send messages to an echo server and check the replies', load: async () => (await import('./commands/connect')).connect },
   hello: { summary: 'run the hello-world handshake and print it', load: async () => (await import('./commands/hello')).hello },
   keygen: { summary: 'make a certificate (public and secret files), like zmakecert', load: async () => (await import('./commands/keygen')).keygen },
-  cert: { summary: 'cert show FILE: print a certificate\'s key, metadata and kind', load: async () => (await import('./commands/cert')).cert },
+  cert: { summary: 'cert show FILE | cert list DIR: inspect certificates and allow-lists', load: async () => (await import('./commands/cert')).cert },
   files: { summary: 'files serve DIR / files get PATH --into DIR: secure file distribution', load: async () => (await import('./commands/files')).files },
 };
 

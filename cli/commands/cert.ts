@@ -1,12 +1,18 @@
 /**
- * `curvezmq cert show FILE [--json]`: prints what a certificate file holds: its public key in
- * Z85, its metadata, and whether it holds a secret key (the secret key itself is never
- * printed). FILE is read exactly as named; CZMQ and pyzmq files are both understood.
+ * `curvezmq cert`: look at certificate files.
+ * - `cert show FILE [--json]` prints what a certificate file holds: its public key in Z85, its
+ *   metadata, and whether it holds a secret key (the secret key itself is never printed). FILE
+ *   is read exactly as named; CZMQ and pyzmq files are both understood.
+ * - `cert list DIR [--json]` prints what an allow-list directory lets in, read exactly as a
+ *   certificate store (`--allow-dir`) reads it, and each file the store skips and why. It exits
+ *   with FAILURE when any file is skipped, so a deployment check can catch a broken file.
  *
  * @module
  */
+import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
+  CertStore,
   formatZpl,
   isTrustError,
   readCertificateFile,
@@ -17,12 +23,17 @@ import {
 import { EXIT } from '../exit-codes';
 
 const HELP = `usage: curvezmq cert show FILE [--json]
+       curvezmq cert list DIR [--json]
 
-Prints a certificate file's public key (Z85), its metadata, and whether it holds a secret key.
-Reads CZMQ (NAME, NAME_secret) and pyzmq (NAME.key, NAME.key_secret) files.
+show: prints a certificate file's public key (Z85), its metadata, and whether it holds a
+      secret key. Reads CZMQ (NAME, NAME_secret) and pyzmq (NAME.key, NAME.key_secret) files.
+list: prints the public keys an allow-list directory (--allow-dir) lets in, one line per file,
+      and every file it skips with the reason; exits with 1 when a file is skipped.
 
 options:
-  --json   print one JSON object: { file, publicKey, hasSecretKey, metadata }
+  --json   show: one JSON object { file, publicKey, hasSecretKey, metadata }
+           list: one JSON object { directory, certificates: [{ file, publicKey, metadata }],
+                 skipped: [{ file, line, code, message }] }
 `;
 
 const OPTIONS = {
@@ -40,11 +51,12 @@ export async function cert(args: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) return help();
-  const [action, file, ...extra] = positionals;
-  if (action === undefined) return usage('expected an action: show');
-  if (action !== 'show') return usage(`unknown action ${JSON.stringify(action)}`);
-  if (file === undefined || extra.length > 0) return usage('expected exactly one FILE');
-  return show(file, values.json);
+  const [action, target, ...extra] = positionals;
+  if (action === undefined) return usage('expected an action: show or list');
+  if (action !== 'show' && action !== 'list') return usage(`unknown action ${JSON.stringify(action)}`);
+  const what = action === 'show' ? 'FILE' : 'DIR';
+  if (target === undefined || extra.length > 0) return usage(`expected exactly one ${what}`);
+  return action === 'show' ? show(target, values.json) : list(target, values.json);
 }
 
 async function show(file: string, asJson: boolean): Promise<number> {
@@ -77,6 +89,34 @@ function text(file: string, certificate: Certificate, hasSecretKey: boolean): st
     `metadata:`,
     metadata,
   ].join('\n');
+}
+
+async function list(directory: string, asJson: boolean): Promise<number> {
+  const stat = await fs.stat(directory).catch(() => undefined);
+  if (stat?.isDirectory() !== true) {
+    process.stderr.write(`curvezmq cert: ${directory}: is not a directory\n`);
+    return EXIT.FAILURE;
+  }
+  const store = new CertStore(directory);
+  const { invalid } = await store.reload();
+  const files = [...store.files()];
+  if (asJson) {
+    const certificates = files.map(([file, c]) => ({
+      file,
+      publicKey: c.publicKeyZ85,
+      metadata: Object.fromEntries(c.metadata),
+    }));
+    const skipped = invalid.map(({ file, line, code, message }) => ({ file, line, code, message }));
+    process.stdout.write(JSON.stringify({ directory, certificates, skipped }) + '\n');
+  } else {
+    for (const [file, c] of files) process.stdout.write(`${c.publicKeyZ85}  ${file}${metadataText(c)}\n`);
+    for (const error of invalid) process.stdout.write(`skipped: ${error.message}\n`);
+  }
+  return invalid.length === 0 ? EXIT.OK : EXIT.FAILURE;
+}
+
+function metadataText(certificate: Certificate): string {
+  return [...certificate.metadata].map(([name, value]) => `  ${name}=${JSON.stringify(value)}`).join('');
 }
 
 function usage(message: string): number {

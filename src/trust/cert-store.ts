@@ -102,7 +102,15 @@ export class CertStore extends EventEmitter<CertStoreEvents> {
 
   /** The certificates of the last scan, one per file, in file-name order. */
   certificates(): Certificate[] {
-    return [...this.entries.values()].flatMap((entry) => (entry.certificate === undefined ? [] : [entry.certificate]));
+    return [...this.files().values()];
+  }
+
+  /** The certificates of the last scan by file name (without the directory), in file-name order. */
+  files(): Map<string, Certificate> {
+    const loaded = [...this.entries].flatMap(([name, { certificate }]) =>
+      certificate === undefined ? [] : [[name, certificate] as const],
+    );
+    return new Map(loaded);
   }
 
   private async scan(): Promise<ReloadResult> {

@@ -100,7 +100,35 @@ describe('curvezmq cert show', () => {
     expect(result.stderr).toContain(`${file}:2: `);
   });
 
-  it.each([[['cert']], [['cert', 'list']], [['cert', 'show']], [['cert', 'show', 'a', 'b']]])('exits with USAGE for %j', async (argv) => {
+  it.each([[['cert']], [['cert', 'check']], [['cert', 'show']], [['cert', 'show', 'a', 'b']], [['cert', 'list']]])('exits with USAGE for %j', async (argv) => {
     expect((await run(...argv)).code).toBe(EXIT.USAGE);
+  });
+});
+
+describe('curvezmq cert list', () => {
+  it('lists what an allow-list directory lets in, as the store reads it', async () => {
+    await run('keygen', 'alice', '--dir', dir(), '--meta', 'name=Alice');
+    const result = await run('cert', 'list', dir());
+    expect(result.code).toBe(EXIT.OK);
+    const key = (await loadCertificate(path.join(dir(), 'alice'))).publicKeyZ85;
+    expect(result.stdout).toBe(`${key}  alice  name="Alice"\n`);
+  });
+
+  it('reports each skipped file and exits with FAILURE', async () => {
+    await run('keygen', 'alice', '--dir', dir());
+    await fs.writeFile(path.join(dir(), 'broken'), 'curve\n    public-key = "x"\n');
+    const result = await run('cert', 'list', dir(), '--json');
+    expect(result.code).toBe(EXIT.FAILURE);
+    const report = JSON.parse(result.stdout);
+    expect(report.certificates.map((c: { file: string }) => c.file)).toEqual(['alice']);
+    expect(report.skipped).toEqual([
+      expect.objectContaining({ file: path.join(dir(), 'broken'), line: 2, code: 'ERR_CERT_MALFORMED' }),
+    ]);
+  });
+
+  it('fails for a directory that does not exist', async () => {
+    const result = await run('cert', 'list', path.join(dir(), 'typo'));
+    expect(result.code).toBe(EXIT.FAILURE);
+    expect(result.stderr).toMatch(/is not a directory/);
   });
 });
