@@ -54,7 +54,7 @@ export function targets(corpus: Corpus, profiles: readonly Profile[]): Target[] 
     out.push(
       { name: `handshake:${profile.label}`, weight: heavy ? 6 : 2, run: (exec) => handshake(exec, sessions, firsts) },
       { name: `decode:${profile.label}`, weight: heavy ? 12 : 3, run: (exec) => decodeKeep(exec, sessions) },
-      { name: `sequence:${profile.label}`, weight: heavy ? 0.5 : 0.5, run: (exec) => sequence(exec, sessions) },
+      { name: `sequence:${profile.label}`, weight: 0.5, run: (exec) => sequence(exec, sessions) },
     );
   }
   out.push(
