@@ -14,7 +14,7 @@ import { checkCount, checkDuration, Deadline } from './deadline';
 import { Inbox, SerialQueue } from './inbox';
 import { loopLink, requestLink, startReader, type Link } from './link';
 import { clientFactory, type MechanismSource } from './mechanism-source';
-import { decodeMessage, encodeMessage, parseFrames } from './message-codec';
+import { decodeMessage, encodeClose, encodeMessage, parseFrames } from './message-codec';
 import { toParts, type MessageLike } from './parts';
 
 /** Options of {@link SecureClient}. */
@@ -64,6 +64,8 @@ export interface ClientEvents {
   'message:drop': [reason: string];
   /** The session failed after the handshake (a forged or replayed MESSAGE on the Dealer). */
   'session:error': [error: Error];
+  /** The server ended the session (it closed it, or it expired): `ERR_CHANNEL_CLOSED`. */
+  'session:close': [error: ChannelError];
   /** The client closed. */
   close: [];
 }
@@ -133,6 +135,8 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
    * Connects to `endpoint` and runs the handshake.
    *
    * @throws {@link StateError} unless the client is new
+   * @throws {@link TypeError} / {@link RangeError} from the mechanism for bad options, and
+   *   zeromq's error for a malformed endpoint; the client then stays idle
    * @throws {@link MechanismError} when the server refused (`ERR_PEER_ERROR` with `status` 400
    *   or 500) or the handshake broke (`ERR_DECRYPT` for a wrong server key, ...)
    * @throws {@link ChannelError} `ERR_HANDSHAKE_TIMEOUT`, `ERR_ABORTED` or `ERR_CHANNEL_CLOSED`
@@ -140,15 +144,22 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   async connect(endpoint: string, options: ConnectOptions = {}): Promise<void> {
     if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
     if (this.state !== 'idle') throw new StateError(`connect() not allowed when ${this.state}`);
+    // Misuse (bad mechanism options, a malformed endpoint) throws before anything started, and
+    // the client stays idle.
+    const mechanism = this.makeMechanism();
+    try {
+      // Connect before the reader starts: zeromq.js can miss the first inproc message otherwise.
+      this.socket.connect(endpoint);
+    } catch (error) {
+      mechanism.destroy();
+      throw error;
+    }
     this.state = 'handshaking';
     this.endpoint = endpoint;
+    this.mechanism = mechanism;
     this.handshake = new Deadline<void>(this.handshakeTimeout, options.signal);
     this.handshake.promise.catch((error: Error) => this.fail(error, 'handshake:error'));
-    // Connect before the reader starts: zeromq.js can miss the first inproc message otherwise.
-    this.socket.connect(endpoint);
     this.link = this.attach(this.socket);
-    const mechanism = this.makeMechanism();
-    this.mechanism = mechanism;
     this.advance(() => mechanism.start());
     return this.handshake.promise;
   }
@@ -221,16 +232,22 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     return this.inbox[Symbol.asyncIterator]();
   }
 
-  /** Closes the sockets and wipes the session. Pending and later receives reject. */
+  /**
+   * Closes the sockets and wipes the session. Pending and later receives reject. A ready client
+   * first sends the CLOSE command, so the server drops the session at once instead of keeping
+   * it until it expires; it is sent only if ZeroMQ can queue it at once, then the socket closes
+   * with its linger.
+   */
   close(): void {
     if (this.state === 'closed') return;
-    const wasFailed = this.state === 'failed';
+    const previous = this.state;
     this.state = 'closed';
     const closed = new ChannelError('ERR_CHANNEL_CLOSED', 'the client is closed');
     this.handshake?.reject(closed);
     this.inbox.end(closed, true);
+    const goodbye = previous === 'ready' ? this.goodbye() : undefined;
     this.mechanism?.destroy();
-    if (!wasFailed) this.closeLinks();
+    if (previous !== 'failed') this.closeLinks(goodbye);
     this.events.emit('close');
   }
 
@@ -267,9 +284,10 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
 
   private deliver(blobs: Uint8Array[], onError: 'fail' | 'keep'): void {
     try {
-      const parts = decodeMessage(this.mechanism!, blobs, onError);
-      if (parts === undefined) this.events.emit('message:drop', 'malformed multipart message');
-      else this.inbox.push(parts);
+      const message = decodeMessage(this.mechanism!, blobs, onError);
+      if (message === undefined) this.events.emit('message:drop', 'malformed multipart message');
+      else if (message.kind === 'data') this.inbox.push(message.parts);
+      else this.fail(new ChannelError('ERR_CHANNEL_CLOSED', 'the server closed the session'), 'session:close');
     } catch (error) {
       if (onError === 'keep') this.events.emit('message:drop', (error as Error).message);
       else this.fail(error as Error, 'session:error');
@@ -301,7 +319,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
    * A failure stops the client for good: a hard ERROR from the server, a wrong server key or a
    * broken session is not retried with the same credentials (RFC 23, libzmq #2227).
    */
-  private fail(error: Error, event: 'handshake:error' | 'session:error'): void {
+  private fail(error: Error, event: 'handshake:error' | 'session:error' | 'session:close'): void {
     if (this.state === 'failed' || this.state === 'closed') return;
     this.state = 'failed';
     this.failure = error;
@@ -310,13 +328,30 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.mechanism?.destroy();
     this.socket.linger = 0;
     this.closeLinks();
-    this.events.emit(event, error);
+    this.events.emit(event, error as ChannelError);
   }
 
-  private closeLinks(): void {
-    if (this.link === undefined) this.socket.close();
-    else this.link.close();
+  private closeLinks(goodbye?: Buffer[]): void {
     for (const subscriber of this.subscribers.splice(0)) subscriber.close();
+    const { link, socket } = this;
+    if (link === undefined) return socket.close();
+    if (goodbye === undefined) return link.close();
+    // Straight to the socket, never waiting: a send still blocked in the queue, or a REQ
+    // waiting for its reply, makes this one fail at once (EBUSY, EFSM), and we close anyway.
+    socket.sendTimeout = 0;
+    socket
+      .send(goodbye)
+      .catch(() => undefined)
+      .finally(() => link.close());
+  }
+
+  /** The CLOSE command, or nothing when the mechanism cannot encode any more. */
+  private goodbye(): Buffer[] | undefined {
+    try {
+      return encodeClose(this.mechanism!, this.sessionId);
+    } catch {
+      return undefined;
+    }
   }
 
   private expectReady(call: string): void {

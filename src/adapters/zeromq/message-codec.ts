@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { equalBytes } from '../../bytes';
+import { encodeCommand } from '../../codec/command';
 import type { Mechanism } from '../../mechanism';
 import { encodeEnvelope, KIND_MESSAGE, parseEnvelope, type Envelope } from './envelope';
 import { asBuffer } from './parts';
@@ -16,9 +18,24 @@ export function encodeMessage(mechanism: Mechanism, sessionId: Uint8Array, parts
 }
 
 /**
+ * The body of the CLOSE command: a session's last MESSAGE, one part with the COMMAND flag.
+ * Either side sends it when it ends the session; it is encrypted and authenticated like any
+ * MESSAGE, so nobody else can end a session.
+ */
+export const CLOSE_COMMAND: Uint8Array = encodeCommand('CLOSE');
+
+/** Encodes the CLOSE command into its one frame. */
+export function encodeClose(mechanism: Mechanism, sessionId: Uint8Array): Buffer[] {
+  return [encodeEnvelope(KIND_MESSAGE, sessionId, mechanism.encode(CLOSE_COMMAND, { command: true }))];
+}
+
+/** What one ZeroMQ message of MESSAGE frames decodes to. */
+export type DecodedMessage = { readonly kind: 'data'; readonly parts: Buffer[] } | { readonly kind: 'close' };
+
+/**
  * Decodes the MESSAGE blobs of one ZeroMQ message. Returns `undefined` when the parts decode but
- * do not form one message (MORE missing or misplaced, or a ZMTP command part, which this
- * adapter does not carry).
+ * form neither a message (MORE missing or misplaced, a command part among data) nor the CLOSE
+ * command.
  *
  * @throws {@link MechanismError} when a blob is rejected; with `onError: 'keep'` the session is
  *   left as it was before that blob
@@ -27,15 +44,14 @@ export function decodeMessage(
   mechanism: Mechanism,
   blobs: readonly Uint8Array[],
   onError: 'fail' | 'keep',
-): Buffer[] | undefined {
-  const parts: Buffer[] = [];
-  let wellFormed = true;
-  blobs.forEach((blob, index) => {
-    const part = mechanism.decode(blob, { onError });
-    if (part.command || part.more !== index < blobs.length - 1) wellFormed = false;
-    parts.push(asBuffer(part.data));
-  });
-  return wellFormed ? parts : undefined;
+): DecodedMessage | undefined {
+  const parts = blobs.map((blob) => mechanism.decode(blob, { onError }));
+  const [first] = parts;
+  if (parts.length === 1 && first!.command && !first!.more) {
+    return equalBytes(first!.data, CLOSE_COMMAND) ? { kind: 'close' } : undefined;
+  }
+  const wellFormed = parts.every((part, index) => !part.command && part.more === index < parts.length - 1);
+  return wellFormed ? { kind: 'data', parts: parts.map((part) => asBuffer(part.data)) } : undefined;
 }
 
 /**

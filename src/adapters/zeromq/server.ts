@@ -15,7 +15,7 @@ import { encodeEnvelope, KIND_HANDSHAKE, sessionKey, sessionTopic, type Envelope
 import { Inbox, SerialQueue } from './inbox';
 import { loopLink, type Link } from './link';
 import { serverFactory, type MechanismFactory, type MechanismSource } from './mechanism-source';
-import { decodeMessage, encodeMessage, parseFrames } from './message-codec';
+import { decodeMessage, encodeClose, encodeMessage, parseFrames, type DecodedMessage } from './message-codec';
 import { toParts, type MessageLike } from './parts';
 import { TopicPublisher } from './publisher';
 import { sameRoute, ServerSession, splitRoute } from './session';
@@ -55,8 +55,11 @@ export interface IncomingMessage {
   reply(message: MessageLike): Promise<void>;
 }
 
-/** Why the server dropped a session. */
-export type SessionCloseReason = 'failed' | 'expired' | 'closed';
+/**
+ * Why the server dropped a session: it `failed`, it `expired` (handshake timeout or idle TTL),
+ * the server `closed` it (`closeSession()`, `close()`), or the client `left` (its CLOSE).
+ */
+export type SessionCloseReason = 'failed' | 'expired' | 'closed' | 'left';
 
 /** The events of a {@link SecureServer} (colon-namespaced; no bare `'error'`). */
 export interface ServerEvents {
@@ -226,14 +229,21 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     return this.inbox[Symbol.asyncIterator]();
   }
 
-  /** Closes the sockets and drops every session. */
+  /**
+   * Drops every session (telling each ready client with CLOSE) and closes the sockets once
+   * those last sends are queued. Pending and later receives reject.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // A Router with `mandatory` set could block a send; at close nothing may wait.
+    this.socket.sendTimeout = 0;
     for (const key of [...this.sessions.keys()]) this.drop(key, 'closed');
     this.inbox.end(new ChannelError('ERR_CHANNEL_CLOSED', 'the server is closed'), true);
-    this.publisher?.close();
-    this.link.close();
+    void this.sendQueue.run(async () => {
+      this.publisher?.close();
+      this.link.close();
+    });
     this.events.emit('close');
   }
 
@@ -242,6 +252,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   };
 
   private async onMessage(frames: Buffer[]): Promise<void> {
+    if (this.closed) return;
     const split = splitRoute(frames);
     const envelopes = split && parseFrames(split.body);
     const first = envelopes?.[0];
@@ -333,15 +344,21 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     const session = this.sessions.get(key);
     if (session?.state !== 'ready') return void this.events.emit('message:drop', 'MESSAGE for no ready session');
     const sameSource = sameRoute(session.route, route);
-    let parts: Buffer[] | undefined;
+    let message: DecodedMessage | undefined;
     try {
-      parts = decodeMessage(session.mechanism, envelopes.map((e) => e.blob), sameSource ? 'fail' : 'keep');
+      message = decodeMessage(session.mechanism, envelopes.map((e) => e.blob), sameSource ? 'fail' : 'keep');
     } catch (error) {
       if (sameSource) this.drop(key, 'failed', error as Error);
       else this.events.emit('message:drop', 'MESSAGE from another route did not authenticate');
       return;
     }
-    if (parts === undefined) return void this.events.emit('message:drop', 'malformed multipart message');
+    if (message === undefined) return void this.events.emit('message:drop', 'malformed multipart message');
+    if (message.kind === 'close') return this.drop(key, 'left');
+    this.deliver(session, message.parts, route, sameSource);
+  }
+
+  private deliver(session: ServerSession, parts: Buffer[], route: Buffer[], sameSource: boolean): void {
+    const key = session.key;
     if (!sameSource) {
       session.route = route;
       this.events.emit('session:move', key);
@@ -365,14 +382,34 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     return session;
   }
 
+  /**
+   * Drops a session. A ready session the server ends (expired, closed) gets the CLOSE command
+   * first, on the socket it sends over, so its client stops instead of talking into the void.
+   * It is encrypted like any MESSAGE, so nobody else can end a session that way.
+   */
   private drop(key: string, reason: SessionCloseReason, error?: Error): void {
     const session = this.sessions.get(key);
     if (session === undefined) return;
     this.sessions.delete(key);
     if (session.state === 'handshaking') this.handshakes--;
+    if (session.state === 'ready' && (reason === 'expired' || reason === 'closed')) this.sayGoodbye(session);
     session.dispose();
     this.publisher?.cancel(sessionTopic(session.id), gone(key));
     this.events.emit('session:close', key, reason, error);
+  }
+
+  private sayGoodbye(session: ServerSession): void {
+    let frames: Buffer[];
+    try {
+      frames = encodeClose(session.mechanism, session.id);
+    } catch {
+      return; // No nonce left: the client will learn from the silence.
+    }
+    const publisher = session.channel === 'pub' ? this.publisher : undefined;
+    const route = session.route;
+    this.sendQueue
+      .run(() => (publisher === undefined ? this.link.send([...route, ...frames]) : publisher.send(frames)))
+      .catch(() => undefined);
   }
 }
 

@@ -10,7 +10,7 @@ import {
 } from '../../../src/adapters/zeromq';
 import { defaultRegistry } from '../../../mechanisms';
 import { runHandshake } from '../../../src';
-import { decodeMessage, encodeMessage, parseFrames } from '../../../src/adapters/zeromq/message-codec';
+import { decodeMessage, encodeClose, encodeMessage, parseFrames } from '../../../src/adapters/zeromq/message-codec';
 import { toParts } from '../../../src/adapters/zeromq/parts';
 import { encodeZapReply, isZapRequest, parseZapRequest } from '../../../src/adapters/zeromq/zap-codec';
 
@@ -131,12 +131,21 @@ describe('multipart messages', () => {
     expect(blobs.map((blob) => server.decode(blob).more)).toEqual([true, true, false]);
   });
 
-  test('parts whose MORE flags do not line up, or a command part, make no message', async () => {
+  test('parts whose MORE flags do not line up, or a command other than CLOSE, make no message', async () => {
     const { client, server } = await pair();
     const part = (text: string, more: boolean, command = false) => client.encode(Buffer.from(text), { more, command });
     expect(decodeMessage(server, [part('a', false), part('b', false)], 'fail')).toBeUndefined();
     expect(decodeMessage(server, [part('a', true)], 'fail')).toBeUndefined();
-    expect(decodeMessage(server, [part('ping', false, true)], 'fail')).toBeUndefined();
-    expect(decodeMessage(server, [part('a', true), part('b', false)], 'fail')?.map(String)).toEqual(['a', 'b']);
+    expect(decodeMessage(server, [part('\x04PING', false, true)], 'fail')).toBeUndefined();
+    expect(decodeMessage(server, [part('a', true), part('\x05CLOSE', false, true)], 'fail')).toBeUndefined();
+    expect(decodeMessage(server, [part('a', true), part('b', false)], 'fail')).toEqual({ kind: 'data', parts: [Buffer.from('a'), Buffer.from('b')] });
+  });
+
+  test('CLOSE is one command part "\\x05CLOSE", not a data part with those bytes', async () => {
+    const { client, server } = await pair();
+    const [frame] = encodeClose(client, Buffer.alloc(16));
+    expect(decodeMessage(server, [parseEnvelope(frame!)!.blob], 'fail')).toEqual({ kind: 'close' });
+    const lookalike = client.encode(Buffer.from('\x05CLOSE'));
+    expect(decodeMessage(server, [lookalike], 'fail')).toEqual({ kind: 'data', parts: [Buffer.from('\x05CLOSE')] });
   });
 });

@@ -35,7 +35,8 @@ async function stalledHandshake(endpoint: string, s: ReturnType<typeof setup>): 
 
 test('a garbage peer and a stalled handshake do not stop good clients', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, handshakeTimeout: 300 });
+  // Long enough for the good clients' handshakes on a loaded machine, short enough to watch expire.
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, handshakeTimeout: 1_500 });
   const endpoint = await server.bind(freshAddress('tcp'));
   echo(server);
   const drops: string[] = [];
@@ -126,18 +127,32 @@ test('maxSessions refuses a session beyond the limit', async () => {
   await expect(failure).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_TIMEOUT' });
 });
 
-test('an idle session expires after sessionTimeout and its later messages are dropped', async () => {
+test('an idle session expires after sessionTimeout and its client is told with CLOSE', async () => {
   const s = setup('PLAIN');
   const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, sessionTimeout: 100 });
   const endpoint = await server.bind(freshAddress('tcp'));
   const client = tracker.client({ mechanism: s.client() });
   await client.connect(endpoint);
+  const told = once(client.events, 'session:close');
   const [sessionId, reason] = await once(server.events, 'session:close');
   expect(sessionId).toBe(client.sessionId.toString('hex'));
   expect(reason).toBe('expired');
   expect(server.sessionCount).toBe(0);
+  const [error] = await told;
+  expect(error).toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+  expect(client.status).toBe('failed');
+  await expect(client.receive()).rejects.toBe(error);
+  await expect(client.send('too late')).rejects.toBe(error);
+});
+
+test('a MESSAGE for a session the server does not hold is dropped', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('inproc'));
+  const stranger = tracker.track(new zmq.Dealer());
+  stranger.connect(endpoint);
   const dropped = once(server.events, 'message:drop');
-  await client.send('too late');
+  await stranger.send(encodeEnvelope(KIND_MESSAGE, randomBytes(SESSION_ID_BYTES), randomBytes(40)));
   expect(await dropped).toEqual(['MESSAGE for no ready session']);
 });
 

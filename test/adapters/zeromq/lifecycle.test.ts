@@ -25,6 +25,15 @@ describe('caller misuse throws TypeError / RangeError naming the argument', () =
     expect(() => new SecureServer({ mechanism: NULL_SOURCE, socket: dealer as never })).toThrow(/"socket"/);
   });
 
+  test('connect() with bad mechanism options or a malformed endpoint throws and leaves the client idle', async () => {
+    const badKey = tracker.client({ mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: 'short', serverKey: 'short' } } });
+    await expect(badKey.connect('inproc://anything')).rejects.toBeInstanceOf(RangeError);
+    expect(badKey.status).toBe('idle');
+    const badEndpoint = tracker.client({ mechanism: NULL_SOURCE });
+    await expect(badEndpoint.connect('nonsense://x')).rejects.toMatchObject({ code: expect.any(String) });
+    expect(badEndpoint.status).toBe('idle');
+  });
+
   test('calls out of turn throw StateError', async () => {
     const s = setup('NULL');
     const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
@@ -84,20 +93,43 @@ test('a Request client that is denied gets the deny error', async () => {
   await expect(client.connect(endpoint)).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
 });
 
-test('closeSession() drops a session: its next message is not delivered', async () => {
+test('closeSession() drops a session and tells its client, whose receive() then rejects', async () => {
   const s = setup('CURVE');
   const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
   const client = tracker.client({ mechanism: s.client() });
   await client.connect(endpoint);
   const id = client.sessionId.toString('hex');
+  const pending = client.receive();
   const closed = once(server.events, 'session:close');
   server.closeSession(id);
   expect(await closed).toEqual([id, 'closed', undefined]);
   expect(server.peerOf(id)).toBeUndefined();
-  const dropped = once(server.events, 'message:drop');
-  await client.send('after close');
-  expect(await dropped).toEqual(['MESSAGE for no ready session']);
+  await expect(pending).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED', message: 'the server closed the session' });
+  expect(client.status).toBe('failed');
+});
+
+test('client.close() sends CLOSE: the server drops the session at once (reason "left")', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  const client = tracker.client({ mechanism: s.client() });
+  await client.connect(endpoint);
+  const closed = once(server.events, 'session:close');
+  client.close();
+  expect(await closed).toEqual([client.sessionId.toString('hex'), 'left', undefined]);
+  expect(server.sessionCount).toBe(0);
+});
+
+test('server.close() tells every ready client', async () => {
+  const s = setup('NULL');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('inproc'));
+  const clients = [tracker.client({ mechanism: s.client() }), tracker.client({ mechanism: s.client() })];
+  await Promise.all(clients.map((client) => client.connect(endpoint)));
+  const told = clients.map((client) => once(client.events, 'session:close'));
+  server.close();
+  for (const [error] of await Promise.all(told)) expect(error).toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
 });
 
 test('a forged MESSAGE on the client\'s own Dealer fails the session with a coded error (as libzmq closes)', async () => {
