@@ -224,6 +224,15 @@ test('a server that never answers is ERR_FILEMQ_TIMEOUT, and nothing is written'
   }
 });
 
+test('caller misuse is a TypeError or RangeError naming the argument', async () => {
+  const mechanism = curveClient(clientKeys.secretKey);
+  await expect(syncFiles({ endpoint: 5 as unknown as string, into: '/tmp/x', mechanism })).rejects.toThrow(/"endpoint"/);
+  await expect(syncFiles({ endpoint, into: '', mechanism })).rejects.toThrow(/"into"/);
+  await expect(syncFiles({ endpoint, into: '/tmp/x', path: '../up', mechanism })).rejects.toThrow(RangeError);
+  await expect(syncFiles({ endpoint, into: '/tmp/x', mechanism: [] })).rejects.toThrow(/"mechanism"/);
+  expect(() => new FileMqServer({ root: '', mechanism })).toThrow(/"root"/);
+});
+
 async function sizes(root: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const path of Object.keys(await hashTree(root))) out[path] = (await stat(join(root, path))).size;
