@@ -2,7 +2,8 @@
  * Checklist row 54: this package's CURVE `Mechanism` against real libzmq (the `zeromq` npm
  * package) on TCP 127.0.0.1, in both directions, over the ZMTP 3.0 framing of `./zmtp.ts`:
  * handshake, libzmq's HANDSHAKE_SUCCEEDED event, 1,000 messages with frames on both sides of
- * 255 bytes and multipart messages, and a refusal that libzmq reports as ZAP status 400.
+ * 255 bytes and multipart messages, a refusal that libzmq reports as ZAP status 400, and
+ * libzmq's CURVE heartbeats (row 40).
  */
 import { once } from 'node:events';
 import * as net from 'node:net';
@@ -10,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as zmq from 'zeromq';
 import { defaultRegistry } from '../../mechanisms';
 import { curveKeyPair, type Mechanism } from '../../src';
+import { answerCommand } from '../../src/adapters/stream/keepalive';
 import { nativeCurveClient, nativeCurveServer } from '../../src/adapters/zeromq';
 import { frame, ZmtpReader, zmtpHandshake } from './zmtp';
 
@@ -142,5 +144,59 @@ describe('row 54: interop with libzmq', () => {
     dealer.connect(`tcp://127.0.0.1:${(server.address() as AddressInfo).port}`);
     const event = (await refused) as zmq.Event & { error: { status: number } };
     expect(event.error.status).toBe(400);
+  });
+
+  test('row 40: libzmq PINGs inside CURVE MESSAGEs; our PONGs keep the connection past the timeout, silence gets it dropped', async () => {
+    const router = new zmq.Router({ ...nativeCurveServer(SERVER.secretKey), heartbeatInterval: 40, heartbeatTimeout: 250 });
+    closers.push(() => router.close());
+    await router.bind('tcp://127.0.0.1:*');
+    const port = Number(router.lastEndpoint!.slice(router.lastEndpoint!.lastIndexOf(':') + 1));
+    const echo = (async () => {
+      for await (const [id, ...parts] of router) await router.send([id!, ...parts]);
+    })().catch(() => undefined);
+
+    const open = async () => {
+      const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
+      closers.push(() => socket.destroy());
+      await once(socket, 'connect');
+      const reader = new ZmtpReader(socket);
+      const mechanism = defaultRegistry.client('CURVE', { secretKey: CLIENT.secretKey, serverKey: SERVER.publicKey, metadata: { 'Socket-Type': 'DEALER' } });
+      expect((await zmtpHandshake(socket, reader, mechanism)).status).toBe('ready');
+      return { socket, reader, mechanism };
+    };
+
+    // Answering: 12 PINGs span about 480 ms, well past the 250 ms timeout, and the link stays up.
+    const polite = await open();
+    for (let pings = 0; pings < 12; ) {
+      const part = polite.mechanism.decode((await polite.reader.next()).body);
+      expect(part.command).toBe(true);
+      const pong = answerCommand(part.data);
+      expect(pong).toBeDefined();
+      polite.socket.write(frame(polite.mechanism.encode(pong!, { command: true })));
+      pings++;
+    }
+    sendMessage(polite.socket, polite.mechanism, [Buffer.from('still here')]);
+    let reply: Buffer[] = [];
+    while (reply.length === 0) {
+      const part = polite.mechanism.decode((await polite.reader.next()).body);
+      if (part.command) polite.socket.write(frame(polite.mechanism.encode(answerCommand(part.data)!, { command: true })));
+      else reply = [Buffer.from(part.data)];
+    }
+    expect(reply).toEqual([Buffer.from('still here')]);
+
+    // Silent: libzmq drops the connection once its heartbeat timeout passes.
+    const silent = await open();
+    const closed = once(silent.socket, 'close');
+    let ignored = 0;
+    await (async () => {
+      for (;;) {
+        const part = silent.mechanism.decode((await silent.reader.next()).body);
+        if (part.command) ignored++;
+      }
+    })().catch(() => undefined);
+    await closed;
+    expect(ignored).toBeGreaterThan(0);
+    router.close();
+    await echo;
   });
 });
