@@ -274,7 +274,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     if (session.state !== 'handshaking' || session.busy || !sameRoute(session.route, route)) {
       return void this.events.emit('message:drop', 'handshake command out of turn');
     }
-    void this.step(session, () => session.mechanism.receive(envelope.blob), envelope.blob);
+    this.step(session, () => session.mechanism.receive(envelope.blob), envelope.blob).catch(this.onFault);
   }
 
   private open(key: string, envelope: Envelope, route: Buffer[]): void {
@@ -287,14 +287,18 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
       this.events.emit('handshake:error', key, new ChannelError('ERR_HANDSHAKE_TIMEOUT', 'the handshake did not complete in time'));
       this.drop(key, 'expired');
     });
-    void this.step(session, () => {
+    this.step(session, () => {
       const start = session.mechanism.start();
       for (const blob of start.send) this.sendHandshake(session, blob);
       return start.status === 'handshaking' ? session.mechanism.receive(envelope.blob) : start;
-    }, envelope.blob);
+    }, envelope.blob).catch(this.onFault);
   }
 
-  /** Runs one handshake step, resolving any decision asynchronously, then sends its output. */
+  /**
+   * Runs one handshake step, resolving any decision asynchronously, then sends its output. It
+   * runs detached from the reader, so whatever escapes it (a throwing event listener) goes to
+   * the `fault` event instead of becoming an unhandled rejection.
+   */
   private async step(session: ServerSession, run: () => Step, received: Uint8Array): Promise<void> {
     session.busy = true;
     let step: Step;

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
 import { connectContext, serveContext } from '../../../cli/options';
 import { EXIT } from '../../../cli/exit-codes';
 import { zeromqTransport } from '../../../cli/transports/zeromq';
@@ -75,4 +77,30 @@ test('serve fails with FAILURE on an endpoint it cannot bind', async () => {
   const context = (await serveContext(['tcp://256.0.0.1:1', '--mechanism', 'null'], (line) => log.push(line), stop.signal)) as ServeContext;
   expect(await zeromqTransport.serve(context)).toBe(EXIT.FAILURE);
   expect(log).toEqual([expect.stringMatching(/^error: /)]);
+});
+
+describe('the built command as a process (npm test builds dist/ first)', () => {
+  const root = path.join(__dirname, '..', '..', '..');
+  const runBin = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, ['bin/curvezmq.js', ...args], { cwd: root, timeout: 20_000 }, (_error, _stdout, stderr) =>
+        resolve({ code: child.exitCode, stderr }),
+      );
+    });
+
+  test('a refused `curvezmq connect` exits 3 with one line and does not hang', async () => {
+    const server = curveKeyPair();
+    const { endpoint } = await startServer(['tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow', curveKeyPair().publicKey]);
+    const result = await runBin(['connect', endpoint, '--server-key', server.publicKey, '--message', 'Hello']);
+    expect(result.code).toBe(EXIT.REFUSED);
+    expect(result.stderr).toMatch(/^error: ERR_PEER_ERROR[^\n]*\n$/);
+  });
+
+  test('`curvezmq connect` with a wrong server key exits 5 after its timeout', async () => {
+    const server = curveKeyPair();
+    const { endpoint } = await startServer(['tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow-any']);
+    const result = await runBin(['connect', endpoint, '--server-key', curveKeyPair().publicKey, '--message', 'Hello', '--timeout', '300']);
+    expect(result.code).toBe(EXIT.TIMEOUT);
+    expect(result.stderr).toMatch(/wrong server key/);
+  });
 });

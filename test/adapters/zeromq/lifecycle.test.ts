@@ -211,3 +211,23 @@ test('a decision that arrives after its handshake timed out is ignored', async (
   expect(handshakes).toEqual([]);
   expect(server.sessionCount).toBe(0);
 });
+
+test('a throwing event listener becomes a "fault" event; the server goes on', async () => {
+  const s = setup('NULL');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('inproc'));
+  let thrown = false;
+  server.events.on('handshake:receive', () => {
+    if (thrown) return;
+    thrown = true;
+    throw new Error('listener bug');
+  });
+  const fault = once(server.events, 'fault');
+  const first = tracker.client({ mechanism: s.client(), handshakeTimeout: 200 });
+  const firstOutcome = first.connect(endpoint).catch((error: Error) => error);
+  expect(await fault).toEqual([expect.objectContaining({ message: 'listener bug' })]);
+  await firstOutcome;
+  const second = tracker.client({ mechanism: s.client() });
+  await second.connect(endpoint);
+  expect(second.status).toBe('ready');
+});
