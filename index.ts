@@ -1,8 +1,9 @@
 /**
  * curvezmq: CurveZMQ (ZeroMQ RFC 26) security for ZeroMQ and any byte channel.
  *
- * The package root re-exports the core (`src/`) and the built-in mechanisms (`mechanisms/`).
- * The ZeroMQ adapter has its own subpath export, so `zeromq` loads only when it is used.
+ * The package root re-exports the core (`src/`), the built-in mechanisms (`mechanisms/`), keys
+ * and trust (`src/trust/`), the stream adapter and the FileMQ-style protocol codec. The ZeroMQ
+ * adapter has its own subpath export (`curvezmq/zeromq`), so `zeromq` loads only when it is used.
  *
  * @module
  */

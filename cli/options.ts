@@ -89,7 +89,7 @@ async function keyOption(value: string, which: 'public' | 'secret', option: stri
 }
 
 /** Builds the server's decision step from --allow, --allow-dir, --allow-any, --passwords. */
-async function authorizerOf(values: Values, mechanism: string): Promise<Authorizer | undefined> {
+async function authorizerOf(values: Values, mechanism: string, log: Log): Promise<Authorizer | undefined> {
   const parts: Authorizer[] = [];
   if (values['allow-any']) parts.push(allowAny());
   const keys = (values.allow ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
@@ -97,8 +97,12 @@ async function authorizerOf(values: Values, mechanism: string): Promise<Authoriz
     const resolved = await Promise.all(keys.map((k) => keyOption(k, 'public', '--allow')));
     parts.push(allowKeys(resolved));
   }
-  if (values['allow-dir'] !== undefined) parts.push(await allowDirAuthorizer(values['allow-dir']));
-  if (values.passwords !== undefined) parts.push(passwordFile(values.passwords));
+  if (values['allow-dir'] !== undefined) parts.push(await allowDirAuthorizer(values['allow-dir'], { log }));
+  if (values.passwords !== undefined) {
+    const passwords = passwordFile(values.passwords);
+    passwords.passwords.on('invalid', (error) => log(`skipped: ${error.message}`));
+    parts.push(passwords);
+  }
   if (parts.length === 0) {
     if (mechanism === 'NULL') return undefined;
     throw new UsageError(
@@ -122,7 +126,7 @@ export async function serveContext(args: string[], log: Log, signal: AbortSignal
   if (mechanism === 'CURVE' && secretKey === undefined) {
     throw new UsageError('a CURVE server needs --secret-key or --cert');
   }
-  const authorizer = await authorizerOf(values, mechanism);
+  const authorizer = await authorizerOf(values, mechanism, log);
   const serverOptions: AnyMechanismOptions = secretKey === undefined ? {} : { secretKey };
   return { endpoint, mechanism, registry: defaultRegistry, serverOptions, authorizer, log, signal };
 }
