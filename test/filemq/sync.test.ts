@@ -146,10 +146,20 @@ test('a server killed mid-file: the client times out, and a sync with a restarte
 
 test('a client with an unknown key is refused and writes nothing', async () => {
   const dir = join(await into('refused'), 'target');
+  let chunks = 0;
+  const onChunk = () => (chunks += 1);
+  let onClose!: (route: string, error: Error | undefined) => void;
+  const closed = new Promise<Error | undefined>((resolve) => (onClose = (_route, error) => resolve(error)));
+  server.events.on('chunk', onChunk).once('session:close', onClose);
   const attempt = syncFiles({ endpoint, into: dir, mechanism: curveClient(strangerKeys.secretKey) });
   const error = await attempt.catch((e: unknown) => e);
+  const refusal = await closed;
+  server.events.off('chunk', onChunk);
   expect(isFileMqError(error, 'ERR_FILEMQ_REFUSED')).toBe(true);
   expect(existsSync(dir)).toBe(false);
+  // The server refused and forgot the peer without sending a single file byte.
+  expect(chunks).toBe(0);
+  expect(isFileMqError(refusal, 'ERR_FILEMQ_REFUSED')).toBe(true);
 });
 
 test('a client that does not know the server key fails the handshake and writes nothing', async () => {
