@@ -274,7 +274,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     if (session.state !== 'handshaking' || session.busy || !sameRoute(session.route, route)) {
       return void this.events.emit('message:drop', 'handshake command out of turn');
     }
-    this.step(session, () => session.mechanism.receive(envelope.blob), envelope.blob).catch(this.onFault);
+    this.runStep(session, () => session.mechanism.receive(envelope.blob), envelope.blob);
   }
 
   private open(key: string, envelope: Envelope, route: Buffer[]): void {
@@ -287,18 +287,26 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
       this.events.emit('handshake:error', key, new ChannelError('ERR_HANDSHAKE_TIMEOUT', 'the handshake did not complete in time'));
       this.drop(key, 'expired');
     });
-    this.step(session, () => {
+    this.runStep(session, () => {
       const start = session.mechanism.start();
       for (const blob of start.send) this.sendHandshake(session, blob);
       return start.status === 'handshaking' ? session.mechanism.receive(envelope.blob) : start;
-    }, envelope.blob).catch(this.onFault);
+    }, envelope.blob);
   }
 
   /**
-   * Runs one handshake step, resolving any decision asynchronously, then sends its output. It
-   * runs detached from the reader, so whatever escapes it (a throwing event listener) goes to
-   * the `fault` event instead of becoming an unhandled rejection.
+   * Runs a handshake step detached from the reader. Whatever escapes it (a throwing event
+   * listener) goes to the `fault` event, not to an unhandled rejection, and fails the session
+   * rather than leaving it half-done until its timeout.
    */
+  private runStep(session: ServerSession, run: () => Step, received: Uint8Array): void {
+    this.step(session, run, received).catch((error: unknown) => {
+      this.onFault(error);
+      this.drop(session.key, 'failed', error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  /** Runs one handshake step, resolving any decision asynchronously, then sends its output. */
   private async step(session: ServerSession, run: () => Step, received: Uint8Array): Promise<void> {
     session.busy = true;
     let step: Step;

@@ -212,7 +212,7 @@ test('a decision that arrives after its handshake timed out is ignored', async (
   expect(server.sessionCount).toBe(0);
 });
 
-test('a throwing event listener becomes a "fault" event; the server goes on', async () => {
+test('a throwing event listener becomes a "fault" event and fails only its session; the server goes on', async () => {
   const s = setup('NULL');
   const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('inproc'));
@@ -223,9 +223,11 @@ test('a throwing event listener becomes a "fault" event; the server goes on', as
     throw new Error('listener bug');
   });
   const fault = once(server.events, 'fault');
+  const dropped = once(server.events, 'session:close');
   const first = tracker.client({ mechanism: s.client(), handshakeTimeout: 200 });
   const firstOutcome = first.connect(endpoint).catch((error: Error) => error);
   expect(await fault).toEqual([expect.objectContaining({ message: 'listener bug' })]);
+  expect(await dropped).toEqual([first.sessionId.toString('hex'), 'failed', expect.objectContaining({ message: 'listener bug' })]);
   await firstOutcome;
   const second = tracker.client({ mechanism: s.client() });
   await second.connect(endpoint);
