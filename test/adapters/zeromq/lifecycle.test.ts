@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import * as zmq from 'zeromq';
 import { defaultRegistry } from '../../../mechanisms';
 import { ChannelError, StateError } from '../../../src';
-import { SecureClient, SecureServer } from '../../../src/adapters/zeromq';
+import { encodeEnvelope, KIND_HANDSHAKE, SecureClient, SecureServer } from '../../../src/adapters/zeromq';
 import { Inbox } from '../../../src/adapters/zeromq/inbox';
 import { freshAddress, setup, texts, Tracker } from './helpers';
 
@@ -232,4 +232,31 @@ test('a throwing event listener becomes a "fault" event and fails only its sessi
   const second = tracker.client({ mechanism: s.client() });
   await second.connect(endpoint);
   expect(second.status).toBe('ready');
+});
+
+test('the session id comes from the `random` option (16 bytes) and is carried by every frame', async () => {
+  const s = setup('NULL');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('inproc'));
+  const id = Buffer.alloc(16, 0xab);
+  const client = tracker.client({ mechanism: s.client(), random: (length) => Buffer.alloc(length, 0xab) });
+  expect(client.sessionId).toEqual(id);
+  await client.connect(endpoint);
+  await client.send('x');
+  expect((await server.receive()).sessionId).toBe(id.toString('hex'));
+  expect(() => new SecureClient({ mechanism: NULL_SOURCE, random: () => new Uint8Array(3) })).toThrow(expect.objectContaining({ code: 'ERR_RANDOM_FAILED' }));
+});
+
+test('several handshake commands in one ZeroMQ message are dropped without opening a session', async () => {
+  const s = setup('NULL');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('inproc'));
+  const raw = tracker.track(new zmq.Dealer());
+  raw.connect(endpoint);
+  const ready = defaultRegistry.client('NULL', {}).start().send[0]!;
+  const frame = encodeEnvelope(KIND_HANDSHAKE, Buffer.alloc(16, 1), ready);
+  const dropped = once(server.events, 'message:drop');
+  await raw.send([frame, frame]);
+  expect(await dropped).toEqual(['several handshake commands in one message']);
+  expect(server.sessionCount).toBe(0);
 });
