@@ -135,6 +135,7 @@ export function exitCodeOf(code: FileMqErrorCode): number {
     case 'ERR_FILEMQ_TIMEOUT':
       return EXIT.TIMEOUT;
     case 'ERR_FILEMQ_CLOSED':
+    case 'ERR_FILEMQ_NOT_FOUND':
       return EXIT.FAILURE;
     default:
       return EXIT.PROTOCOL;

@@ -239,6 +239,11 @@ export class ClientSession {
     if (command.name === 'ICANHAZ-OK' && this.state === 'subscribing') {
       this.expectedFiles = command.files;
       this.expectedBytes = command.bytes;
+      // A path that names nothing is a mistake to report, not an empty success.
+      if (command.available === 0 && this.path !== '') {
+        const bye = seal(this.mechanism!, { name: 'KTHXBAI' });
+        return this.fail(new FileMqError('ERR_FILEMQ_NOT_FOUND', `the server has no file under ${this.path}`), [bye]);
+      }
       if (command.files === 0) return this.finish();
       this.state = 'receiving';
       return this.actions([seal(this.mechanism!, { name: 'NOM', credit: this.credit.open() })]);

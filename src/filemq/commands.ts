@@ -106,6 +106,8 @@ export interface IcanhazOk {
   readonly files: number;
   /** File bytes that will be sent. */
   readonly bytes: number;
+  /** Files the server holds under the path, sent or not: 0 means the path names nothing. */
+  readonly available: number;
 }
 /** C→S: grant `credit` more bytes of file content. */
 export interface Nom {
@@ -176,7 +178,7 @@ export function encodeCommand(command: Command): Uint8Array {
       }
       return w.finish();
     case 'ICANHAZ-OK':
-      return w.u8(ID.ICANHAZ_OK).u32(command.files).u64(checkSize(command.bytes, 'bytes')).finish();
+      return w.u8(ID.ICANHAZ_OK).u32(command.files).u64(checkSize(command.bytes, 'bytes')).u32(command.available).finish();
     case 'NOM':
       return w.u8(ID.NOM).u64(checkSize(command.credit, 'credit')).finish();
     case 'CHEEZBURGER':
@@ -264,7 +266,7 @@ function decodeBody(name: Command['name'], r: WireReader): Command {
       return { name, path, cache };
     }
     case 'ICANHAZ-OK':
-      return { name, files: r.u32(), bytes: r.u64() };
+      return { name, files: r.u32(), bytes: r.u64(), available: r.u32() };
     case 'NOM':
       return { name, credit: r.u64() };
     case 'CHEEZBURGER': {

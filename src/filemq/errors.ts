@@ -20,6 +20,8 @@ export type FileMqErrorCode =
   | 'ERR_FILEMQ_UNEXPECTED'
   /** A path is absolute, climbs out with `..`, or holds a forbidden character. */
   | 'ERR_FILEMQ_PATH'
+  /** The subscribed path names no file on the server. */
+  | 'ERR_FILEMQ_NOT_FOUND'
   /** The server refused the client (SRSLY): failed authentication or no common mechanism. */
   | 'ERR_FILEMQ_REFUSED'
   /** The peer reported our command as invalid (RTFM). */

@@ -130,16 +130,19 @@ export class ServerSession {
   }
 
   /**
-   * Starts serving the planned transfers: the peer learns how much will come.
+   * Starts serving the planned transfers: the peer learns how much will come, and how many
+   * files the server holds under the path (`available`, at least the number of transfers).
    *
    * @throws {@link StateError} unless a subscription is being planned
    */
-  offer(transfers: readonly Transfer[]): ServerActions {
+  offer(transfers: readonly Transfer[], available: number): ServerActions {
     if (this.state !== 'planning') throw new StateError(`no subscription is being planned (state ${this.state})`);
     this.state = 'serving';
     this.queue = [...transfers];
     this.position = this.queue[0]?.offset ?? 0;
-    return { send: [seal(this.mechanism!, { name: 'ICANHAZ-OK', files: transfers.length, bytes: bytesToSend(transfers) })] };
+    const files = transfers.length;
+    const ok = { name: 'ICANHAZ-OK', files, bytes: bytesToSend(transfers), available: Math.max(available, files) } as const;
+    return { send: [seal(this.mechanism!, ok)] };
   }
 
   /**

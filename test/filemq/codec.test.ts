@@ -23,7 +23,7 @@ const SAMPLES: Command[] = [
       { path: 'big.bin', size: 2 ** 40, sha256: digest, complete: false },
     ],
   },
-  { name: 'ICANHAZ-OK', files: 3, bytes: 2 ** 53 - 1 },
+  { name: 'ICANHAZ-OK', files: 3, bytes: 2 ** 53 - 1, available: 7 },
   { name: 'NOM', credit: 1_000_000 },
   { name: 'CHEEZBURGER', sequence: 5, path: 'dir/f', offset: 10, eof: true, size: 13, sha256: digest, data: Uint8Array.of(1, 2, 3) },
   { name: 'CHEEZBURGER', sequence: 0, path: 'empty', offset: 0, eof: true, size: 0, sha256: digest, data: new Uint8Array(0) },

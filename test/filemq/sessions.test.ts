@@ -70,7 +70,8 @@ async function run(options: RunOptions) {
     toClient.push(...actions.send);
     if (actions.auth !== undefined) return serverDid(server.authorize(await decide(options.authorizer ?? (() => allow()), actions.auth)));
     if (actions.subscribe !== undefined) {
-      toClient.push(...server.offer(planTransfers(options.manifest ?? MANIFEST, '', actions.subscribe.cache)).send);
+      const manifest = options.manifest ?? MANIFEST;
+      toClient.push(...server.offer(planTransfers(manifest, '', actions.subscribe.cache), manifest.length).send);
     }
     for (let read = server.nextRead(); read !== undefined; read = server.nextRead()) {
       inFlight += read.length;
@@ -249,7 +250,7 @@ describe('server faults', () => {
 
   test('misuse of the binding API throws', () => {
     const server = new ServerSession({ mechanisms: nullFactories('server') });
-    expect(() => server.offer([])).toThrow(/no subscription/);
+    expect(() => server.offer([], 0)).toThrow(/no subscription/);
     expect(() => server.authorize(allow())).toThrow(/no decision/);
     expect(() => server.chunk(new Uint8Array(0))).toThrow(/no read/);
     expect(() => new ServerSession({ mechanisms: [] })).toThrow(RangeError);

@@ -81,6 +81,15 @@ test('a subscription to one directory fetches only that directory', async () => 
   const result = await syncFiles({ endpoint, into: dir, path: '/deep', mechanism: curveClient(clientKeys.secretKey) });
   expect(result.files).toEqual(['deep/a/b/c.txt']);
   expect(Object.keys(await hashTree(dir))).toEqual(['deep/a/b/c.txt']);
+  const again = await syncFiles({ endpoint, into: dir, path: '/deep', mechanism: curveClient(clientKeys.secretKey) });
+  expect(again.files).toEqual([]);
+});
+
+test('a path that names nothing on the server is ERR_FILEMQ_NOT_FOUND, and nothing is written', async () => {
+  const dir = join(await into('notfound'), 'target');
+  const error = await syncFiles({ endpoint, into: dir, path: 'deep/a/nope', mechanism: curveClient(clientKeys.secretKey) }).catch((e: unknown) => e);
+  expect(isFileMqError(error, 'ERR_FILEMQ_NOT_FOUND')).toBe(true);
+  expect(existsSync(dir)).toBe(false);
 });
 
 test('a connection killed mid-file resumes without resending completed chunks', async () => {

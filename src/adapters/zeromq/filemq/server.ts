@@ -156,8 +156,9 @@ export class FileMqServer {
   private async plan(peering: Peering, path: string, cache: Parameters<typeof planTransfers>[2]): Promise<void> {
     const subscription = normaliseSubscription(path);
     try {
-      const transfers = planTransfers(await this.source.manifest(subscription), subscription, cache);
-      if (this.alive(peering)) await this.apply(peering, peering.session.offer(transfers));
+      const manifest = await this.source.manifest(subscription);
+      const transfers = planTransfers(manifest, subscription, cache);
+      if (this.alive(peering)) await this.apply(peering, peering.session.offer(transfers, manifest.length));
     } catch (error) {
       if (this.alive(peering)) await this.apply(peering, peering.session.abort(`cannot list ${path}: ${(error as Error).message}`));
     }
