@@ -103,3 +103,20 @@ test('a HELLO naming a session id the server already holds is dropped; the sessi
   expect(message.peer.publicKeyZ85).toBe(s.allowed.keys.publicKey);
   expect(server.sessionCount).toBe(1);
 });
+
+test('a session moves to a new transport and port: tcp first, then inproc on the same Router', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const tcp = await server.bind(freshAddress('tcp'));
+  const inproc = await server.bind(freshAddress('inproc'));
+  const client = tracker.client({ mechanism: s.client() });
+  await client.connect(tcp);
+  await client.send('over tcp');
+  const first = await server.receive();
+  client.reconnect(inproc);
+  await client.send('over inproc');
+  const second = await server.receive();
+  expect(second.sessionId).toBe(first.sessionId);
+  await second.reply('answer on the new route');
+  expect(texts(await client.receive())).toEqual(['answer on the new route']);
+});
