@@ -3,12 +3,13 @@
  * each peer and written to `bench/results.json` with the machine it ran on.
  *
  * Environment: BENCH_QUICK=1 for a short smoke run (fewer, shorter rounds; figures are then
- * rough), BENCH_PARTS=memory,heap,network to run only some parts.
+ * rough), BENCH_PARTS=memory,heap,network,hotpath to run only some parts.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
+import { runHotPath, type HotPathFigures } from './hot-path';
 import { runMemory, type MemoryFigures } from './memory';
 import { runNetwork, type NetFigures } from './net/runner';
 import { renderTables } from './table';
@@ -20,13 +21,15 @@ export interface Results {
   settings: { quick: boolean; rounds: number };
   durationSeconds: number;
   memory: MemoryFigures[] | null;
-  heap: { sessions: number; bytesPerSession: number } | null;
+  heap: { sessions: number; bytesPerSession: number; replayRecordBytesPerSession: number } | null;
   network: NetFigures[] | null;
+  /** The current CURVE MESSAGE codec beside the proposed lean one (see hot-path.ts). */
+  hotPath: HotPathFigures | null;
 }
 
 const quick = process.env.BENCH_QUICK === '1';
-const parts = new Set((process.env.BENCH_PARTS ?? 'memory,heap,network').split(','));
-const rounds = quick ? 1 : 5;
+const parts = new Set((process.env.BENCH_PARTS ?? 'memory,heap,network,hotpath').split(','));
+const rounds = quick ? 1 : 3;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function heapPerSession(sessions: number): Results['heap'] {
@@ -35,20 +38,26 @@ function heapPerSession(sessions: number): Results['heap'] {
     ['--expose-gc', '--require', join(__dirname, 'register.js'), join(__dirname, 'heap.ts'), String(sessions)],
     { encoding: 'utf8', timeout: 300_000 },
   );
-  const parsed = JSON.parse(output) as { sessions: number; bytesPerSession: number };
-  return { sessions: parsed.sessions, bytesPerSession: parsed.bytesPerSession };
+  const parsed = JSON.parse(output) as NonNullable<Results['heap']>;
+  return {
+    sessions: parsed.sessions,
+    bytesPerSession: parsed.bytesPerSession,
+    replayRecordBytesPerSession: parsed.replayRecordBytesPerSession,
+  };
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   const loadBefore = loadavg();
   log(`curvezmq benchmark${quick ? ' (quick)' : ''}: ${cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
-  const memory = parts.has('memory') ? runMemory(rounds, quick ? 0.1 : 0.25, log) : null;
+  const memory = parts.has('memory') ? runMemory(rounds, quick ? 0.1 : 0.3, log) : null;
   let heap: Results['heap'] = null;
   if (parts.has('heap')) {
     log('  heap: 10,000 sessions');
     heap = heapPerSession(quick ? 2000 : 10_000);
   }
+  if (parts.has('hotpath')) log('  hot path: current and proposed MESSAGE codec');
+  const hotPath = parts.has('hotpath') ? runHotPath(quick ? 1 : 4, quick ? 0.1 : 0.25) : null;
   const network = parts.has('network')
     ? await runNetwork({ rounds: quick ? 1 : 3, connSeconds: quick ? 0.5 : 2, messageSeconds: quick ? 0.3 : 0.8, log })
     : null;
@@ -69,6 +78,7 @@ async function main(): Promise<void> {
     memory,
     heap,
     network,
+    hotPath,
   };
   process.stdout.write(renderTables(results));
   if (!quick) writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
