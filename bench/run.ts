@@ -6,7 +6,7 @@
  * rough), BENCH_PARTS=memory,heap,network,hotpath to run only some parts.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { runHotPath, type HotPathFigures } from './hot-path';
@@ -80,9 +80,25 @@ async function main(): Promise<void> {
     network,
     hotPath,
   };
-  process.stdout.write(renderTables(results));
-  if (!quick) writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const tables = renderTables(results);
+  process.stdout.write(tables);
+  if (!quick && parts.size === 4) {
+    writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    updateDoc(tables);
+  }
   process.exit(0);
+}
+
+/** Replaces the "Latest run" section of docs/performance.md with this run's tables. */
+function updateDoc(tables: string): void {
+  const file = join(__dirname, '..', 'docs', 'performance.md');
+  const doc = readFileSync(file, 'utf8');
+  const start = '<!-- latest-run:start -->';
+  const end = '<!-- latest-run:end -->';
+  const from = doc.indexOf(start);
+  const to = doc.indexOf(end);
+  if (from < 0 || to < from) return;
+  writeFileSync(file, `${doc.slice(0, from + start.length)}\n${tables.trim()}\n${doc.slice(to)}`);
 }
 
 main().catch((error: Error) => {

@@ -33,7 +33,7 @@ function cell(peer: NetFigures | undefined, pick: (p: NetFigures) => number | nu
 export function renderTables(results: Results): string {
   let out = `\n### Run of ${results.date} (${results.machine.cores} cores, ${results.machine.cpu}, Node ${results.machine.node}, load ${results.machine.loadBefore.map((l) => l.toFixed(1)).join('/')} before, ${results.machine.loadAfter.map((l) => l.toFixed(1)).join('/')} after${results.settings.quick ? ', QUICK' : ''})\n\n`;
 
-  if (results.network !== null) {
+  if (results.network != null) {
     const by = (name: string) => results.network!.find((p) => p.peer === name);
     const [ourStream, ourZmq, tls, ss, zcurve, znull, tcp] = ['curvezmq-stream', 'curvezmq-zeromq', 'tls', 'secret-stream', 'zmq-curve', 'zmq-null', 'tcp'].map(by);
     const bestConn = Math.max(...[tls, ss, zcurve].map((p) => p?.connectionsPerSecond ?? 0));
@@ -63,7 +63,7 @@ export function renderTables(results: Results): string {
     out += '\nTLS and TCP are byte streams: their "messages" are writes, which Node may coalesce.\n\n';
   }
 
-  if (results.memory !== null) {
+  if (results.memory != null) {
     out += '#### In memory, one core (CURVE handshake and MESSAGE codec; medians)\n\n';
     out += row(['backend', 'handshakes/s (both sides)', 'server handshakes/s', ...results.memory[0]!.messages.map((m) => `${sizeName(m.size)} encode / decode`)]);
     out += row(Array(3 + results.memory[0]!.messages.length).fill('---'));
@@ -82,7 +82,7 @@ export function renderTables(results: Results): string {
     out += '\n';
   }
 
-  if (results.hotPath !== null) {
+  if (results.hotPath != null) {
     out += `#### MESSAGE codec: current beside the proposed lean one (${results.hotPath.backend}; medians)\n\n`;
     out += row(['size', 'encode now', 'encode lean', 'ratio', 'decode now', 'decode lean', 'ratio']);
     out += row(Array(7).fill('---'));
@@ -100,7 +100,7 @@ export function renderTables(results: Results): string {
     out += '\n';
   }
 
-  if (results.heap !== null) {
+  if (results.heap != null) {
     out += `#### Server heap per established session\n\n${results.heap.bytesPerSession.toFixed(0)} bytes per session with ${results.heap.sessions} in-memory CURVE server sessions (mechanism state), of which about ${results.heap.replayRecordBytesPerSession.toFixed(0)} bytes are the endpoint's replay-record entry\n\n`;
   }
   out += renderTargets(results);

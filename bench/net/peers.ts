@@ -48,6 +48,12 @@ const clientKeys: KeyPair = generateKeyPair(seededRandom(1002));
 const HOST = '127.0.0.1';
 const ONE = new Uint8Array([1]);
 
+/** What the helpers need of a stream: writes with back-pressure, events, destroy. */
+interface Channel extends NodeJS.EventEmitter {
+  write(chunk: Uint8Array): boolean;
+  destroy(): unknown;
+}
+
 function header(value: number): Buffer {
   const out = Buffer.alloc(8);
   out.writeBigUInt64BE(BigInt(value));
@@ -67,7 +73,7 @@ function closeServer(server: net.Server): Promise<void> {
 }
 
 /** Writes everything with back-pressure. */
-async function writeAll(stream: Duplex, chunk: Uint8Array, count: number): Promise<void> {
+async function writeAll(stream: Channel, chunk: Uint8Array, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     if (!stream.write(chunk)) await once(stream, 'drain');
   }
@@ -155,12 +161,12 @@ function tlsConnect(port: string, ctx: PeerContext): tls.TLSSocket {
 
 // ---- message streams: secret-stream and our stream adapter ------------------------------
 
-function messageEcho(stream: Duplex): void {
+function messageEcho(stream: Channel): void {
   stream.on('error', () => undefined);
   stream.on('data', (message: Uint8Array) => stream.write(message));
 }
 
-function messageSink(stream: Duplex): void {
+function messageSink(stream: Channel): void {
   stream.on('error', () => undefined);
   let expected = -1;
   let received = 0;
@@ -173,7 +179,7 @@ function messageSink(stream: Duplex): void {
   });
 }
 
-async function messageEchoOnce(stream: Duplex, ready: Promise<unknown>): Promise<void> {
+async function messageEchoOnce(stream: Channel, ready: Promise<unknown>): Promise<void> {
   stream.on('error', () => undefined);
   await ready;
   stream.write(ONE);
@@ -181,7 +187,7 @@ async function messageEchoOnce(stream: Duplex, ready: Promise<unknown>): Promise
   stream.destroy();
 }
 
-async function messageSendMany(stream: Duplex, ready: Promise<unknown>, size: number, count: number): Promise<number> {
+async function messageSendMany(stream: Channel, ready: Promise<unknown>, size: number, count: number): Promise<number> {
   stream.on('error', () => undefined);
   await ready;
   const answer = once(stream, 'data');
