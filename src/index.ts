@@ -32,5 +32,7 @@ export {
   isValidPublicKey,
   useCryptoBackend,
   cryptoBackend,
+  availableBackends,
+  type BackendName,
   type CryptoBackend,
 } from './crypto';
