@@ -26,7 +26,10 @@ export interface FuzzOptions {
   readonly worker?: number;
   /** An execution slower than this, in ms, is a violation (default 2,000). */
   readonly execLimitMs?: number;
-  /** Heap plus array buffers above this many bytes is a violation (default 1 GiB). */
+  /**
+   * Growth of heap plus array buffers since the run started, in bytes, above which the run
+   * stops with a violation (default 384 MiB; a whole run grows by well under 100 MiB).
+   */
   readonly memoryLimitBytes?: number;
   /** Only targets whose name starts with one of these (default: all). */
   readonly only?: readonly string[];
@@ -123,7 +126,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
 function loop(options: FuzzOptions): FuzzReport {
   const worker = options.worker ?? 0;
   const execLimitMs = options.execLimitMs ?? 2_000;
-  const memoryLimit = options.memoryLimitBytes ?? 1024 * 1024 * 1024;
+  const memoryLimit = options.memoryLimitBytes ?? 384 * 1024 * 1024;
   const fuzzer = new Fuzzer(options.seed, worker, options.only);
   const stats: Record<string, TargetStats> = {};
   for (const t of fuzzer.targets) stats[t.name] = { executions: 0, totalMs: 0 };
@@ -133,16 +136,16 @@ function loop(options: FuzzOptions): FuzzReport {
   const cap = options.maxExecutions ?? Number.POSITIVE_INFINITY;
   let slowest = 0;
   let peakMemory = 0;
+  const baseline = memoryInUse();
   let index = 0;
   for (; index < cap; index++) {
     if ((index & 0xff) === 0) {
       if (performance.now() >= deadline) break;
       options.onBeat?.(index);
-      const memory = process.memoryUsage();
-      const used = memory.heapUsed + memory.arrayBuffers;
+      const used = memoryInUse();
       peakMemory = Math.max(peakMemory, used);
-      if (used > memoryLimit) {
-        violations.push({ kind: 'memory', target: '-', detail: `${used} bytes in use`, seed: options.seed, worker, index });
+      if (used - baseline > memoryLimit) {
+        violations.push({ kind: 'memory', target: '-', detail: `${used - baseline} bytes more than at the start`, seed: options.seed, worker, index });
         break;
       }
     }
@@ -173,6 +176,11 @@ function loop(options: FuzzOptions): FuzzReport {
     peakMemoryBytes: peakMemory,
     corpusBlobs: fuzzer.corpus.donors.length,
   };
+}
+
+function memoryInUse(): number {
+  const memory = process.memoryUsage();
+  return memory.heapUsed + memory.arrayBuffers;
 }
 
 /** Replays one execution of a run, for a failure report. Returns its violations. */
