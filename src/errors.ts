@@ -65,7 +65,11 @@ export type ChannelErrorCode =
   /** A limit of the server (sessions, concurrent handshakes) refused the peer. */
   | 'ERR_LIMIT_REACHED'
   /** The peer's bytes cannot be framed at all (garbage). */
-  | 'ERR_PROTOCOL';
+  | 'ERR_PROTOCOL'
+  /** ZMTP: the peer's greeting names another security mechanism (RFC 23: close). */
+  | 'ERR_MECHANISM_MISMATCH'
+  /** ZMTP: the peer's `Socket-Type` cannot pair with this side's (libzmq refuses it too). */
+  | 'ERR_SOCKET_TYPE_MISMATCH';
 
 /** Options shared by the error constructors. */
 export interface CurveZmqErrorOptions {

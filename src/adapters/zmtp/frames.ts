@@ -1,0 +1,188 @@
+/**
+ * ZMTP 3.x frames (RFC 23 and RFC 37): a flags byte, a 1-byte or 8-byte big-endian size, the
+ * body.
+ *
+ * ```
+ * frame = flags size body
+ * flags = bit 0 MORE, bit 1 LONG (8-byte size), bit 2 COMMAND, bits 3-7 zero
+ * ```
+ *
+ * Pure: no sockets. The {@link FrameDecoder} takes bytes in chunks of any size and yields whole
+ * frames; a size over the maximum is refused as soon as the size field is complete, before any
+ * memory is reserved for the body.
+ *
+ * @module
+ */
+import { assertBytes } from '../../bytes';
+import { ChannelError } from '../../errors';
+
+/** Flag bit: more frames of this message follow. */
+export const FLAG_MORE = 0x01;
+/** Flag bit: the size field is 8 bytes. */
+export const FLAG_LONG = 0x02;
+/** Flag bit: the frame is a command. */
+export const FLAG_COMMAND = 0x04;
+
+/** The largest body a short (1-byte) size carries. */
+const SHORT_MAX = 0xff;
+const RESERVED = ~(FLAG_MORE | FLAG_LONG | FLAG_COMMAND) & 0xff;
+
+/** Default largest frame body (16 MiB): a default, not a protocol limit. */
+export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+
+/** One frame, decoded. */
+export interface ZmtpFrame {
+  /** The body (a copy the decoder does not keep). */
+  readonly body: Uint8Array;
+  /** MORE: more frames of the same message follow. */
+  readonly more: boolean;
+  /** COMMAND: the body is a command (name length, name, data). */
+  readonly command: boolean;
+}
+
+/** Flags of a frame to encode. */
+export interface FrameFlags {
+  readonly more?: boolean;
+  readonly command?: boolean;
+}
+
+/**
+ * The header of a frame of `size` bytes: the short form up to 255 bytes, the long form above
+ * (libzmq does the same, so an INITIATE, at least 257 bytes, always goes long).
+ *
+ * @throws {@link RangeError} for a size that is not a safe non-negative integer, or for MORE on
+ *   a command (RFC 37: commands are single frames)
+ */
+export function encodeFrameHeader(size: number, flags: FrameFlags = {}): Uint8Array {
+  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`"size" expected a non-negative safe integer, got ${String(size)}`);
+  if (flags.more === true && flags.command === true) throw new RangeError('a command frame cannot have MORE');
+  const bits = (flags.more === true ? FLAG_MORE : 0) | (flags.command === true ? FLAG_COMMAND : 0);
+  if (size <= SHORT_MAX) return Uint8Array.of(bits, size);
+  const header = new Uint8Array(9);
+  header[0] = bits | FLAG_LONG;
+  new DataView(header.buffer).setBigUint64(1, BigInt(size), false);
+  return header;
+}
+
+/**
+ * One frame in one new array: header, then a copy of `body`.
+ *
+ * @throws {@link TypeError} when `body` is not bytes; {@link RangeError} as {@link encodeFrameHeader}
+ */
+export function encodeFrame(body: Uint8Array, flags: FrameFlags = {}): Uint8Array {
+  assertBytes(body, 'body');
+  const header = encodeFrameHeader(body.length, flags);
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header);
+  out.set(body, header.length);
+  return out;
+}
+
+/** Options of a {@link FrameDecoder}. */
+export interface FrameDecoderOptions {
+  /** The largest body accepted, in bytes (default {@link DEFAULT_MAX_FRAME_SIZE}). */
+  readonly maxFrameSize?: number;
+}
+
+/**
+ * Checks a `maxFrameSize` option.
+ *
+ * @throws {@link RangeError} unless a positive safe integer
+ */
+export function checkMaxFrameSize(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_FRAME_SIZE;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`"maxFrameSize" expected a positive safe integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * An incremental frame decoder. Feed it the bytes after the greeting with {@link push}; it keeps
+ * a partial frame across calls. After it reports an error it is dead: every later `push` throws
+ * the same error, so a caller cannot resynchronise on garbage by accident.
+ */
+export class FrameDecoder {
+  private readonly maxFrameSize: number;
+  /** Header bytes collected so far (flags, then 1 or 8 size bytes). */
+  private readonly header = new Uint8Array(9);
+  private headerFilled = 0;
+  private body: Uint8Array | undefined;
+  private bodyFilled = 0;
+  private failure: ChannelError | undefined;
+
+  /** @throws {@link RangeError} for a bad `maxFrameSize` */
+  constructor(options: FrameDecoderOptions = {}) {
+    this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize);
+  }
+
+  /**
+   * Decodes what `chunk` completes.
+   *
+   * @returns the frames completed by this chunk, in order
+   * @throws {@link ChannelError} `ERR_PROTOCOL` for reserved flag bits, a command with MORE or
+   *   a size of 2^63 or more; `ERR_FRAME_TOO_LARGE` for a size over the maximum
+   */
+  push(chunk: Uint8Array): ZmtpFrame[] {
+    if (this.failure !== undefined) throw this.failure;
+    assertBytes(chunk, 'chunk');
+    const frames: ZmtpFrame[] = [];
+    let offset = 0;
+    try {
+      while (offset < chunk.length) {
+        if (this.body === undefined) {
+          offset = this.readHeader(chunk, offset);
+          if (this.body === undefined) continue;
+        }
+        const take = Math.min(chunk.length - offset, this.body.length - this.bodyFilled);
+        this.body.set(chunk.subarray(offset, offset + take), this.bodyFilled);
+        this.bodyFilled += take;
+        offset += take;
+        // A zero-length body completes with its header, even at the chunk's very end.
+        if (this.bodyFilled === this.body.length) frames.push(this.finish());
+      }
+    } catch (error) {
+      this.failure = error as ChannelError;
+      throw error;
+    }
+    return frames;
+  }
+
+  /** Copies header bytes; once the header is complete, validates it and opens the body. */
+  private readHeader(chunk: Uint8Array, offset: number): number {
+    const flags = this.headerFilled === 0 ? chunk[offset]! : this.header[0]!;
+    if (this.headerFilled === 0) this.checkFlags(flags);
+    const needed = (flags & FLAG_LONG) !== 0 ? 9 : 2;
+    const take = Math.min(chunk.length - offset, needed - this.headerFilled);
+    this.header.set(chunk.subarray(offset, offset + take), this.headerFilled);
+    this.headerFilled += take;
+    if (this.headerFilled === needed) this.body = new Uint8Array(this.checkSize(flags));
+    return offset + take;
+  }
+
+  private checkFlags(flags: number): void {
+    if ((flags & RESERVED) !== 0) throw new ChannelError('ERR_PROTOCOL', 'a frame sets reserved flag bits');
+    if ((flags & FLAG_COMMAND) !== 0 && (flags & FLAG_MORE) !== 0) {
+      throw new ChannelError('ERR_PROTOCOL', 'a command frame sets MORE');
+    }
+  }
+
+  private checkSize(flags: number): number {
+    const size =
+      (flags & FLAG_LONG) !== 0 ? new DataView(this.header.buffer).getBigUint64(1, false) : BigInt(this.header[1]!);
+    if (size >= 2n ** 63n) throw new ChannelError('ERR_PROTOCOL', 'a frame size is 2^63 or more');
+    if (size > BigInt(this.maxFrameSize)) {
+      throw new ChannelError('ERR_FRAME_TOO_LARGE', `a frame of ${size} bytes exceeds the maximum of ${this.maxFrameSize}`);
+    }
+    return Number(size);
+  }
+
+  private finish(): ZmtpFrame {
+    const flags = this.header[0]!;
+    const frame = { body: this.body!, more: (flags & FLAG_MORE) !== 0, command: (flags & FLAG_COMMAND) !== 0 };
+    this.body = undefined;
+    this.bodyFilled = 0;
+    this.headerFilled = 0;
+    return frame;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The ZMTP adapter: any registered mechanism (CURVE, PLAIN, NULL) on the ZMTP 3.1 wire, so that
+ * libzmq peers (and pyzmq, CZMQ, zeromq.js sockets) talk to this package directly over TCP, one
+ * peer per connection. See `docs/zmtp.md`.
+ *
+ * @module
+ */
+export {
+  checkGreetingPrefix,
+  encodeGreeting,
+  GREETING_SIZE,
+  parseGreeting,
+  type Greeting,
+  type GreetingInit,
+} from './greeting';
+export {
+  checkMaxFrameSize,
+  DEFAULT_MAX_FRAME_SIZE,
+  encodeFrame,
+  encodeFrameHeader,
+  FLAG_COMMAND,
+  FLAG_LONG,
+  FLAG_MORE,
+  FrameDecoder,
+  type FrameDecoderOptions,
+  type FrameFlags,
+  type ZmtpFrame,
+} from './frames';
+export { checkSocketType, connectionMetadata, socketTypesMatch, type ZmtpSocketType } from './socket-type';
+export { ZmtpConnection, type ZmtpCommand, type ZmtpConnectionConfig } from './connection';
+export {
+  connectZmtp,
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  listenZmtp,
+  ZmtpServer,
+  type ZmtpConnectOptions,
+  type ZmtpListenOptions,
+  type ZmtpOptions,
+} from './net';
