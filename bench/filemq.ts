@@ -6,6 +6,7 @@
  *
  * Usage: node --require ./bench/register.js bench/filemq.ts [--size MB] [--rounds N]
  *        [--chunk KiB] [--window KiB]   (server chunk size, client credit window; the defaults)
+ *        [--backend auto|sodium|node|tweetnacl]   (crypto backend on both sides)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultRegistry } from '../mechanisms';
-import { cryptoBackend, generateKeyPair, keyToZ85, toKeyBytes } from '../src';
+import { cryptoBackend, generateKeyPair, keyToZ85, toKeyBytes, useCryptoBackend } from '../src';
 import { FileMqServer, syncFiles } from '../src/adapters/zeromq/filemq';
 import { median, now } from './stats';
 
@@ -26,7 +27,8 @@ interface ServerReady {
 }
 
 /** The child: serves `root` with each mechanism on its own endpoint and reports them. */
-async function serveChild(root: string, secretZ85: string, chunkSize: number): Promise<void> {
+async function serveChild(root: string, secretZ85: string, chunkSize: number, backend: string): Promise<void> {
+  useCryptoBackend(backend as Parameters<typeof useCryptoBackend>[0]);
   const secretKey = toKeyBytes(secretZ85, 'secret key');
   const endpoints: Record<string, string> = {};
   for (const name of ['CURVE', 'NULL']) {
@@ -56,8 +58,10 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '3' },
       chunk: { type: 'string', default: '512' },
       window: { type: 'string', default: '8192' },
+      backend: { type: 'string', default: 'auto' },
     },
   });
+  useCryptoBackend(values.backend as Parameters<typeof useCryptoBackend>[0]);
   const chunkSize = Number(values.chunk) * 1024;
   const credit = { window: Number(values.window) * 1024, slice: Math.max(1024, (Number(values.window) * 1024) / 4) };
   const size = Number(values.size) * MB;
@@ -67,7 +71,7 @@ async function main(): Promise<void> {
   let child: ChildProcess | undefined;
   try {
     await writeFile(join(root, 'file.bin'), size);
-    child = fork(__filename, ['--child', root, keyToZ85(server.secretKey), String(chunkSize)], { execArgv: ['--require', require.resolve('./register.js')] });
+    child = fork(__filename, ['--child', root, keyToZ85(server.secretKey), String(chunkSize), values.backend], { execArgv: ['--require', require.resolve('./register.js')] });
     const ready = await new Promise<ServerReady>((resolve, reject) => {
       child!.once('message', (m) => resolve(m as ServerReady));
       child!.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--child') void serveChild(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
+if (process.argv[2] === '--child') void serveChild(process.argv[3]!, process.argv[4]!, Number(process.argv[5]), process.argv[6]!);
 else
   main().catch((error: unknown) => {
     process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);

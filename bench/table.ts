@@ -84,8 +84,8 @@ export function renderTables(results: Results): string {
 
   if (results.hotPath != null) {
     out += `#### MESSAGE codec: current beside the proposed lean one (${results.hotPath.backend}; medians)\n\n`;
-    out += row(['size', 'encode now', 'encode lean', 'ratio', 'decode now', 'decode lean', 'ratio']);
-    out += row(Array(7).fill('---'));
+    out += row(['size', 'encode now', 'encode lean', 'ratio', 'decode now', 'decode lean', 'ratio', 'decode in place', 'ratio']);
+    out += row(Array(9).fill('---'));
     for (const r of results.hotPath.rows) {
       out += row([
         sizeName(r.size),
@@ -95,6 +95,8 @@ export function renderTables(results: Results): string {
         formatRate(r.currentDecode),
         formatRate(r.leanDecode),
         ratio(r.leanDecode, r.currentDecode),
+        formatRate(r.inPlaceDecode),
+        ratio(r.inPlaceDecode, r.currentDecode),
       ]);
     }
     out += '\n';
