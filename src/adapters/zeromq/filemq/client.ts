@@ -150,6 +150,9 @@ class SyncRun {
       try {
         this.storing = this.sink.store(chunk);
         verified = await this.storing;
+        this.storing = undefined;
+        // Time spent on our own disk (hashing a long prefix to resume) is not the server's silence.
+        this.lastSeen = Date.now();
       } catch (error) {
         return this.end(new FileMqError('ERR_FILEMQ_CLOSED', `cannot write ${chunk.path}: ${(error as Error).message}`, { cause: error }));
       }
@@ -168,7 +171,8 @@ class SyncRun {
 
   private async tick(): Promise<void> {
     const quiet = Date.now() - this.lastSeen;
-    if (quiet >= this.timeout) {
+    // While a chunk is being stored, frames wait unread: only keep the server's peering alive.
+    if (quiet >= this.timeout && this.storing === undefined) {
       const where = `${this.session.status}, ${this.session.receivedBytes} of ${this.session.expectedBytes} bytes`;
       return this.end(new FileMqError('ERR_FILEMQ_TIMEOUT', `no answer from the server in ${this.timeout} ms (${where})`));
     }
