@@ -9,7 +9,7 @@
  * @module
  */
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fromHex, toHex } from '../bytes';
 import type { CacheEntry, Cheezburger } from './commands';
@@ -91,6 +91,11 @@ export class TreeSink {
     const file = this.file;
     this.file = undefined;
     await file?.handle.close();
+  }
+
+  /** Removes the partial-file directory when nothing is left in it (after a complete sync). */
+  async tidy(): Promise<void> {
+    await rmdir(join(this.root, PARTIAL_DIR)).catch(() => undefined);
   }
 
   /** Opens the part file: fresh at offset 0, or resuming with the hash of what is there. */

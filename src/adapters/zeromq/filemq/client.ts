@@ -199,6 +199,7 @@ class SyncRun {
     }
     await this.storing?.catch(() => undefined);
     await this.sink.close().catch(() => undefined);
+    if (error === undefined) await this.sink.tidy();
     this.link?.close();
     if (this.link === undefined) this.socket.close();
     if (error === undefined) settle.resolve({ files: this.files, bytes: this.session.receivedBytes, peer: this.session.peer });
