@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
+import { measureStreamHeap } from './heap-stream';
 import { runHotPath, type HotPathFigures } from './hot-path';
 import { runMemory, type MemoryFigures } from './memory';
 import { runNetwork, type NetFigures } from './net/runner';
@@ -21,7 +22,13 @@ export interface Results {
   settings: { quick: boolean; rounds: number };
   durationSeconds: number;
   memory: MemoryFigures[] | null;
-  heap: { sessions: number; bytesPerSession: number; replayRecordBytesPerSession: number } | null;
+  heap: {
+    sessions: number;
+    bytesPerSession: number;
+    replayRecordBytesPerSession: number;
+    /** Over the stream adapter, with a bare TCP socket for scale; null when the adapter failed. */
+    stream: { connections: number; tcpBytesPerConnection: number; curveStreamBytesPerConnection: number } | null;
+  } | null;
   network: NetFigures[] | null;
   /** The current CURVE MESSAGE codec beside the proposed lean one (see hot-path.ts). */
   hotPath: HotPathFigures | null;
@@ -32,7 +39,18 @@ const parts = new Set((process.env.BENCH_PARTS ?? 'memory,heap,network,hotpath')
 const rounds = quick ? 1 : 3;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-function heapPerSession(sessions: number): Results['heap'] {
+async function streamHeap(connections: number): Promise<NonNullable<Results['heap']>['stream']> {
+  try {
+    const tcpBytesPerConnection = await measureStreamHeap('tcp', connections);
+    const curveStreamBytesPerConnection = await measureStreamHeap('curve', connections);
+    return { connections, tcpBytesPerConnection, curveStreamBytesPerConnection };
+  } catch (error) {
+    log(`  heap over the stream adapter failed: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+function heapPerSession(sessions: number): Omit<NonNullable<Results['heap']>, 'stream'> {
   const output = execFileSync(
     process.execPath,
     ['--expose-gc', '--require', join(__dirname, 'register.js'), join(__dirname, 'heap.ts'), String(sessions)],
@@ -54,7 +72,8 @@ async function main(): Promise<void> {
   let heap: Results['heap'] = null;
   if (parts.has('heap')) {
     log('  heap: 10,000 sessions');
-    heap = heapPerSession(quick ? 2000 : 10_000);
+    const sessions = quick ? 1000 : 10_000;
+    heap = { ...heapPerSession(sessions), stream: await streamHeap(sessions) };
   }
   if (parts.has('hotpath')) log('  hot path: current and proposed MESSAGE codec');
   const hotPath = parts.has('hotpath') ? runHotPath(quick ? 1 : 4, quick ? 0.1 : 0.25) : null;

@@ -104,6 +104,10 @@ export function renderTables(results: Results): string {
 
   if (results.heap != null) {
     out += `#### Server heap per established session\n\n${results.heap.bytesPerSession.toFixed(0)} bytes per session with ${results.heap.sessions} in-memory CURVE server sessions (mechanism state), of which about ${results.heap.replayRecordBytesPerSession.toFixed(0)} bytes are the endpoint's replay-record entry\n\n`;
+    const stream = results.heap.stream;
+    if (stream != null) {
+      out += `Over the stream adapter, with ${stream.connections} connections held open: ${stream.curveStreamBytesPerConnection.toFixed(0)} bytes of server heap per CURVE connection, of which a bare Node TCP socket takes ${stream.tcpBytesPerConnection.toFixed(0)} (native memory of sockets not counted)\n\n`;
+    }
   }
   out += renderTargets(results);
   return out;
@@ -149,6 +153,14 @@ export function renderTargets(results: Results): string {
   out += targetRow('tweetnacl server handshakes/s', tweetnacl?.serverHandshakesPerSecond, 400, (v) => v.toFixed(0));
   out += targetRow('tweetnacl 64 KiB encode', at(tweetnacl, 65536)?.encodeBytesPerSecond, 100e6, formatMBps);
   out += targetRow('tweetnacl 64 KiB decode', at(tweetnacl, 65536)?.decodeBytesPerSecond, 100e6, formatMBps);
-  out += targetRow('server heap per session', results.heap?.bytesPerSession, 2048, (v) => `${v.toFixed(0)} B`, true);
+  out += targetRow('server heap per session (mechanism)', results.heap?.bytesPerSession, 2048, (v) => `${v.toFixed(0)} B`, true);
+  const stream = results.heap?.stream;
+  out += targetRow(
+    'server heap per stream-adapter connection, beyond a bare TCP socket',
+    stream == null ? null : stream.curveStreamBytesPerConnection - stream.tcpBytesPerConnection,
+    2048,
+    (v) => `${v.toFixed(0)} B`,
+    true,
+  );
   return `${out}\n`;
 }
