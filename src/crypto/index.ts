@@ -46,10 +46,12 @@ export function cryptoBackend(): CryptoBackend {
  * backends compute the same bytes): a {@link CryptoBackend} object, a name (`'sodium'`,
  * `'node'`, `'tweetnacl'`), or `'auto'` for the fastest available.
  *
+ * @throws {@link TypeError} when `backend` is neither a name nor an object with every method
  * @throws {@link RangeError} when `backend` names a backend unknown or unavailable here
  */
 export function useCryptoBackend(backend: CryptoBackend | BackendName | 'auto'): void {
   if (typeof backend !== 'string') {
+    if (!isBackend(backend)) throw new TypeError('"backend" expected a CryptoBackend or a backend name');
     active = backend;
     return;
   }
@@ -63,6 +65,14 @@ export function useCryptoBackend(backend: CryptoBackend | BackendName | 'auto'):
   const found = backendByName(backend);
   if (found === undefined) throw new RangeError(`"backend" ${backend} is not available here`);
   active = found;
+}
+
+const BACKEND_METHODS = ['scalarMultBase', 'scalarMult', 'hsalsa20', 'secretboxSeal', 'secretboxOpen'] as const;
+
+function isBackend(value: unknown): value is CryptoBackend {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return typeof candidate.name === 'string' && BACKEND_METHODS.every((method) => typeof candidate[method] === 'function');
 }
 
 /**

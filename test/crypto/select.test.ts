@@ -23,6 +23,14 @@ test('a backend can be picked by name or as an object, and auto restores the fas
   expect(cryptoBackend().name).toBe(original.name);
 });
 
+test('something that is not a backend throws a TypeError naming the argument', () => {
+  for (const bad of [null, 42, {}, { name: 'x', scalarMult: () => undefined }]) {
+    expect(() => useCryptoBackend(bad as unknown as 'node')).toThrow(TypeError);
+    expect(() => useCryptoBackend(bad as unknown as 'node')).toThrow(/"backend"/);
+  }
+  expect(cryptoBackend()).toBe(original);
+});
+
 test('an unknown name throws a RangeError naming the argument', () => {
   expect(() => useCryptoBackend('openssl' as 'node')).toThrow(RangeError);
   expect(() => useCryptoBackend('openssl' as 'node')).toThrow(/"backend"/);
