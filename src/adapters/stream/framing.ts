@@ -22,6 +22,9 @@ export const FRAME_HEADER_SIZE = 4;
 /** Default largest frame (16 MiB), as a default, not a protocol limit. */
 export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 
+/** A frame spanning chunks starts in a buffer of at most this size, which grows as bytes come. */
+const GROWTH_STEP = 64 * 1024;
+
 /** The largest length a 4-byte prefix can carry. */
 export const MAX_FRAME_SIZE_LIMIT = 0xffffffff;
 
@@ -79,7 +82,8 @@ export interface DeframerOptions {
  * returns the frames completed by each chunk. The result is the same whatever the chunking.
  *
  * A frame held whole inside one chunk is returned as a view of that chunk (no copy); a frame
- * that spans chunks is assembled in a buffer of exactly its size. After an error every call
+ * that spans chunks is assembled in its own buffer, which grows with the bytes received rather
+ * than being reserved at the announced length. After an error every call
  * throws the same error: a channel that lost its framing cannot find it again.
  */
 export class Deframer {
@@ -88,6 +92,7 @@ export class Deframer {
   private readonly header = new Uint8Array(FRAME_HEADER_SIZE);
   private headerFill = 0;
   private body: Uint8Array | undefined;
+  private bodyLength = 0;
   private bodyFill = 0;
   private failure: ChannelError | undefined;
 
@@ -144,11 +149,11 @@ export class Deframer {
   }
 
   private readBody(chunk: Uint8Array, offset: number, frames: Uint8Array[]): number {
-    const body = this.body!;
-    const take = Math.min(body.length - this.bodyFill, chunk.length - offset);
+    const take = Math.min(this.bodyLength - this.bodyFill, chunk.length - offset);
+    const body = this.reserve(this.bodyFill + take);
     body.set(chunk.subarray(offset, offset + take), this.bodyFill);
     this.bodyFill += take;
-    if (this.bodyFill === body.length) {
+    if (this.bodyFill === this.bodyLength) {
       frames.push(body);
       this.body = undefined;
       this.bodyFill = 0;
@@ -157,8 +162,24 @@ export class Deframer {
   }
 
   private startBody(length: number): void {
-    this.body = new Uint8Array(length);
+    this.bodyLength = length;
     this.bodyFill = 0;
+    this.body = new Uint8Array(Math.min(length, GROWTH_STEP));
+  }
+
+  /**
+   * The body buffer, grown to hold at least `needed` bytes. It grows with the bytes that
+   * actually arrive (doubling, capped at the announced length), so that a peer announcing a
+   * large frame and sending little of it makes us hold little: memory follows what was
+   * received, never what was claimed.
+   */
+  private reserve(needed: number): Uint8Array {
+    const body = this.body!;
+    if (body.length >= needed) return body;
+    const grown = new Uint8Array(Math.min(this.bodyLength, Math.max(needed, body.length * 2)));
+    grown.set(body.subarray(0, this.bodyFill));
+    this.body = grown;
+    return grown;
   }
 
   /** Refuses an oversize length before anything is allocated for it. */

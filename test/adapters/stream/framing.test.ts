@@ -47,6 +47,23 @@ describe('framing', () => {
     );
   });
 
+  test('a large frame arriving in pieces is assembled whole; memory follows the bytes received', () => {
+    const blob = Uint8Array.from({ length: 300_000 }, (_, i) => i % 251);
+    const wire = encodeFrame(blob);
+    const deframer = new Deframer();
+    const frames: Uint8Array[] = [];
+    for (let offset = 0; offset < wire.length; offset += 7_000) frames.push(...deframer.push(wire.subarray(offset, offset + 7_000)));
+    expect(frames).toHaveLength(1);
+    expect(Buffer.from(frames[0]!).equals(Buffer.from(blob))).toBe(true);
+    // Ten peers each announcing a 16 MiB frame and sending 10 bytes of it: reserving the
+    // announced sizes would add 160 MiB of array buffers.
+    const before = process.memoryUsage().arrayBuffers;
+    const claimed = Array.from({ length: 10 }, () => new Deframer());
+    for (const deframer of claimed) deframer.push(concatBytes(frameHeader(DEFAULT_MAX_FRAME_SIZE), new Uint8Array(10)));
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
+    expect(claimed.every((deframer) => deframer.pending === FRAME_HEADER_SIZE + 10)).toBe(true);
+  });
+
   test('pending counts the bytes of an incomplete frame', () => {
     const deframer = new Deframer();
     expect(deframer.push(encodeFrame(new Uint8Array(10)).subarray(0, 7))).toEqual([]);
