@@ -49,26 +49,40 @@ export function checkMaxFrameSize(value: unknown, name = 'maxFrameSize'): number
  * @throws {@link RangeError} unless `length` is an integer from 0 to {@link MAX_FRAME_SIZE_LIMIT}
  */
 export function frameHeader(length: number): Uint8Array {
-  if (!Number.isInteger(length) || length < 0 || length > MAX_FRAME_SIZE_LIMIT) {
-    throw new RangeError(`"length" expected an integer from 0 to ${MAX_FRAME_SIZE_LIMIT}, got ${String(length)}`);
-  }
+  checkLength(length);
   const header = new Uint8Array(FRAME_HEADER_SIZE);
-  new DataView(header.buffer).setUint32(0, length, false);
+  writeLength(header, length);
   return header;
 }
 
 /**
- * One frame in one new array: the length prefix, then a copy of `blob`.
+ * One frame in one new array: the length prefix, then a copy of `blob`. The array comes from
+ * Node's buffer pool when small (every byte of it is written here): framing runs once per
+ * message part, and a fresh `ArrayBuffer` each time costs more than the copy.
  *
  * @throws {@link TypeError} when `blob` is not a byte array
  * @throws {@link RangeError} when `blob` is longer than {@link MAX_FRAME_SIZE_LIMIT}
  */
 export function encodeFrame(blob: Uint8Array): Uint8Array {
   assertBytes(blob, 'blob');
-  const frame = new Uint8Array(FRAME_HEADER_SIZE + blob.length);
-  frame.set(frameHeader(blob.length), 0);
+  checkLength(blob.length);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_SIZE + blob.length);
+  writeLength(frame, blob.length);
   frame.set(blob, FRAME_HEADER_SIZE);
   return frame;
+}
+
+function checkLength(length: number): void {
+  if (!Number.isInteger(length) || length < 0 || length > MAX_FRAME_SIZE_LIMIT) {
+    throw new RangeError(`"length" expected an integer from 0 to ${MAX_FRAME_SIZE_LIMIT}, got ${String(length)}`);
+  }
+}
+
+function writeLength(target: Uint8Array, length: number): void {
+  target[0] = length >>> 24;
+  target[1] = (length >>> 16) & 0xff;
+  target[2] = (length >>> 8) & 0xff;
+  target[3] = length & 0xff;
 }
 
 /** Options of {@link Deframer}. */
@@ -194,5 +208,5 @@ export class Deframer {
 }
 
 function readLength(bytes: Uint8Array, offset: number): number {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(offset, false);
+  return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
 }
