@@ -449,8 +449,9 @@ export class SecureStream extends Duplex {
     const held = this.heldUntilSecure;
     this.heldUntilSecure = undefined;
     held?.();
-    this.emit('secure', peer);
-    if (this.role === 'client') this.emit('secureConnect', peer);
+    // A listener (or the queued write) may have destroyed the stream: no event after that.
+    if (!this.destroyed) this.emit('secure', peer);
+    if (!this.destroyed && this.role === 'client') this.emit('secureConnect', peer);
   }
 
   // --- messages out ---------------------------------------------------------------------------

@@ -181,6 +181,19 @@ describe('caller misuse', () => {
 });
 
 describe('destroy', () => {
+  test('destroyed by a secure listener: no secureConnect after it', async () => {
+    const { client, server } = securePair();
+    const events: string[] = [];
+    client.on('secure', () => {
+      events.push('secure');
+      client.destroy();
+    });
+    client.on('secureConnect', () => events.push('secureConnect'));
+    await outcome(client);
+    expect(events).toEqual(['secure']);
+    dispose(server);
+  });
+
   test('destroy(err) emits that error, then close, and rejects the pending handshake with it', async () => {
     const { client, server } = securePair({ mechanism: 'PLAIN' });
     const events: string[] = [];
