@@ -32,17 +32,9 @@ export function messageParts(message: unknown): Uint8Array[] | undefined {
   return parts;
 }
 
-/**
- * The parts of `message`.
- *
- * @throws {@link TypeError} naming `name` when `message` is not a valid message
- */
-export function assertMessage(message: unknown, name: string): Uint8Array[] {
-  const parts = messageParts(message);
-  if (parts === undefined) {
-    throw new TypeError(`"${name}" expected a Uint8Array, a string, or a non-empty array of them`);
-  }
-  return parts;
+/** The `TypeError` for a `chunk` that is not a message. */
+export function notAMessage(): TypeError {
+  return new TypeError('"chunk" expected a Uint8Array, a string, or a non-empty array of them');
 }
 
 /** The message the application reads for `parts` (views, no copy). */

@@ -16,7 +16,7 @@ import { ChannelError, type ChannelErrorCode } from '../../errors';
 import type { Mechanism, PeerIdentity, Step } from '../../mechanism';
 import { Deframer, encodeFrame, frameHeader } from './framing';
 import { answerCommand, encodePing } from './keepalive';
-import { incomingMessage, messageParts } from './message';
+import { incomingMessage, messageParts, notAMessage } from './message';
 import { channelSettings } from './settings';
 import { checkDuration, Timer } from './timer';
 
@@ -186,16 +186,14 @@ export class SecureStream extends Duplex {
    * @throws {@link TypeError} when `chunk` is not a message
    */
   override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
-    if (messageParts(chunk) === undefined) {
-      throw new TypeError('"chunk" expected a Uint8Array, a string, or a non-empty array of them');
-    }
+    if (messageParts(chunk) === undefined) throw notAMessage();
     return super.write(chunk, encoding as BufferEncoding, callback as (error?: Error | null) => void);
   }
 
   override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const parts = messageParts(chunk);
     if (parts === undefined) {
-      callback(new TypeError('"chunk" expected a Uint8Array, a string, or a non-empty array of them'));
+      callback(notAMessage());
     } else if (this.session.status !== 'ready') {
       this.heldUntilSecure = (error) => (error ? callback(error) : this.sendMessage(parts, callback));
     } else {

@@ -11,11 +11,6 @@ export class Timer {
 
   constructor(private readonly onFire: () => void) {}
 
-  /** True while armed. */
-  get armed(): boolean {
-    return this.handle !== undefined;
-  }
-
   /** Arms the timer for `ms` milliseconds from now (0 clears it instead). */
   start(ms: number): void {
     this.clear();
