@@ -30,6 +30,7 @@ against its SHA-256 before it appears under its name.
   --endpoint ENDPOINT            tcp://HOST:PORT (serve: PORT may be *), ipc://PATH
   --into DIR                     get: the directory to write into
   --timeout MS                   get: give up after this long without a word from the server
+  --retries N                    get: when a transfer breaks off, resume it N times (default 3)
 
 ${OPTIONS_HELP}\n`;
 
@@ -63,12 +64,12 @@ export async function runFiles(args: string[], io: FilesIo): Promise<number> {
   }
   try {
     if (target === undefined || target.startsWith('--')) throw new UsageError(`files ${verb}: expected ${verb === 'get' ? 'PATH' : 'DIR'} first`);
-    const { endpoint, into, remaining } = ownOptions(rest);
+    const { endpoint, into, retries, remaining } = ownOptions(rest);
     if (endpoint === undefined) throw new UsageError('--endpoint is required');
     if (verb === 'serve') return await serveFiles(target, endpoint, remaining, io);
     if (verb === 'get') {
       if (into === undefined) throw new UsageError('--into is required');
-      return await getFiles(target, endpoint, into, remaining, io);
+      return await getFiles(target, endpoint, into, retriesOf(retries), remaining, io);
     }
     throw new UsageError(`unknown files command '${verb}' (serve or get)`);
   } catch (error) {
@@ -103,7 +104,7 @@ async function serveFiles(dir: string, endpoint: string, args: string[], io: Fil
   }
 }
 
-async function getFiles(path: string, endpoint: string, into: string, args: string[], io: FilesIo): Promise<number> {
+async function getFiles(path: string, endpoint: string, into: string, retries: number, args: string[], io: FilesIo): Promise<number> {
   const context = await connectContext([...args, endpoint], io.log);
   if (context === 'help') return help();
   const bar = new ProgressBar(io.progress);
@@ -114,6 +115,7 @@ async function getFiles(path: string, endpoint: string, into: string, args: stri
       path,
       mechanism: { registry: context.registry, name: context.mechanism, options: context.clientOptions },
       timeout: context.timeoutMs,
+      retries,
       onProgress: (p) => bar.update(p.receivedBytes, p.expectedBytes),
     });
     bar.finish();
@@ -142,13 +144,19 @@ export function exitCodeOf(code: FileMqErrorCode): number {
   }
 }
 
-/** Takes `--endpoint` and `--into` (as `--x V` or `--x=V`) out; the rest goes to the shared parser. */
-function ownOptions(args: string[]): { endpoint?: string; into?: string; remaining: string[] } {
+function retriesOf(value: string | undefined): number {
+  const retries = Number(value ?? 3);
+  if (!Number.isSafeInteger(retries) || retries < 0) throw new UsageError('--retries must be a whole number, 0 or more');
+  return retries;
+}
+
+/** Takes `--endpoint`, `--into`, `--retries` (as `--x V` or `--x=V`) out; the rest goes to the shared parser. */
+function ownOptions(args: string[]): { endpoint?: string; into?: string; retries?: string; remaining: string[] } {
   const own: Record<string, string> = {};
   const remaining: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const match = /^--(endpoint|into)(?:=(.*))?$/.exec(arg);
+    const match = /^--(endpoint|into|retries)(?:=(.*))?$/.exec(arg);
     if (match === null) {
       remaining.push(arg);
       continue;
@@ -157,7 +165,7 @@ function ownOptions(args: string[]): { endpoint?: string; into?: string; remaini
     if (value === undefined || value === '') throw new UsageError(`--${match[1]} needs a value`);
     own[match[1]!] = value;
   }
-  return { endpoint: own.endpoint, into: own.into, remaining };
+  return { endpoint: own.endpoint, into: own.into, retries: own.retries, remaining };
 }
 
 function help(): number {

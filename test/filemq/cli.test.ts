@@ -81,11 +81,13 @@ test('usage mistakes exit 2 with a reason', async () => {
   expect(await runFiles(['get', '/', '--endpoint', endpoint, ...keys(client.secretKey)], io(lines))).toBe(EXIT.USAGE);
   expect(await runFiles(['fetch', '/', '--endpoint', endpoint], io(lines))).toBe(EXIT.USAGE);
   expect(await runFiles(['serve', '/definitely/not/here', '--endpoint', 'tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow-any'], io(lines))).toBe(EXIT.USAGE);
+  expect(await runFiles(['get', '/', '--endpoint', endpoint, '--into', '/tmp/x', '--retries', '-1', ...keys(client.secretKey)], io(lines))).toBe(EXIT.USAGE);
   expect(lines).toEqual([
     'curvezmq files: --endpoint is required',
     'curvezmq files: --into is required',
     "curvezmq files: unknown files command 'fetch' (serve or get)",
     'curvezmq files: /definitely/not/here is not a directory',
+    'curvezmq files: --retries must be a whole number, 0 or more',
   ]);
 });
 

@@ -8,6 +8,7 @@ import { isFileMqError } from '../../src/filemq';
 import { generateKeyPair, keyToZ85 } from '../../src';
 import { hashTree, patternBytes, removeDir, tempDir, writeTree } from './tree';
 import { existsSync } from 'node:fs';
+import * as net from 'node:net';
 import * as zmq from 'zeromq';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -153,6 +154,49 @@ test('a server killed mid-file: the client times out, and a sync with a restarte
   }
 });
 
+test('a connection cut by the network mid-file: the sync retries on its own and fetches every byte once', async () => {
+  const dir = await into('cut');
+  // A TCP proxy between client and server, so the test can cut the connection itself.
+  const sockets = new Set<net.Socket>();
+  const proxy = net.createServer((downstream) => {
+    const upstream = net.connect(Number(new URL(endpoint).port), '127.0.0.1');
+    const cut = () => {
+      downstream.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [downstream, upstream]) {
+      sockets.add(socket);
+      socket.on('error', cut).on('close', cut);
+    }
+    downstream.pipe(upstream).pipe(downstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  try {
+    let cut = false;
+    const result = await syncFiles({
+      endpoint: `tcp://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+      into: dir,
+      path: 'resume',
+      mechanism: curveClient(clientKeys.secretKey),
+      timeout: 1000,
+      retries: 3,
+      onProgress: (p) => {
+        if (cut || p.receivedBytes < 4 * MB) return;
+        cut = true;
+        for (const socket of sockets) socket.destroy();
+      },
+    });
+    expect(cut).toBe(true);
+    expect(result.attempts).toBeGreaterThanOrEqual(2);
+    expect(result.bytes).toBe(12 * MB); // nothing fetched twice
+    expect(result.files).toEqual(['resume/twelve.bin']);
+    expect(await hashTree(dir)).toEqual({ 'resume/twelve.bin': (await hashTree(served))['resume/twelve.bin'] });
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => proxy.close(resolve));
+  }
+});
+
 test('a client with an unknown key is refused and writes nothing', async () => {
   const dir = join(await into('refused'), 'target');
   let chunks = 0;
@@ -160,7 +204,8 @@ test('a client with an unknown key is refused and writes nothing', async () => {
   let onClose!: (route: string, error: Error | undefined) => void;
   const closed = new Promise<Error | undefined>((resolve) => (onClose = (_route, error) => resolve(error)));
   server.events.on('chunk', onChunk).once('session:close', onClose);
-  const attempt = syncFiles({ endpoint, into: dir, mechanism: curveClient(strangerKeys.secretKey) });
+  const before = server.sessions;
+  const attempt = syncFiles({ endpoint, into: dir, mechanism: curveClient(strangerKeys.secretKey), retries: 3 });
   const error = await attempt.catch((e: unknown) => e);
   const refusal = await closed;
   server.events.off('chunk', onChunk);
@@ -169,6 +214,7 @@ test('a client with an unknown key is refused and writes nothing', async () => {
   // The server refused and forgot the peer without sending a single file byte.
   expect(chunks).toBe(0);
   expect(isFileMqError(refusal, 'ERR_FILEMQ_REFUSED')).toBe(true);
+  expect(server.sessions).toBe(before); // forgotten at once
 });
 
 test('a client that does not know the server key fails the handshake and writes nothing', async () => {
@@ -206,13 +252,19 @@ test('credit is respected: with a small window the server splits chunks and neve
 test('many clients at once each receive an identical copy; each peering is known by its key and ends', async () => {
   const targets = await Promise.all([1, 2, 3, 4, 5].map((i) => into(`many-${i}`)));
   const readyKeys: string[] = [];
-  const onReady = (_route: string, peer: { publicKeyZ85?: string }) => readyKeys.push(peer.publicKeyZ85 ?? '');
-  let closes = 0;
+  const routes = new Set<string>();
+  const onReady = (route: string, peer: { publicKeyZ85?: string }) => {
+    routes.add(route);
+    readyKeys.push(peer.publicKeyZ85 ?? '');
+  };
+  const closeErrors: Array<Error | undefined> = [];
   let allClosed!: () => void;
   const closed = new Promise<void>((resolve) => (allClosed = resolve));
-  const onClose = (_route: string, error: Error | undefined) => {
-    expect(error).toBeUndefined(); // KTHXBAI, not a fault
-    if (++closes === 5) allClosed();
+  // Only this test's peerings count: an earlier test's cut peering may expire meanwhile.
+  const onClose = (route: string, error: Error | undefined) => {
+    if (!routes.has(route)) return;
+    closeErrors.push(error);
+    if (closeErrors.length === 5) allClosed();
   };
   server.events.on('session:ready', onReady).on('session:close', onClose);
   const results = await Promise.all(
@@ -226,17 +278,22 @@ test('many clients at once each receive an identical copy; each peering is known
   await closed;
   server.events.off('session:ready', onReady).off('session:close', onClose);
   expect(readyKeys).toEqual(Array(5).fill(keyToZ85(clientKeys.publicKey)));
-  expect(server.sessions).toBe(0);
+  expect(closeErrors).toEqual(Array(5).fill(undefined)); // each ended by KTHXBAI, not a fault
 });
 
-test('a server that never answers is ERR_FILEMQ_TIMEOUT, and nothing is written', async () => {
+test('a server that never answers is ERR_FILEMQ_TIMEOUT at once (no retry before access), and nothing is written', async () => {
   const silent = new zmq.Router({ linger: 0 });
   try {
     await silent.bind('tcp://127.0.0.1:*');
+    let opened = 0;
+    void (async () => {
+      for await (const [, frame] of silent) if (frame?.[2] === 1) opened += 1; // OHAI
+    })();
     const dir = join(await into('silent'), 'target');
-    const error = await syncFiles({ endpoint: silent.lastEndpoint!, into: dir, mechanism: curveClient(clientKeys.secretKey), timeout: 300 }).catch((e: unknown) => e);
+    const error = await syncFiles({ endpoint: silent.lastEndpoint!, into: dir, mechanism: curveClient(clientKeys.secretKey), timeout: 300, retries: 5 }).catch((e: unknown) => e);
     expect(isFileMqError(error, 'ERR_FILEMQ_TIMEOUT')).toBe(true);
     expect((error as Error).message).toMatch(/handshaking/);
+    expect(opened).toBe(1); // one attempt: a silent server is not retried
     expect(existsSync(dir)).toBe(false);
   } finally {
     silent.close();

@@ -9,7 +9,7 @@ import * as zmq from 'zeromq';
 import { ClientSession, type ClientActions } from '../../../filemq/client-session';
 import type { Cheezburger } from '../../../filemq/commands';
 import type { CreditWindowOptions } from '../../../filemq/credit';
-import { FileMqError } from '../../../filemq/errors';
+import { FileMqError, isFileMqError } from '../../../filemq/errors';
 import { TreeSink } from '../../../filemq/fs-sink';
 import { normaliseSubscription } from '../../../filemq/paths';
 import type { PeerIdentity } from '../../../mechanism';
@@ -32,9 +32,15 @@ export interface SyncOptions {
   readonly timeout?: number;
   /** Send HUGZ after this many quiet ms (default a third of `timeout`). */
   readonly heartbeat?: number;
+  /**
+   * After a timeout once access was granted (a transfer broke off), start over this many times
+   * (default 0) with a new connection: each attempt resyncs, so completed files and chunks are
+   * not fetched again. A server that never completes the handshake is not retried.
+   */
+  readonly retries?: number;
   /** Aborts the sync; partial files stay for the next one to resume. */
   readonly signal?: AbortSignal;
-  /** Called after each stored chunk. */
+  /** Called after each stored chunk (the byte counts are those of the current attempt). */
   readonly onProgress?: (progress: SyncProgress) => void;
 }
 
@@ -52,10 +58,12 @@ export interface SyncProgress {
 
 /** What a completed sync did. */
 export interface SyncResult {
-  /** Files received and verified. */
+  /** Files received and verified, over all attempts. */
   readonly files: string[];
-  /** File bytes received. */
+  /** File bytes received, over all attempts. */
   readonly bytes: number;
+  /** Attempts made: 1, plus one per retry after a timeout. */
+  readonly attempts: number;
   /** The authenticated server. */
   readonly peer: PeerIdentity | undefined;
 }
@@ -72,7 +80,8 @@ export interface SyncResult {
  * ```
  *
  * @throws {@link FileMqError} `ERR_FILEMQ_REFUSED` (nothing is written), `ERR_FILEMQ_INTEGRITY`,
- *   `ERR_FILEMQ_TIMEOUT`, `ERR_FILEMQ_CLOSED` (aborted), or a protocol or security code
+ *   `ERR_FILEMQ_NOT_FOUND`, `ERR_FILEMQ_TIMEOUT` (after the last retry), `ERR_FILEMQ_CLOSED`
+ *   (aborted), or a protocol or security code
  */
 export async function syncFiles(options: SyncOptions): Promise<SyncResult> {
   if (typeof options?.endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
@@ -81,21 +90,40 @@ export async function syncFiles(options: SyncOptions): Promise<SyncResult> {
   const mechanisms = clientFactories(options.mechanism);
   const timeout = options.timeout ?? 30_000;
   const heartbeat = options.heartbeat ?? timeout / 3;
+  const retries = options.retries ?? 0;
+  if (!Number.isSafeInteger(retries) || retries < 0) throw new RangeError('"retries" expected a non-negative integer');
   // Parsed before anything touches the disk, so a bad path writes nothing.
   new ClientSession({ mechanisms, path, credit: options.credit });
-  const sink = new TreeSink(options.into);
-  const cache = await sink.cache(normaliseSubscription(path));
-  const session = new ClientSession({ mechanisms, path, cache, credit: options.credit });
-  return new SyncRun(session, sink, options, timeout, heartbeat).run();
+  const files: string[] = [];
+  let bytes = 0;
+  for (let attempt = 1; ; attempt++) {
+    const sink = new TreeSink(options.into);
+    const cache = await sink.cache(normaliseSubscription(path));
+    const session = new ClientSession({ mechanisms, path, cache, credit: options.credit });
+    const run = new SyncRun(session, sink, options, timeout, heartbeat);
+    try {
+      const result = await run.run();
+      return { files: [...files, ...result.files], bytes: bytes + result.bytes, peer: result.peer, attempts: attempt };
+    } catch (error) {
+      files.push(...run.files);
+      bytes += session.receivedBytes;
+      const brokeOff = isFileMqError(error, 'ERR_FILEMQ_TIMEOUT') && session.status !== 'handshaking';
+      if (!brokeOff || attempt > retries || options.signal?.aborted === true) throw error;
+    }
+  }
 }
 
-/** One sync in progress. */
+/** What one attempt did. */
+type AttemptResult = Omit<SyncResult, 'attempts'>;
+
+/** One attempt of a sync: one connection, one peering. */
 class SyncRun {
   private readonly socket: zmq.Dealer;
   private link: Link | undefined;
   private lastSeen = Date.now();
-  private readonly files: string[] = [];
-  private settle: { resolve(result: SyncResult): void; reject(error: Error): void } | undefined;
+  /** Files received and verified so far. */
+  readonly files: string[] = [];
+  private settle: { resolve(result: AttemptResult): void; reject(error: Error): void } | undefined;
   private cleanup: () => void = () => undefined;
   /** The chunk being written, which {@link end} lets finish before it closes the sink. */
   private storing: Promise<boolean> | undefined;
@@ -112,8 +140,8 @@ class SyncRun {
     this.socket = new zmq.Dealer({ linger: 500, maxMessageSize: session.window + 128 * 1024 });
   }
 
-  run(): Promise<SyncResult> {
-    return new Promise<SyncResult>((resolve, reject) => {
+  run(): Promise<AttemptResult> {
+    return new Promise<AttemptResult>((resolve, reject) => {
       this.settle = { resolve, reject };
       const timer = setInterval(() => void this.tick(), Math.max(10, Math.min(this.heartbeat, this.timeout) / 2));
       const onAbort = (): void => void this.end(new FileMqError('ERR_FILEMQ_CLOSED', 'the sync was aborted'));
