@@ -47,14 +47,23 @@ export function startReader(socket: ReadSocket, onMessage: FrameHandler, onFault
   })();
 }
 
-/** A link that reads `socket` in a loop (see {@link startReader}) and sends one message at a time. */
-export function loopLink(socket: LoopSocket, onMessage: FrameHandler, onFault: (error: unknown) => void): Link {
+/** A link that sends one message at a time; whoever owns it starts the reader when ready. */
+export function writeLink(socket: LoopSocket): Link {
   const queue = new SerialQueue();
-  startReader(socket, onMessage, onFault);
   return {
     send: (frames) => queue.run(() => socket.send(frames)),
     close: () => socket.close(),
   };
+}
+
+/**
+ * A link that reads `socket` in a loop (see {@link startReader}) and sends one message at a
+ * time. Connect or bind the socket first: zeromq.js can miss the first inproc message of a
+ * reader started earlier.
+ */
+export function loopLink(socket: LoopSocket, onMessage: FrameHandler, onFault: (error: unknown) => void): Link {
+  startReader(socket, onMessage, onFault);
+  return writeLink(socket);
 }
 
 /**

@@ -9,7 +9,7 @@ import * as zmq from 'zeromq';
 import { ChannelError } from '../../errors';
 import { toHex } from '../../bytes';
 import { HEADER_BYTES, KIND_MESSAGE } from './envelope';
-import { loopLink, type Link } from './link';
+import { startReader, writeLink, type Link } from './link';
 
 interface Waiter {
   resolve(): void;
@@ -19,7 +19,7 @@ interface Waiter {
 /** Tracks which topics have a subscriber and lets senders wait for one. */
 export class TopicPublisher {
   private readonly socket = new zmq.XPublisher();
-  private readonly link: Link;
+  private readonly link: Link = writeLink(this.socket);
   private readonly subscribed = new Set<string>();
   private readonly waiters = new Map<string, Waiter[]>();
 
@@ -29,14 +29,16 @@ export class TopicPublisher {
    */
   constructor(
     private readonly maxTopics: number,
-    onFault: (error: unknown) => void,
-  ) {
-    this.link = loopLink(this.socket, (frames) => this.onSubscription(frames), onFault);
-  }
+    private readonly onFault: (error: unknown) => void,
+  ) {}
 
-  /** Binds the PUB endpoint; resolves with the bound endpoint (`tcp://127.0.0.1:*` resolved). */
+  /**
+   * Binds the PUB endpoint and starts reading subscriptions (after the bind: zeromq.js can miss
+   * the first inproc message of a reader started earlier). Resolves with the bound endpoint.
+   */
   async bind(endpoint: string): Promise<string> {
     await this.socket.bind(endpoint);
+    startReader(this.socket, (frames) => this.onSubscription(frames), this.onFault);
     return this.socket.lastEndpoint ?? endpoint;
   }
 

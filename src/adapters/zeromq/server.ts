@@ -13,7 +13,7 @@ import type { AuthDecision, PeerIdentity, Step } from '../../mechanism';
 import { checkCount, checkDuration } from './deadline';
 import { encodeEnvelope, KIND_HANDSHAKE, sessionKey, sessionTopic, type Envelope } from './envelope';
 import { Inbox, SerialQueue } from './inbox';
-import { loopLink, type Link } from './link';
+import { startReader, writeLink, type Link } from './link';
 import { serverFactory, type MechanismFactory, type MechanismSource } from './mechanism-source';
 import { decodeMessage, encodeClose, encodeMessage, parseFrames, type DecodedMessage } from './message-codec';
 import { toParts, type MessageLike } from './parts';
@@ -29,7 +29,10 @@ export interface SecureServerOptions {
    * without one answers every decision its mechanism asks for with 400 (fail closed).
    */
   readonly authorizer?: Authorizer;
-  /** The Router to run over (default: a new one). The server owns it and closes it. */
+  /**
+   * The Router to run over (default: a new one). The server owns it and closes it. One that is
+   * already bound is read at once; otherwise reading starts with the first `bind()`.
+   */
   readonly socket?: zmq.Router;
   /** Most sessions at once, handshaking or ready (default 10,000; libcurve `max_clients`). */
   readonly maxSessions?: number;
@@ -119,6 +122,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   private publisher: TopicPublisher | undefined;
   private handshakes = 0;
   private closed = false;
+  private reading = false;
 
   /**
    * @throws {@link TypeError} when an option has the wrong type
@@ -143,14 +147,27 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     this.authorizer = options.authorizer ?? denyAll;
     this.inbox = new Inbox(this.limits.receiveHighWaterMark);
     this.socket = options.socket ?? new zmq.Router();
-    this.link = loopLink(this.socket, (frames) => this.onMessage(frames), this.onFault);
+    this.link = writeLink(this.socket);
+    // A Router given already bound is read at once; otherwise reading starts after bind().
+    if (this.socket.lastEndpoint !== null) this.startReading();
   }
 
-  /** Binds the Router; resolves with the bound endpoint (a `tcp://host:*` port resolved). */
+  /**
+   * Binds the Router and starts reading it (after the first bind: zeromq.js can miss the first
+   * inproc message of a reader started earlier). Resolves with the bound endpoint (a
+   * `tcp://host:*` port resolved). May be called again for more endpoints.
+   */
   async bind(endpoint: string): Promise<string> {
     if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
     await this.socket.bind(endpoint);
+    this.startReading();
     return this.socket.lastEndpoint ?? endpoint;
+  }
+
+  private startReading(): void {
+    if (this.reading) return;
+    this.reading = true;
+    startReader(this.socket, (frames) => this.onMessage(frames), this.onFault);
   }
 
   /**

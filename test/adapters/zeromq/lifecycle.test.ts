@@ -260,3 +260,14 @@ test('several handshake commands in one ZeroMQ message are dropped without openi
   expect(await dropped).toEqual(['several handshake commands in one message']);
   expect(server.sessionCount).toBe(0);
 });
+
+test('a Router given already bound is read at once, without bind()', async () => {
+  const s = setup('NULL');
+  const router = new zmq.Router();
+  await router.bind(freshAddress('inproc'));
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, socket: router });
+  const client = tracker.client({ mechanism: s.client() });
+  await client.connect(router.lastEndpoint!);
+  await client.send('read at once');
+  expect(texts((await server.receive()).parts)).toEqual(['read at once']);
+});

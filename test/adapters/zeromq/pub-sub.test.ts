@@ -1,6 +1,8 @@
 import * as zmq from 'zeromq';
 import { once } from 'node:events';
 import { StateError } from '../../../src';
+import { sessionTopic } from '../../../src/adapters/zeromq';
+import { TopicPublisher } from '../../../src/adapters/zeromq/publisher';
 import { freshAddress, setup, texts, Tracker, TRANSPORTS } from './helpers';
 
 const tracker = new Tracker();
@@ -63,4 +65,27 @@ test('publish() waiting for a subscriber rejects when the session closes', async
   const pending = server.publish(id, 'nobody listens');
   server.closeSession(id);
   await expect(pending).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+});
+
+test('the publisher records only session topics, at most maxTopics of them', async () => {
+  const faults: unknown[] = [];
+  const publisher = tracker.track(new TopicPublisher(1, (error) => faults.push(error)));
+  const endpoint = await publisher.bind(freshAddress('inproc'));
+  const subscriber = tracker.track(new zmq.Subscriber());
+  subscriber.connect(endpoint);
+  const topic = (byte: number) => sessionTopic(Buffer.alloc(16, byte));
+  subscriber.subscribe(Buffer.from('not a session topic'));
+  subscriber.subscribe(topic(1));
+  await publisher.whenSubscribed(topic(1));
+  // XPUB hands these over in order: topic 2 over the cap (not recorded), the end of topic 1
+  // (frees the slot), then topic 3, whose recording tells us the first two were processed.
+  subscriber.subscribe(topic(2));
+  subscriber.unsubscribe(topic(1));
+  subscriber.subscribe(topic(3));
+  await publisher.whenSubscribed(topic(3));
+  const second = publisher.whenSubscribed(topic(2)).then(() => 'recorded');
+  expect(await Promise.race([second, Promise.resolve('not recorded')])).toBe('not recorded');
+  const stranger = publisher.whenSubscribed(Buffer.from('not a session topic')).then(() => 'recorded');
+  expect(await Promise.race([stranger, Promise.resolve('not recorded')])).toBe('not recorded');
+  expect(faults).toEqual([]);
 });
