@@ -59,6 +59,27 @@ describe.each(MECHANISMS)('SecureStream over an in-memory pair (%s)', (mechanism
   });
 });
 
+describe('half-close', () => {
+  test('allowHalfOpen: true keeps the writable side open after the peer ended', async () => {
+    const { client, server } = securePair({ client: { allowHalfOpen: true }, server: { allowHalfOpen: true } });
+    await Promise.all([client.handshake, server.handshake]);
+    const received: string[] = [];
+    server.on('data', (message) => received.push(String(message)));
+    const serverEnded = new Promise((resolve) => server.once('end', resolve));
+    client.end('request');
+    await serverEnded;
+    const [request] = received;
+    expect(request).toBe('request');
+    expect(server.writable).toBe(true);
+    server.end(`reply to ${request}`);
+    const [reply] = await messages(client, 1);
+    expect(String(reply)).toBe('reply to request');
+    client.resume();
+    const [clientEnd, serverEnd] = await Promise.all([outcome(client), outcome(server)]);
+    expect([clientEnd.error, serverEnd.error]).toEqual([undefined, undefined]);
+  });
+});
+
 describe('the server decision', () => {
   test('the authorizer sees the verified address and the mechanism facts, and may be async', async () => {
     const requests: unknown[] = [];
