@@ -6,12 +6,20 @@
  */
 import * as zmq from 'zeromq';
 import { defaultRegistry } from '../../mechanisms';
-import { ChannelError, curveKeyPair, MechanismError, type AuthRequest } from '../../src';
+import { ChannelError, curveKeyPair, MechanismError, z85Decode, type AuthRequest } from '../../src';
 import { connectZmtp, listenZmtp, type ZmtpCommand, type ZmtpConnection } from '../../src/adapters/zmtp';
-import { Closers, COUNT, digest, firstEvent, messageAt, portOf, STANDARD_KEYS } from './helpers';
+import { Closers, COUNT, digest, firstEvent, messageAt, portOf, STANDARD_KEYS, startZapHandler, type ZapHandlerHandle } from './helpers';
 
 const closers = new Closers();
 afterEach(() => closers.closeAll());
+
+/** While a handler runs, libzmq CURVE servers consult it: it lets every key in but one test's. */
+let zap: ZapHandlerHandle;
+beforeAll(async () => {
+  zap = await startZapHandler();
+  zap.allows = () => true;
+});
+afterAll(() => zap.close());
 
 const KEY_SETS = [
   ['standard test keys', STANDARD_KEYS.client, STANDARD_KEYS.server],
@@ -132,6 +140,29 @@ describe('row 54, CURVE failures', () => {
     const error = await refusedHere;
     expect(error).toBeInstanceOf(MechanismError);
     expect((error as MechanismError).code).toBe('ERR_AUTH_DENIED');
+  });
+
+  test('libzmq CURVE server whose ZAP handler answers 400: our client gets ERROR "400" as ERR_PEER_ERROR', async () => {
+    const server = curveKeyPair();
+    const client = curveKeyPair();
+    zap.seen.splice(0);
+    zap.allows = () => false;
+    closers.add(zap, (handler) => (handler.allows = () => true));
+    const router = closers.add(
+      new zmq.Router({ curveServer: true, curveSecretKey: server.secretKey, curvePublicKey: server.publicKey, routingId: 'SRVID' }),
+      (s) => s.close(),
+    );
+    await router.bind('tcp://127.0.0.1:*');
+    await expect(
+      connectZmtp({
+        registry: defaultRegistry,
+        mechanism: 'CURVE',
+        mechanismOptions: { secretKey: client.secretKey, serverKey: server.publicKey },
+        port: portOf(router),
+      }),
+    ).rejects.toMatchObject({ name: 'MechanismError', code: 'ERR_PEER_ERROR', status: 400, reason: '400' });
+    // libzmq asked ZAP with our long-term key C, after INITIATE proved we hold its secret.
+    expect(zap.seen).toEqual([['1.0', '1', '', '127.0.0.1', 'SRVID', 'CURVE', Buffer.from(z85Decode(client.publicKey)).toString('hex')]]);
   });
 
   test('our client with the wrong server key: libzmq drops it, connectZmtp rejects with a typed error', async () => {

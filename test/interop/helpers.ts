@@ -3,7 +3,7 @@
  * boundary, libzmq's standard test keys, event waiting and cleanup.
  */
 import { createHash } from 'node:crypto';
-import type * as zmq from 'zeromq';
+import * as zmq from 'zeromq';
 
 /** libzmq's standard CURVE test keys (`doc/zmq_curve.adoc`, reference §11.2). */
 export const STANDARD_KEYS = {
@@ -59,4 +59,46 @@ export class Closers {
   async closeAll(): Promise<void> {
     for (const close of this.list.splice(0).reverse()) await close();
   }
+}
+
+/** The frames of a ZAP request after the routing id and the delimiter, as strings. */
+export type ZapRequest = string[];
+
+/** A running ZAP handler: what it was asked, its policy, and how to stop it. */
+export interface ZapHandlerHandle {
+  /** The requests seen so far; tests empty it with `splice(0)`. */
+  readonly seen: ZapRequest[];
+  /** The policy: true answers 200, false 400. Tests replace it. */
+  allows: (request: ZapRequest) => boolean;
+  close(): void;
+}
+
+/** The default ZAP policy: PLAIN `admin`/`secret`, nothing else. */
+export function plainAdminOnly(request: ZapRequest): boolean {
+  const [, , , , , mechanism, username, password] = request;
+  return mechanism === 'PLAIN' && username === 'admin' && password === 'secret';
+}
+
+/**
+ * A ZAP handler (RFC 27) in the default zeromq context: a ROUTER on libzmq's well-known
+ * endpoint, recording every request and answering by `allows` (initially {@link plainAdminOnly}).
+ * While it runs, libzmq CURVE servers consult it even without a ZAP domain. Start one per test file (`beforeAll`): libzmq releases an
+ * inproc name only when its reaper gets to the closed socket, so rebinding at once may fail.
+ * Reply frames: version, request id (echoed), status, status text, user id, metadata.
+ */
+export async function startZapHandler(): Promise<ZapHandlerHandle> {
+  const zap = new zmq.Router();
+  await zap.bind('inproc://zeromq.zap.01');
+  const handle: ZapHandlerHandle = { seen: [], allows: plainAdminOnly, close: () => zap.close() };
+  void (async () => {
+    for await (const [id, delimiter, ...request] of zap) {
+      // CURVE's credential (frame 7) is the client's binary public key: kept as hex.
+      const curve = request[5]?.toString() === 'CURVE';
+      const fields = request.map((frame, index) => (curve && index === 6 ? frame.toString('hex') : frame.toString()));
+      handle.seen.push(fields);
+      const ok = handle.allows(fields);
+      await zap.send([id!, delimiter!, '1.0', fields[1]!, ok ? '200' : '400', ok ? 'OK' : 'Denied', ok ? fields[6]! : '', '']);
+    }
+  })().catch(() => undefined);
+  return handle;
 }
