@@ -5,6 +5,7 @@ import { EXIT } from '../../../cli/exit-codes';
 import { zeromqTransport } from '../../../cli/transports/zeromq';
 import type { ConnectContext, ServeContext } from '../../../cli/transports/types';
 import { curveKeyPair } from '../../../src';
+import { freshAddress, removeIpcFiles } from './helpers';
 
 const stops: AbortController[] = [];
 const running: Promise<number>[] = [];
@@ -12,6 +13,7 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) stop.abort();
   // Every server stops cleanly once aborted.
   for (const code of await Promise.all(running.splice(0))) expect(code).toBe(EXIT.OK);
+  removeIpcFiles();
 });
 
 /** Starts `serve` with `args` and resolves with the bound endpoint from its log. */
@@ -65,8 +67,7 @@ test('a wrong server key exits with TIMEOUT and says why it may be', async () =>
 });
 
 test('NULL over ipc works without keys', async () => {
-  const path = `ipc:///tmp/curvezmq-cli-${process.pid}-${Date.now()}.sock`;
-  const { endpoint } = await startServer([path, '--mechanism', 'null']);
+  const { endpoint } = await startServer([freshAddress('ipc'), '--mechanism', 'null']);
   const result = await runConnect([endpoint, '--mechanism', 'null', '--message', 'plain text']);
   expect(result.code).toBe(EXIT.OK);
 });

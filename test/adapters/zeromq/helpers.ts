@@ -3,17 +3,33 @@
  * tracker that closes every client and server after each test so jest exits.
  */
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { defaultRegistry } from '../../../mechanisms';
 import { curveKeyPair, type Authorizer, type Z85KeyPair } from '../../../src';
 import { SecureClient, SecureServer, type NamedMechanism, type SecureClientOptions, type SecureServerOptions } from '../../../src/adapters/zeromq';
 
 /** The transports every end-to-end test runs over. */
-export const TRANSPORTS = ['tcp', 'inproc'] as const;
+export const TRANSPORTS = ['tcp', 'ipc', 'inproc'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 
-/** A fresh address: an OS-chosen loopback port, or an inproc name nobody else uses. */
+/** A fresh address: an OS-chosen loopback port, or an ipc path or inproc name nobody else uses. */
 export function freshAddress(transport: Transport): string {
-  return transport === 'tcp' ? 'tcp://127.0.0.1:*' : `inproc://curvezmq-test-${randomBytes(8).toString('hex')}`;
+  const unique = `curvezmq-test-${process.pid}-${randomBytes(8).toString('hex')}`;
+  if (transport === 'inproc') return `inproc://${unique}`;
+  if (transport === 'tcp') return 'tcp://127.0.0.1:*';
+  const file = `${path.join(os.tmpdir(), unique)}.sock`;
+  ipcFiles.add(file);
+  return `ipc://${file}`;
+}
+
+const ipcFiles = new Set<string>();
+
+/** Removes the ipc socket files {@link freshAddress} handed out (libzmq may leave them). */
+export function removeIpcFiles(): void {
+  for (const file of ipcFiles) fs.rmSync(file, { force: true });
+  ipcFiles.clear();
 }
 
 /** True once CURVE is registered (it is being written alongside this adapter). */
@@ -91,6 +107,7 @@ export class Tracker {
 
   closeAll(): void {
     for (const close of this.closers.splice(0).reverse()) close();
+    removeIpcFiles();
   }
 }
 
