@@ -55,6 +55,8 @@ export interface AuthRequest {
   readonly metadata: Metadata;
   /** The peer's transport address, set only by an adapter that verified it. */
   readonly address?: string;
+  /** The ZAP domain (ZMQ_ZAP_DOMAIN of the server socket), set by the ZAP handler when not empty. */
+  readonly domain?: string;
 }
 
 /** ZAP status codes (RFC 27): success, temporary failure, authentication failure, internal error. */
