@@ -42,12 +42,17 @@ export function parseZapRequest(frames: readonly Buffer[]): ZapRequest | ZapInva
   const route = routingId !== undefined && delimiter?.length === 0 ? [routingId, delimiter] : undefined;
   const invalid = { route, requestId };
   if (route === undefined || requestId === undefined || version?.toString() !== '1.0' || mechanism === undefined) return invalid;
-  const auth = authRequest(mechanism.toString(), credentials, address?.toString() ?? '');
+  const auth = authRequest(mechanism.toString(), credentials, address?.toString() ?? '', domain?.toString() ?? '');
   return auth === undefined ? invalid : { route, requestId, domain: domain?.toString() ?? '', auth };
 }
 
-function authRequest(mechanism: string, credentials: Buffer[], address: string): AuthRequest | undefined {
-  const base = { mechanism, metadata: Metadata.EMPTY, ...(address === '' ? {} : { address }) };
+function authRequest(mechanism: string, credentials: Buffer[], address: string, domain: string): AuthRequest | undefined {
+  const base = {
+    mechanism,
+    metadata: Metadata.EMPTY,
+    ...(address === '' ? {} : { address }),
+    ...(domain === '' ? {} : { domain }),
+  };
   const [first, second] = credentials;
   switch (mechanism) {
     case 'NULL':

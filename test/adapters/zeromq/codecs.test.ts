@@ -73,7 +73,7 @@ describe('ZAP codec (RFC 27)', () => {
 
   test('CURVE, PLAIN and NULL requests become authorizer requests with the verified address', () => {
     const curve = parseZapRequest(request('CURVE', key));
-    expect(isZapRequest(curve) && curve.auth).toMatchObject({ mechanism: 'CURVE', publicKeyZ85: expect.any(String), address: '10.0.0.1' });
+    expect(isZapRequest(curve) && curve.auth).toMatchObject({ mechanism: 'CURVE', publicKeyZ85: expect.any(String), address: '10.0.0.1', domain: 'global' });
     expect(isZapRequest(curve) && curve.domain).toBe('global');
     const plain = parseZapRequest(request('PLAIN', Buffer.from('u'), Buffer.from('p')));
     expect(isZapRequest(plain) && plain.auth).toMatchObject({ mechanism: 'PLAIN', username: 'u', password: 'p' });
