@@ -67,10 +67,8 @@ export class ClientSession {
   private finishedFiles = 0;
   private failure: FileMqError | undefined;
   private readonly failedFiles: string[] = [];
-  /** File bytes the server said it would send. */
-  expectedBytes = 0;
-  /** File bytes received so far. */
-  receivedBytes = 0;
+  private expected = 0;
+  private received = 0;
 
   /** @throws {@link RangeError} for no mechanism, a bad path or bad credit options */
   constructor(private readonly options: ClientSessionOptions) {
@@ -89,6 +87,16 @@ export class ClientSession {
   /** Where the session is. */
   get status(): ClientStatus {
     return this.state;
+  }
+
+  /** File bytes the server said it would send (known after ICANHAZ-OK). */
+  get expectedBytes(): number {
+    return this.expected;
+  }
+
+  /** File bytes received so far. */
+  get receivedBytes(): number {
+    return this.received;
   }
 
   /** The error that failed the session, once `failed`. */
@@ -238,7 +246,7 @@ export class ClientSession {
     if (command.name === 'HUGZ-OK') return this.actions([]);
     if (command.name === 'ICANHAZ-OK' && this.state === 'subscribing') {
       this.expectedFiles = command.files;
-      this.expectedBytes = command.bytes;
+      this.expected = command.bytes;
       // A path that names nothing is a mistake to report, not an empty success.
       if (command.available === 0 && this.path !== '') {
         const bye = seal(this.mechanism!, { name: 'KTHXBAI' });
@@ -264,7 +272,7 @@ export class ClientSession {
       return this.fail(new FileMqError('ERR_FILEMQ_SEQUENCE', `chunk of ${chunk.path} at ${chunk.offset} does not continue the file`));
     }
     file.next += chunk.data.length;
-    this.receivedBytes += chunk.data.length;
+    this.received += chunk.data.length;
     this.current = file;
     this.storing = chunk;
     return { send: [], store: chunk, status: this.state };
