@@ -31,7 +31,7 @@ test('a zeromq.js CURVE server using our authorizer through ZAP accepts an allow
     }),
   );
   expect(zap).toBeInstanceOf(ZapHandler);
-  const server = tracker.track(new zmq.Router(nativeCurveServer(serverKeys.secretKey)));
+  const server = tracker.track(new zmq.Router({ ...nativeCurveServer(serverKeys.secretKey), zapDomain: 'global' }));
   await server.bind('tcp://127.0.0.1:*');
   const endpoint = server.lastEndpoint!;
 
@@ -52,9 +52,9 @@ test('a zeromq.js CURVE server using our authorizer through ZAP accepts an allow
   const [, body] = await server.receive();
   // The first and only message the server got is the allowed client's.
   expect(body?.toString()).toBe('hello');
-  expect(requests.map((r) => [r.mechanism, r.publicKeyZ85, r.address])).toEqual([
-    ['CURVE', refused.publicKey, '127.0.0.1'],
-    ['CURVE', allowed.publicKey, '127.0.0.1'],
+  expect(requests.map((r) => [r.mechanism, r.publicKeyZ85, r.address, r.domain])).toEqual([
+    ['CURVE', refused.publicKey, '127.0.0.1', 'global'],
+    ['CURVE', allowed.publicKey, '127.0.0.1', 'global'],
   ]);
 });
 
