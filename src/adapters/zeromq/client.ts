@@ -64,8 +64,8 @@ export interface ClientEvents {
   'message:drop': [reason: string];
   /** The session failed after the handshake (a forged or replayed MESSAGE on the Dealer). */
   'session:error': [error: Error];
-  /** The server ended the session (it closed it, or it expired): `ERR_CHANNEL_CLOSED`. */
-  'session:close': [error: ChannelError];
+  /** The server ended the session (it closed it, or it expired): a `ChannelError` `ERR_CHANNEL_CLOSED`. */
+  'session:close': [error: Error];
   /** The client closed. */
   close: [];
 }
@@ -328,7 +328,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.mechanism?.destroy();
     this.socket.linger = 0;
     this.closeLinks();
-    this.events.emit(event, error as ChannelError);
+    this.events.emit(event, error);
   }
 
   private closeLinks(goodbye?: Buffer[]): void {
