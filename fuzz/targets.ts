@@ -9,7 +9,8 @@
  * - `sequence:<profile>`: a fresh ready mechanism gets recorded parts duplicated, reordered and
  *   mutated, with the default `onError: 'fail'`;
  * - `deframer`: the stream adapter's framing gets framed corpus blobs, mutated, in random chunks;
- * - `metadata`, `z85`: the property-list and Z85 decoders get mutated valid inputs.
+ * - `metadata`, `z85`: the property-list and Z85 decoders get mutated valid inputs;
+ * - `zmtp-frames`, `zmtp-greeting`: the ZMTP adapter's codecs (see `./zmtp-targets.ts`).
  *
  * @module
  */
@@ -20,6 +21,7 @@ import { describe, feedSequence, isTypedFailure, type Violate } from './invarian
 import { concat, mutate, sameBytes } from './mutate';
 import type { Prng } from './prng';
 import type { Profile } from './profiles';
+import { zmtpFrames, zmtpGreeting } from './zmtp-targets';
 
 /** The context of one execution. */
 export interface Exec {
@@ -61,6 +63,8 @@ export function targets(corpus: Corpus, profiles: readonly Profile[]): Target[] 
     { name: 'deframer', weight: 6, run: deframer },
     { name: 'metadata', weight: 3, run: metadata },
     { name: 'z85', weight: 2, run: z85 },
+    { name: 'zmtp-frames', weight: 4, run: zmtpFrames },
+    { name: 'zmtp-greeting', weight: 2, run: zmtpGreeting },
   );
   return out;
 }
