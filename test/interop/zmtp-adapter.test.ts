@@ -98,6 +98,15 @@ describe('ZMTP adapter, both ends ours', () => {
     await expect(client.send(Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
   });
 
+  test('a receiver that falls 3,000 messages behind pauses its socket and catches up in order', async () => {
+    const server = await curveServer();
+    const served = nextConnection(server);
+    const client = closers.add(await curveClient(server.address().port), (c) => c.close());
+    const connection = await served;
+    for (let i = 0; i < 3_000; i++) await client.send(Buffer.from(String(i)));
+    for (let i = 0; i < 3_000; i++) expect(Buffer.from((await connection.receive())[0]!).toString()).toBe(String(i));
+  });
+
   test('a PLAIN client at a CURVE server: both sides report ERR_MECHANISM_MISMATCH', async () => {
     const server = await curveServer();
     const refused = nextHandshakeError(server);
