@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import * as zmq from 'zeromq';
@@ -196,4 +197,29 @@ test('a client over a Request socket alternates handshake and messages', async (
     await client.send([text, 'part']);
     expect(texts(await client.receive())).toEqual([text, 'part']);
   }
+});
+
+test('500 random ZeroMQ messages shaped like envelopes cause no fault and stop no good client', async () => {
+  const s = setup('CURVE');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, handshakeTimeout: 5_000 });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  echo(server);
+  const faults: unknown[] = [];
+  server.events.on('fault', (error) => faults.push(error));
+  const frame = fc.tuple(fc.constantFrom(0, 1, 2, 3), fc.uint8Array({ minLength: 0, maxLength: 260 })).map(([kind, body]) => Buffer.concat([Buffer.from([kind]), body]));
+  const messages = fc.sample(fc.array(frame, { minLength: 1, maxLength: 4 }), { numRuns: 500, seed: 26 });
+  const garbage = tracker.track(new zmq.Dealer());
+  garbage.connect(endpoint);
+  for (const message of messages) await garbage.send(message);
+  // A sentinel on the same connection, read after everything before it: a genuine HELLO,
+  // which no random frame can imitate, under a session id of its own.
+  const sentinelId = randomBytes(SESSION_ID_BYTES);
+  const hello = defaultRegistry.client('CURVE', s.client().options!).start().send[0]!;
+  const drained = new Promise<void>((resolve) =>
+    server.events.on('handshake:receive', (id) => id === sentinelId.toString('hex') && resolve()),
+  );
+  await garbage.send(encodeEnvelope(KIND_HANDSHAKE, sentinelId, hello));
+  await drained;
+  expect(faults).toEqual([]);
+  expect(await roundTrip(endpoint, s.client(), 'after the storm')).toEqual(['after the storm']);
 });
