@@ -45,6 +45,7 @@ export async function connect(context: ConnectContext): Promise<number> {
   const client = new SecureClient({
     mechanism: named(context.registry, context.mechanism, context.clientOptions),
     handshakeTimeout: context.timeoutMs,
+    receiveTimeout: context.timeoutMs,
     // The command's outcome is settled when it closes; nothing queued may hold the process.
     linger: 0,
   });
@@ -53,7 +54,7 @@ export async function connect(context: ConnectContext): Promise<number> {
     context.log(`secure: ${describePeer(client.peer!)}`);
     for (const message of context.messages) {
       await client.send(message);
-      const reply = (await within(client.receive(), context.timeoutMs)).map((part) => part.toString('utf8')).join('');
+      const reply = (await client.receive()).map((part) => part.toString('utf8')).join('');
       context.log(`reply: ${reply}`);
       if (reply !== message) {
         context.log(`error: the reply does not match ${JSON.stringify(message)}`);
@@ -74,19 +75,6 @@ export const zeromqTransport: CliTransport = { serve, connect };
 
 function named(registry: NamedMechanism['registry'], name: string, options: NamedMechanism['options']): NamedMechanism {
   return { registry, name, ...(options === undefined ? {} : { options }) };
-}
-
-/** Rejects with `ERR_IDLE_TIMEOUT` when `promise` takes longer than `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ChannelError('ERR_IDLE_TIMEOUT', `no reply in ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -28,6 +28,11 @@ export interface SecureClientOptions {
   readonly socket?: zmq.Dealer | zmq.Request;
   /** Handshake time limit in milliseconds (default 30,000, as libzmq's ZMQ_HANDSHAKE_IVL). */
   readonly handshakeTimeout?: number;
+  /**
+   * ZMQ_RCVTIMEO: `receive()` rejects with `ERR_IDLE_TIMEOUT` when no message came in this many
+   * milliseconds (default: waits forever). The async iterator is not affected.
+   */
+  readonly receiveTimeout?: number;
   /** Received messages held before the reader pauses (default 1,000). */
   readonly receiveHighWaterMark?: number;
   /**
@@ -94,6 +99,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   readonly sessionId: Buffer;
   private readonly makeMechanism: () => Mechanism;
   private readonly handshakeTimeout: number;
+  private readonly receiveTimeout: number | undefined;
   private readonly inbox: Inbox<Buffer[]>;
   private readonly sendQueue = new SerialQueue();
   private state: ClientStatus = 'idle';
@@ -114,6 +120,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
     this.makeMechanism = clientFactory(options.mechanism);
     this.handshakeTimeout = checkDuration(options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT, 'handshakeTimeout');
+    this.receiveTimeout = options.receiveTimeout === undefined ? undefined : checkDuration(options.receiveTimeout, 'receiveTimeout');
     this.inbox = new Inbox(checkCount(options.receiveHighWaterMark ?? DEFAULT_RECEIVE_HWM, 'receiveHighWaterMark'));
     this.linger = options.linger === undefined ? {} : { linger: checkLinger(options.linger) };
     this.sessionId = Buffer.from(drawRandom(options.random ?? secureRandom, SESSION_ID_BYTES));
@@ -220,11 +227,13 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   /**
    * The next message, as zeromq.js gives it: an array of `Buffer` parts.
    *
-   * @throws {@link ChannelError} `ERR_CHANNEL_CLOSED` once closed, or the error that failed the
-   *   session
+   * @throws {@link ChannelError} `ERR_CHANNEL_CLOSED` once closed, `ERR_IDLE_TIMEOUT` after
+   *   `receiveTimeout`, or the error that failed the session
    */
   receive(): Promise<Buffer[]> {
-    return this.inbox.pull();
+    const ms = this.receiveTimeout;
+    if (ms === undefined) return this.inbox.pull();
+    return this.inbox.pull({ ms, error: () => new ChannelError('ERR_IDLE_TIMEOUT', `no message in ${ms} ms`) });
   }
 
   /** Iterates over received messages until the client closes (throws if the session fails). */

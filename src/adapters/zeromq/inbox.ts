@@ -41,15 +41,27 @@ export class Inbox<T> {
     else waiter.resolve(item);
   }
 
-  /** The next item; rejects with the end error once ended and empty. */
-  pull(): Promise<T> {
+  /**
+   * The next item; rejects with the end error once ended and empty.
+   *
+   * @param timeout - when given, rejects with `timeout.error()` after `timeout.ms` without an item
+   */
+  pull(timeout?: { readonly ms: number; readonly error: () => Error }): Promise<T> {
     if (this.items.length > 0) {
       const item = this.items.shift()!;
       if (!this.full) this.releaseDrainWaiters();
       return Promise.resolve(item);
     }
     if (this.endError !== undefined) return Promise.reject(this.endError);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const timer = timeout && setTimeout(() => this.expire(waiter, timeout.error()), timeout.ms);
+      const settle = (): void => clearTimeout(timer);
+      const waiter: Waiter<T> = {
+        resolve: (item) => (settle(), resolve(item)),
+        reject: (error) => (settle(), reject(error)),
+      };
+      this.waiters.push(waiter);
+    });
   }
 
   /** Resolves when fewer than `highWaterMark` items wait (or the inbox ended). */
@@ -80,6 +92,13 @@ export class Inbox<T> {
         throw error;
       }
     }
+  }
+
+  private expire(waiter: Waiter<T>, error: Error): void {
+    const index = this.waiters.indexOf(waiter);
+    if (index === -1) return;
+    this.waiters.splice(index, 1);
+    waiter.reject(error);
   }
 
   private releaseDrainWaiters(): void {

@@ -4,7 +4,9 @@ import { connectContext, serveContext } from '../../../cli/options';
 import { EXIT } from '../../../cli/exit-codes';
 import { zeromqTransport } from '../../../cli/transports/zeromq';
 import type { ConnectContext, ServeContext } from '../../../cli/transports/types';
+import { defaultRegistry } from '../../../mechanisms';
 import { curveKeyPair } from '../../../src';
+import { SecureServer } from '../../../src/adapters/zeromq';
 import { freshAddress, removeIpcFiles } from './helpers';
 
 const stops: AbortController[] = [];
@@ -104,4 +106,16 @@ describe('the built command as a process (npm test builds dist/ first)', () => {
     expect(result.code).toBe(EXIT.TIMEOUT);
     expect(result.stderr).toMatch(/wrong server key/);
   });
+});
+
+test('connect exits with TIMEOUT when the server never replies', async () => {
+  const server = new SecureServer({ mechanism: { registry: defaultRegistry, name: 'NULL' } });
+  try {
+    const endpoint = await server.bind(freshAddress('tcp'));
+    const result = await runConnect([endpoint, '--mechanism', 'null', '--message', 'anyone?', '--timeout', '200']);
+    expect(result.code).toBe(EXIT.TIMEOUT);
+    expect(result.log).toEqual(['secure: NULL peer (anonymous)', expect.stringMatching(/^error: ERR_IDLE_TIMEOUT/)]);
+  } finally {
+    server.close();
+  }
 });

@@ -271,3 +271,16 @@ test('a Router given already bound is read at once, without bind()', async () =>
   await client.send('read at once');
   expect(texts((await server.receive()).parts)).toEqual(['read at once']);
 });
+
+test('receiveTimeout: receive() rejects with ERR_IDLE_TIMEOUT, and a later message is not lost', async () => {
+  const s = setup('NULL');
+  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const endpoint = await server.bind(freshAddress('inproc'));
+  const client = tracker.client({ mechanism: s.client(), receiveTimeout: 50 });
+  await client.connect(endpoint);
+  await expect(client.receive()).rejects.toMatchObject({ code: 'ERR_IDLE_TIMEOUT' });
+  await client.send('ping');
+  await (await server.receive()).reply('pong');
+  expect(texts(await client.receive())).toEqual(['pong']);
+  expect(() => new SecureClient({ mechanism: NULL_SOURCE, receiveTimeout: -1 })).toThrow(/"receiveTimeout"/);
+});
