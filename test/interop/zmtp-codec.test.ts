@@ -131,6 +131,17 @@ describe('frames', () => {
     expectChannelError(() => decoder.push(encodeFrame(new Uint8Array(1))), code);
   });
 
+  test('command frames get a tighter bound (1 MiB by default) than message frames', () => {
+    const size = Buffer.alloc(8);
+    size.writeBigUInt64BE(2n * 1024n * 1024n);
+    const messages = new FrameDecoder();
+    expect(messages.push(Buffer.concat([Buffer.of(0x02), size]))).toEqual([]);
+    expectChannelError(() => new FrameDecoder().push(Buffer.concat([Buffer.of(0x06), size])), 'ERR_FRAME_TOO_LARGE');
+    const roomy = new FrameDecoder({ maxCommandSize: 4 * 1024 * 1024 });
+    expect(roomy.push(Buffer.concat([Buffer.of(0x06), size]))).toEqual([]);
+    expect(() => new FrameDecoder({ maxCommandSize: 0.5 })).toThrow(RangeError);
+  });
+
   test('an oversize long frame is refused from its header alone, before its body arrives', () => {
     const decoder = new FrameDecoder({ maxFrameSize: 300 });
     expect(decoder.push(Buffer.from('0200000000', 'hex'))).toEqual([]);

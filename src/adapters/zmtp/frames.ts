@@ -8,8 +8,8 @@
  * ```
  *
  * Pure: no sockets. The {@link FrameDecoder} takes bytes in chunks of any size and yields whole
- * frames; a size over the maximum is refused as soon as the size field is complete, before any
- * memory is reserved for the body.
+ * frames; a size over the maximum is refused as soon as the size field is complete, and memory
+ * is only ever held for bytes that actually arrived.
  *
  * @module
  */
@@ -42,7 +42,9 @@ export interface ZmtpFrame {
 
 /** Flags of a frame to encode. */
 export interface FrameFlags {
+  /** Set MORE (not allowed with `command`). */
   readonly more?: boolean;
+  /** Set COMMAND. */
   readonly command?: boolean;
 }
 
@@ -78,10 +80,19 @@ export function encodeFrame(body: Uint8Array, flags: FrameFlags = {}): Uint8Arra
   return out;
 }
 
+/** Default largest command frame (1 MiB): CURVE's largest INITIATE is about 257 KiB. */
+export const DEFAULT_MAX_COMMAND_SIZE = 1024 * 1024;
+
 /** Options of a {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
   /** The largest body accepted, in bytes (default {@link DEFAULT_MAX_FRAME_SIZE}). */
   readonly maxFrameSize?: number;
+  /**
+   * The largest command body accepted (default the smaller of {@link DEFAULT_MAX_COMMAND_SIZE}
+   * and `maxFrameSize`). Handshake commands come before the peer is known, so they get a
+   * tighter bound than message frames.
+   */
+  readonly maxCommandSize?: number;
 }
 
 /**
@@ -89,31 +100,41 @@ export interface FrameDecoderOptions {
  *
  * @throws {@link RangeError} unless a positive safe integer
  */
-export function checkMaxFrameSize(value: unknown): number {
+export function checkMaxFrameSize(value: unknown, name = 'maxFrameSize'): number {
   if (value === undefined) return DEFAULT_MAX_FRAME_SIZE;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`"maxFrameSize" expected a positive safe integer, got ${String(value)}`);
+    throw new RangeError(`"${name}" expected a positive safe integer, got ${String(value)}`);
   }
   return value;
 }
 
 /**
  * An incremental frame decoder. Feed it the bytes after the greeting with {@link push}; it keeps
- * a partial frame across calls. After it reports an error it is dead: every later `push` throws
- * the same error, so a caller cannot resynchronise on garbage by accident.
+ * a partial frame across calls. Memory follows the bytes received, never a size the peer
+ * claims: a header announcing 16 MiB reserves nothing until the bytes arrive. After it reports
+ * an error it is dead: every later `push` throws the same error, so a caller cannot
+ * resynchronise on garbage by accident.
  */
 export class FrameDecoder {
   private readonly maxFrameSize: number;
+  private readonly maxCommandSize: number;
   /** Header bytes collected so far (flags, then 1 or 8 size bytes). */
   private readonly header = new Uint8Array(9);
   private headerFilled = 0;
-  private body: Uint8Array | undefined;
+  /** The current body's size once its header is complete, else -1. */
+  private bodySize = -1;
+  /** Slices of the current body received so far. */
+  private pieces: Uint8Array[] = [];
   private bodyFilled = 0;
   private failure: ChannelError | undefined;
 
-  /** @throws {@link RangeError} for a bad `maxFrameSize` */
+  /** @throws {@link RangeError} for a bad `maxFrameSize` or `maxCommandSize` */
   constructor(options: FrameDecoderOptions = {}) {
     this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize);
+    this.maxCommandSize =
+      options.maxCommandSize === undefined
+        ? Math.min(DEFAULT_MAX_COMMAND_SIZE, this.maxFrameSize)
+        : checkMaxFrameSize(options.maxCommandSize, 'maxCommandSize');
   }
 
   /**
@@ -130,16 +151,16 @@ export class FrameDecoder {
     let offset = 0;
     try {
       while (offset < chunk.length) {
-        if (this.body === undefined) {
+        if (this.bodySize < 0) {
           offset = this.readHeader(chunk, offset);
-          if (this.body === undefined) continue;
+          if (this.bodySize < 0) continue;
         }
-        const take = Math.min(chunk.length - offset, this.body.length - this.bodyFilled);
-        this.body.set(chunk.subarray(offset, offset + take), this.bodyFilled);
+        const take = Math.min(chunk.length - offset, this.bodySize - this.bodyFilled);
+        if (take > 0) this.pieces.push(chunk.subarray(offset, offset + take));
         this.bodyFilled += take;
         offset += take;
         // A zero-length body completes with its header, even at the chunk's very end.
-        if (this.bodyFilled === this.body.length) frames.push(this.finish());
+        if (this.bodyFilled === this.bodySize) frames.push(this.finish());
       }
     } catch (error) {
       this.failure = error as ChannelError;
@@ -156,7 +177,7 @@ export class FrameDecoder {
     const take = Math.min(chunk.length - offset, needed - this.headerFilled);
     this.header.set(chunk.subarray(offset, offset + take), this.headerFilled);
     this.headerFilled += take;
-    if (this.headerFilled === needed) this.body = new Uint8Array(this.checkSize(flags));
+    if (this.headerFilled === needed) this.bodySize = this.checkSize(flags);
     return offset + take;
   }
 
@@ -171,18 +192,25 @@ export class FrameDecoder {
     const size =
       (flags & FLAG_LONG) !== 0 ? new DataView(this.header.buffer).getBigUint64(1, false) : BigInt(this.header[1]!);
     if (size >= 2n ** 63n) throw new ChannelError('ERR_PROTOCOL', 'a frame size is 2^63 or more');
-    if (size > BigInt(this.maxFrameSize)) {
-      throw new ChannelError('ERR_FRAME_TOO_LARGE', `a frame of ${size} bytes exceeds the maximum of ${this.maxFrameSize}`);
+    const limit = (flags & FLAG_COMMAND) !== 0 ? this.maxCommandSize : this.maxFrameSize;
+    if (size > BigInt(limit)) {
+      throw new ChannelError('ERR_FRAME_TOO_LARGE', `a frame of ${size} bytes exceeds the maximum of ${limit}`);
     }
     return Number(size);
   }
 
   private finish(): ZmtpFrame {
     const flags = this.header[0]!;
-    const frame = { body: this.body!, more: (flags & FLAG_MORE) !== 0, command: (flags & FLAG_COMMAND) !== 0 };
-    this.body = undefined;
+    const body = new Uint8Array(this.bodySize);
+    let at = 0;
+    for (const piece of this.pieces) {
+      body.set(piece, at);
+      at += piece.length;
+    }
+    this.pieces = [];
+    this.bodySize = -1;
     this.bodyFilled = 0;
     this.headerFilled = 0;
-    return frame;
+    return { body, more: (flags & FLAG_MORE) !== 0, command: (flags & FLAG_COMMAND) !== 0 };
   }
 }

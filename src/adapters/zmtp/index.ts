@@ -15,6 +15,7 @@ export {
 } from './greeting';
 export {
   checkMaxFrameSize,
+  DEFAULT_MAX_COMMAND_SIZE,
   DEFAULT_MAX_FRAME_SIZE,
   encodeFrame,
   encodeFrameHeader,
