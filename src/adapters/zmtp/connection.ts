@@ -84,9 +84,9 @@ export class ZmtpConnection extends EventEmitter {
   readonly ready: Promise<void>;
 
   /**
-   * Starts the connection at once: sends the whole 64-byte greeting (libzmq waits for the
-   * peer's first 11 bytes before sending the rest of its own, so a peer that waits for all 64
-   * would deadlock) and the mechanism's first command.
+   * Starts the connection at once by sending the whole 64-byte greeting: libzmq sends its own
+   * in steps, each after reading part of ours, so a peer that waited for libzmq's 64 bytes first
+   * would deadlock. The mechanism starts once the peer's greeting names the same mechanism.
    *
    * @param mechanism - a fresh session whose role decides the side
    */
