@@ -8,72 +8,15 @@ import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
 import { ChannelError, MechanismError, StateError } from '../../errors';
 import type { Mechanism, PeerIdentity, Step } from '../../mechanism';
-import { drawRandom, secureRandom, type RandomSource } from '../../random';
+import { drawRandom, secureRandom } from '../../random';
 import { encodeEnvelope, isFor, KIND_HANDSHAKE, SESSION_ID_BYTES, sessionTopic } from './envelope';
 import { checkCount, checkDuration, Deadline } from './deadline';
 import { Inbox, SerialQueue } from './inbox';
 import { loopLink, requestLink, startReader, type Link } from './link';
-import { clientFactory, type MechanismSource } from './mechanism-source';
+import { clientFactory } from './mechanism-source';
 import { decodeMessage, encodeClose, encodeMessage, parseFrames } from './message-codec';
+import type { ClientEvents, ClientStatus, ConnectOptions, SecureClientOptions } from './client-types';
 import { toParts, type MessageLike } from './parts';
-
-/** Options of {@link SecureClient}. */
-export interface SecureClientOptions {
-  /** The mechanism: a factory, or `{ registry, name, options }`. */
-  readonly mechanism: MechanismSource;
-  /**
-   * The socket to run over: a zeromq `Dealer` (default: a new one) or `Request`. The client owns
-   * it from now on and closes it.
-   */
-  readonly socket?: zmq.Dealer | zmq.Request;
-  /** Handshake time limit in milliseconds (default 30,000, as libzmq's ZMQ_HANDSHAKE_IVL). */
-  readonly handshakeTimeout?: number;
-  /**
-   * ZMQ_RCVTIMEO: `receive()` rejects with `ERR_IDLE_TIMEOUT` when no message came in this many
-   * milliseconds (default: waits forever). The async iterator is not affected.
-   */
-  readonly receiveTimeout?: number;
-  /** Received messages held before the reader pauses (default 1,000). */
-  readonly receiveHighWaterMark?: number;
-  /**
-   * ZMQ_LINGER of the sockets the client creates, in ms (default: zeromq's). After a failed
-   * handshake the client always closes with linger 0: what it queued for the server is moot, and
-   * a queued HELLO to a server that never answered would hold the process open at exit.
-   */
-  readonly linger?: number;
-  /** Where the session id comes from (default: the platform CSPRNG). */
-  readonly random?: RandomSource;
-}
-
-/** Options of {@link SecureClient.connect}. */
-export interface ConnectOptions {
-  /** Aborts the handshake (rejects with `ERR_ABORTED`). */
-  readonly signal?: AbortSignal;
-}
-
-/** Where a client is in its life. */
-export type ClientStatus = 'idle' | 'handshaking' | 'ready' | 'failed' | 'closed';
-
-/**
- * The events of a {@link SecureClient} (colon-namespaced; there is no bare `'error'` event, so
- * an unheard failure never crashes the process).
- */
-export interface ClientEvents {
-  /** A handshake command from the server was accepted by the mechanism. */
-  'handshake:receive': [blob: Uint8Array];
-  /** The handshake completed. */
-  handshake: [peer: PeerIdentity];
-  /** The handshake failed (denied, wrong server key, timeout, abort). */
-  'handshake:error': [error: Error];
-  /** A received ZeroMQ message was dropped (not ours, malformed, or rejected by the mechanism). */
-  'message:drop': [reason: string];
-  /** The session failed after the handshake (a forged or replayed MESSAGE on the Dealer). */
-  'session:error': [error: Error];
-  /** The server ended the session (it closed it, or it expired): a `ChannelError` `ERR_CHANNEL_CLOSED`. */
-  'session:close': [error: Error];
-  /** The client closed. */
-  close: [];
-}
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
 const DEFAULT_RECEIVE_HWM = 1_000;

@@ -5,14 +5,10 @@
  *
  * @module
  */
-export { SecureClient, type SecureClientOptions, type ConnectOptions, type ClientStatus, type ClientEvents } from './client';
-export {
-  SecureServer,
-  type SecureServerOptions,
-  type IncomingMessage,
-  type ServerEvents,
-  type SessionCloseReason,
-} from './server';
+export { SecureClient } from './client';
+export type { SecureClientOptions, ConnectOptions, ClientStatus, ClientEvents } from './client-types';
+export { SecureServer } from './server';
+export type { SecureServerOptions, IncomingMessage, ServerEvents, SessionCloseReason } from './server-types';
 export type { MechanismFactory, MechanismSource, NamedMechanism } from './mechanism-source';
 export type { MessageLike, PartLike } from './parts';
 export {
