@@ -176,6 +176,16 @@ describe('row 54, NULL', () => {
     await echoing;
   });
 
+  test('our PUSH at a libzmq ROUTER: the pair is refused with ERR_SOCKET_TYPE_MISMATCH', async () => {
+    const router = closers.add(new zmq.Router(), (s) => s.close());
+    await router.bind('tcp://127.0.0.1:*');
+    // libzmq writes its READY as soon as the greetings are done, before ours can reach it, so
+    // we always see its Socket-Type first.
+    await expect(
+      connectZmtp({ registry: defaultRegistry, mechanism: 'NULL', socketType: 'PUSH', port: portOf(router) }),
+    ).rejects.toMatchObject({ name: 'ChannelError', code: 'ERR_SOCKET_TYPE_MISMATCH' });
+  });
+
   test('libzmq NULL server with a ZAP domain refuses us (ZAP 400): ERROR "400" reaches our client as ERR_PEER_ERROR', async () => {
     zap.seen.splice(0);
     const router = closers.add(new zmq.Router({ zapDomain: 'strict' }), (s) => s.close());
