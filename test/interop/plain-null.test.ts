@@ -176,6 +176,24 @@ describe('row 54, NULL', () => {
     await echoing;
   });
 
+  test('our NULL server with authenticate: true refuses a libzmq DEALER: libzmq reports handshake:error:auth 400', async () => {
+    const asked: AuthRequest[] = [];
+    const ours = closers.add(
+      await listenZmtp({
+        registry: defaultRegistry,
+        mechanism: 'NULL',
+        mechanismOptions: { authenticate: true },
+        authorizer: (request) => (asked.push(request), false),
+      }),
+      (s) => s.close(),
+    );
+    const dealer = closers.add(new zmq.Dealer({ routingId: 'CLIID' }), (s) => s.close());
+    const refused = firstEvent(dealer, 'handshake:error:auth');
+    dealer.connect(`tcp://127.0.0.1:${ours.address().port}`);
+    expect(((await refused) as zmq.Event & { error: { status: number } }).error.status).toBe(400);
+    expect(asked[0]?.metadata.toRecord()).toEqual({ 'Socket-Type': 'DEALER', Identity: 'CLIID' });
+  });
+
   test('our PUSH at a libzmq ROUTER: the pair is refused with ERR_SOCKET_TYPE_MISMATCH', async () => {
     const router = closers.add(new zmq.Router(), (s) => s.close());
     await router.bind('tcp://127.0.0.1:*');
