@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { defaultRegistry } from '../../mechanisms';
 import { curveKeyPair, type Authorizer } from '../../src';
+import * as zmq from 'zeromq';
 import { SecureClient, SecureServer, type NamedMechanism } from '../../src/adapters/zeromq';
 
 const SERVER = curveKeyPair();
@@ -45,26 +46,47 @@ async function roundTrip(client: SecureClient, text: string): Promise<string> {
 }
 
 describe('ZeroMQ faults', () => {
-  test('row 41: after a server restart the old session is unknown (its MESSAGEs are dropped), and a fresh handshake works', async () => {
+  test('row 41: a server closed gracefully tells its clients (CLOSE); after the restart a fresh handshake works', async () => {
     const first = await startServer();
     const old = newClient();
     await old.connect(first.endpoint);
     expect(await roundTrip(old, 'before')).toBe('before');
+    const told = once(old.events, 'session:close');
     first.server.close();
+    expect(((await told)[0] as Error & { code: string }).code).toBe('ERR_CHANNEL_CLOSED');
+    expect(old.status).toBe('failed');
 
     const second = await startServer();
-    const dropped = once(second.server.events, 'message:drop');
-    old.reconnect(second.endpoint);
-    await old.send('after restart');
-    // No state of the old server survives: the session id means nothing to the new one.
-    expect(await dropped).toEqual(['MESSAGE for no ready session']);
-    expect(second.server.sessionCount).toBe(0);
-
     const fresh = newClient();
     await fresh.connect(second.endpoint);
     expect(await roundTrip(fresh, 'fresh')).toBe('fresh');
     expect(fresh.sessionId.equals(old.sessionId)).toBe(false);
     expect(second.server.sessionCount).toBe(1);
+  });
+
+  test('row 41: after a crash (the socket gone, no CLOSE) the new server knows nothing of the old session and drops its MESSAGEs', async () => {
+    const router = new zmq.Router();
+    // Not closed afterwards: its socket is gone, as in a crash (close() would touch the dead socket).
+    const crashed = new SecureServer({ mechanism: serverMechanism, authorizer: allowClient, socket: router });
+    const endpoint = await crashed.bind('tcp://127.0.0.1:*');
+    void (async () => {
+      for await (const message of crashed) await message.reply(message.parts);
+    })().catch(() => undefined);
+    const old = newClient();
+    await old.connect(endpoint);
+    expect(await roundTrip(old, 'before')).toBe('before');
+    router.close();
+
+    const second = await startServer();
+    const dropped = once(second.server.events, 'message:drop');
+    old.reconnect(second.endpoint);
+    await old.send('after the crash');
+    // No state of the old server survives: the session id means nothing to the new one.
+    expect(await dropped).toEqual(['MESSAGE for no ready session']);
+    expect(second.server.sessionCount).toBe(0);
+    const fresh = newClient();
+    await fresh.connect(second.endpoint);
+    expect(await roundTrip(fresh, 'fresh')).toBe('fresh');
   });
 
   test.each([
