@@ -70,7 +70,8 @@ export interface ZapHandlerHandle {
   readonly seen: ZapRequest[];
   /** The policy: true answers 200, false 400. Tests replace it. */
   allows: (request: ZapRequest) => boolean;
-  close(): void;
+  /** Closes the socket; resolves when its receive loop has ended. */
+  close(): Promise<void>;
 }
 
 /** The default ZAP policy: PLAIN `admin`/`secret`, nothing else. */
@@ -82,15 +83,23 @@ export function plainAdminOnly(request: ZapRequest): boolean {
 /**
  * A ZAP handler (RFC 27) in the default zeromq context: a ROUTER on libzmq's well-known
  * endpoint, recording every request and answering by `allows` (initially {@link plainAdminOnly}).
- * While it runs, libzmq CURVE servers consult it even without a ZAP domain. Start one per test file (`beforeAll`): libzmq releases an
- * inproc name only when its reaper gets to the closed socket, so rebinding at once may fail.
+ * While it runs, libzmq CURVE servers consult it even without a ZAP domain. Start one per test
+ * file (`beforeAll`): libzmq releases an inproc name only when its reaper gets to the closed
+ * socket, so rebinding at once may fail.
  * Reply frames: version, request id (echoed), status, status text, user id, metadata.
  */
 export async function startZapHandler(): Promise<ZapHandlerHandle> {
   const zap = new zmq.Router();
   await zap.bind('inproc://zeromq.zap.01');
-  const handle: ZapHandlerHandle = { seen: [], allows: plainAdminOnly, close: () => zap.close() };
-  void (async () => {
+  const handle: ZapHandlerHandle = {
+    seen: [],
+    allows: plainAdminOnly,
+    close: async () => {
+      zap.close();
+      await loop;
+    },
+  };
+  const loop = (async () => {
     for await (const [id, delimiter, ...request] of zap) {
       // CURVE's credential (frame 7) is the client's binary public key: kept as hex.
       const curve = request[5]?.toString() === 'CURVE';
