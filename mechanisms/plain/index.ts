@@ -30,6 +30,7 @@ import {
   utf8,
   wipe,
   type AuthDecision,
+  type AuthRequest,
   type DecodedPart,
   type MechanismDefinition,
   type MechanismOptions,
@@ -79,6 +80,7 @@ export class PlainMechanism extends MechanismBase {
   }
 
   protected onReceive(blob: Uint8Array): Uint8Array[] {
+    if (this.role === 'client' && isLibzmqPlainError(blob)) throw peerErrorFrom(blob.subarray(LIBZMQ_PLAIN_ERROR.length));
     const { name, body } = parseCommand(blob);
     if (this.role === 'client' && name === 'ERROR') throw peerErrorFrom(body);
     switch (`${this.state}:${name}`) {
@@ -120,13 +122,14 @@ export class PlainMechanism extends MechanismBase {
     return [];
   }
 
-  protected override onDecision(decision: AuthDecision): Uint8Array[] {
+  protected override onDecision(decision: AuthDecision, request: AuthRequest): Uint8Array[] {
     if (decision.status !== 200) {
       const error = decisionError(decision, 'HELLO');
       if (decision.status === 300) throw error;
       this.failWith(error, [encodeError(String(decision.status))]);
     }
-    this.decision = decision;
+    // As CZMQ's zauth does, the user id defaults to the user name.
+    this.decision = { ...decision, userId: decision.userId ?? request.username };
     return [encodeCommand('WELCOME')];
   }
 
@@ -172,6 +175,18 @@ export class PlainMechanism extends MechanismBase {
   protected wipeSecrets(): void {
     wipe(this.password);
   }
+}
+
+/**
+ * libzmq's PLAIN server (4.3.x) writes its ERROR name as the C literal `"\x05ERROR"`, which C
+ * reads as the byte 0x5E followed by `RROR`: the command arrives as `5E 52 52 4F 52 <len>
+ * <reason>`. A client accepts that spelling too, so a refusal by libzmq reads as the refusal it
+ * is (ERR_PEER_ERROR with its status) rather than as a malformed command.
+ */
+const LIBZMQ_PLAIN_ERROR = new Uint8Array([0x5e, 0x52, 0x52, 0x4f, 0x52]);
+
+function isLibzmqPlainError(blob: Uint8Array): boolean {
+  return blob.length > LIBZMQ_PLAIN_ERROR.length && LIBZMQ_PLAIN_ERROR.every((byte, i) => blob[i] === byte);
 }
 
 function credential(value: unknown, name: string): Uint8Array {

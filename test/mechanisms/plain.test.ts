@@ -87,3 +87,21 @@ describe('PLAIN (RFC 24)', () => {
     expect(() => new PlainMechanism('client', { username: 'a'.repeat(256), password: '' })).toThrow(RangeError);
   });
 });
+
+describe('PLAIN interop details', () => {
+  test("the user id defaults to the user name, as CZMQ's zauth does", async () => {
+    const result = await runHandshake(PLAIN.client({ username: 'alice', password: 'pw' }), PLAIN.server({})(), { authorizer: () => true });
+    expect(result.server.peer?.userId).toBe('alice');
+  });
+
+  test("a client reads libzmq 4.3's misspelt PLAIN ERROR (5E 'RROR') as the refusal it is", () => {
+    const client = new PlainMechanism('client', { username: 'a', password: 'b' });
+    client.start();
+    const step = client.receive(fromHex('5e52524f5203343030'));
+    expect(expectFailed(step, 'ERR_PEER_ERROR').status).toBe(400);
+  });
+
+  test('a server does not accept that spelling from a client', () => {
+    expectFailed(serverAwaitingHello().receive(fromHex('5e52524f5203343030')), 'ERR_MALFORMED_COMMAND');
+  });
+});
