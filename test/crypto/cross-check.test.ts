@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import {
   availableBackends,
   cryptoBackend,
+  isValidPublicKey,
   open,
   openInto,
   seal,
@@ -14,7 +15,7 @@ import {
   useCryptoBackend,
   type CryptoBackend,
 } from '../../src/crypto';
-import { toHexString } from './load-vectors';
+import { hex, loadVectors, toHexString } from './load-vectors';
 
 const backends = availableBackends();
 const original = cryptoBackend();
@@ -83,4 +84,25 @@ test('secretbox: a flipped bit is rejected by every backend', () => {
     }),
     { numRuns: 40 },
   );
+});
+
+test('isValidPublicKey (a fixed list) agrees with X25519 on every backend', () => {
+  const probe = new Uint8Array(32);
+  probe[0] = 9;
+  const zeroUnderX25519 = (key: Uint8Array) => backends.map((b) => b.scalarMult(probe, key).every((byte) => byte === 0));
+  const check = (key: Uint8Array) => {
+    for (const zero of zeroUnderX25519(key)) expect({ key: toHexString(key), valid: isValidPublicKey(key) }).toEqual({ key: toHexString(key), valid: !zero });
+  };
+  // The 14 low-order encodings, and neighbours of each (one bit off anywhere) that are valid.
+  const { points } = loadVectors<{ points: { public: string }[] }>('x25519_low_order_points.json');
+  for (const point of points) {
+    const key = hex(point.public);
+    check(key);
+    for (const bit of [0, 1, 7, 100, 254]) {
+      const near = new Uint8Array(key);
+      near[bit >> 3]! ^= 1 << (bit & 7);
+      check(near);
+    }
+  }
+  fc.assert(fc.property(bytes(32), (key) => check(key)), { numRuns: 20 });
 });
