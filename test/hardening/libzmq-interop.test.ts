@@ -296,3 +296,18 @@ describe.each([
     expect(asked).toEqual(expected.username === undefined ? [] : [expected.username]);
   });
 });
+
+test('rows 18/54: our PLAIN client with a wrong password gets libzmq\'s ERROR "400" as ERR_PEER_ERROR with status 400', async () => {
+  const zap = await ZapHandler.start({ authorizer: (request) => request.password === 'secret' });
+  closers.push(() => zap.close());
+  const router = new zmq.Router({ plainServer: true });
+  closers.push(() => router.close());
+  await router.bind('tcp://127.0.0.1:*');
+  const socket = net.connect({ host: '127.0.0.1', port: Number(router.lastEndpoint!.slice(router.lastEndpoint!.lastIndexOf(':') + 1)) });
+  closers.push(() => socket.destroy());
+  await once(socket, 'connect');
+  const client = defaultRegistry.client('PLAIN', { metadata: { 'Socket-Type': 'DEALER' }, username: 'admin', password: 'wrong' });
+  const step = await zmtpHandshake(socket, new ZmtpReader(socket), client);
+  expect(step.status).toBe('failed');
+  expect(step.error).toMatchObject({ code: 'ERR_PEER_ERROR', status: 400, reason: '400' });
+});
