@@ -9,6 +9,7 @@ import { curveKeyPair } from '../../../src';
 import { SecureServer } from '../../../src/adapters/zeromq';
 import { freshAddress, removeIpcFiles } from './helpers';
 
+// Keys go as `--option=KEY`: a Z85 key may start with "-", which parseArgs would take for an option.
 const stops: AbortController[] = [];
 const running: Promise<number>[] = [];
 afterEach(async () => {
@@ -43,9 +44,9 @@ async function runConnect(args: string[]): Promise<{ code: number; log: string[]
 test('serve echoes and connect exits 0 when every reply matched (CURVE over tcp)', async () => {
   const server = curveKeyPair();
   const client = curveKeyPair();
-  const { endpoint, log } = await startServer(['tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow', client.publicKey]);
+  const { endpoint, log } = await startServer(['tcp://127.0.0.1:*', `--secret-key=${server.secretKey}`, `--allow=${client.publicKey}`]);
   expect(endpoint).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
-  const result = await runConnect([endpoint, '--secret-key', client.secretKey, '--server-key', server.publicKey, '--message', 'Hello', '--message', 'World']);
+  const result = await runConnect([endpoint, `--secret-key=${client.secretKey}`, `--server-key=${server.publicKey}`, '--message', 'Hello', '--message', 'World']);
   expect(result.code).toBe(EXIT.OK);
   expect(result.log).toEqual([`secure: CURVE peer ${server.publicKey}`, 'reply: Hello', 'reply: World']);
   expect(log).toContain(`secure: CURVE peer ${client.publicKey}`);
@@ -53,8 +54,8 @@ test('serve echoes and connect exits 0 when every reply matched (CURVE over tcp)
 
 test('a refused client exits with REFUSED and one reason line, without hanging', async () => {
   const server = curveKeyPair();
-  const { endpoint } = await startServer(['tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow', curveKeyPair().publicKey]);
-  const result = await runConnect([endpoint, '--server-key', server.publicKey, '--message', 'Hello']);
+  const { endpoint } = await startServer(['tcp://127.0.0.1:*', `--secret-key=${server.secretKey}`, `--allow=${curveKeyPair().publicKey}`]);
+  const result = await runConnect([endpoint, `--server-key=${server.publicKey}`, '--message', 'Hello']);
   expect(result.code).toBe(EXIT.REFUSED);
   expect(result.log).toHaveLength(1);
   expect(result.log[0]).toMatch(/^error: ERR_PEER_ERROR/);
@@ -62,8 +63,8 @@ test('a refused client exits with REFUSED and one reason line, without hanging',
 
 test('a wrong server key exits with TIMEOUT and says why it may be', async () => {
   const server = curveKeyPair();
-  const { endpoint } = await startServer(['tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow-any']);
-  const result = await runConnect([endpoint, '--server-key', curveKeyPair().publicKey, '--message', 'Hello', '--timeout', '300']);
+  const { endpoint } = await startServer(['tcp://127.0.0.1:*', `--secret-key=${server.secretKey}`, '--allow-any']);
+  const result = await runConnect([endpoint, `--server-key=${curveKeyPair().publicKey}`, '--message', 'Hello', '--timeout', '300']);
   expect(result.code).toBe(EXIT.TIMEOUT);
   expect(result.log).toEqual([expect.stringMatching(/^error: ERR_HANDSHAKE_TIMEOUT: .*wrong server key/)]);
 });
@@ -93,16 +94,16 @@ describe('the built command as a process (npm test builds dist/ first)', () => {
 
   test('a refused `curvezmq connect` exits 3 with one line and does not hang', async () => {
     const server = curveKeyPair();
-    const { endpoint } = await startServer(['tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow', curveKeyPair().publicKey]);
-    const result = await runBin(['connect', endpoint, '--server-key', server.publicKey, '--message', 'Hello']);
+    const { endpoint } = await startServer(['tcp://127.0.0.1:*', `--secret-key=${server.secretKey}`, `--allow=${curveKeyPair().publicKey}`]);
+    const result = await runBin(['connect', endpoint, `--server-key=${server.publicKey}`, '--message', 'Hello']);
     expect(result.code).toBe(EXIT.REFUSED);
     expect(result.stderr).toMatch(/^error: ERR_PEER_ERROR[^\n]*\n$/);
   });
 
   test('`curvezmq connect` with a wrong server key exits 5 after its timeout', async () => {
     const server = curveKeyPair();
-    const { endpoint } = await startServer(['tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow-any']);
-    const result = await runBin(['connect', endpoint, '--server-key', curveKeyPair().publicKey, '--message', 'Hello', '--timeout', '300']);
+    const { endpoint } = await startServer(['tcp://127.0.0.1:*', `--secret-key=${server.secretKey}`, '--allow-any']);
+    const result = await runBin(['connect', endpoint, `--server-key=${curveKeyPair().publicKey}`, '--message', 'Hello', '--timeout', '300']);
     expect(result.code).toBe(EXIT.TIMEOUT);
     expect(result.stderr).toMatch(/wrong server key/);
   });
