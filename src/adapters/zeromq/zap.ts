@@ -71,7 +71,11 @@ export class ZapHandler {
     return new ZapHandler(socket, options.authorizer);
   }
 
-  /** Stops answering and unbinds. libzmq then fails CURVE handshakes that need ZAP. */
+  /**
+   * Stops answering and closes the socket. libzmq then fails CURVE handshakes that need ZAP.
+   * libzmq frees the inproc endpoint only when its reaper gets to the closed socket, so a new
+   * handler started at once in the same context may still get `EADDRINUSE`.
+   */
   close(): void {
     this.link.close();
   }
