@@ -19,8 +19,9 @@
  *
  * @module
  */
-import { parseArgs } from 'node:util';
 import { defaultRegistry } from '../mechanisms';
+import { parseArgs } from 'node:util';
+import { joinStringValues } from './args';
 import { secureRandom, type Authorizer } from '../src';
 import type { AnyMechanismOptions } from '../src/registry';
 import { allowAny, allowKeys, firstMatch, passwordFile } from '../src/trust';
@@ -52,7 +53,7 @@ type Values = ReturnType<typeof parse>['values'];
 
 function parse(args: string[]) {
   try {
-    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinStringValues(args, OPTIONS), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -9,8 +9,9 @@
  *
  * @module
  */
-import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { joinStringValues } from '../args';
+import { promises as fs } from 'node:fs';
 import {
   CertStore,
   formatZpl,
@@ -45,7 +46,7 @@ const OPTIONS = {
 export async function cert(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinStringValues(args, OPTIONS), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     return usage((error as Error).message);
   }

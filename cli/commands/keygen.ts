@@ -7,9 +7,10 @@
  *
  * @module
  */
+import { parseArgs } from 'node:util';
+import { joinStringValues } from '../args';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   createCertificate,
   isTrustError,
@@ -43,7 +44,7 @@ const OPTIONS = {
 export async function keygen(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinStringValues(args, OPTIONS), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     return usage((error as Error).message);
   }
