@@ -1,3 +1,5 @@
+import { ChannelError, MechanismError } from '../src';
+
 /**
  * Exit codes of the `curvezmq` command, the same for every transport.
  *
@@ -20,3 +22,25 @@ export const EXIT = {
 
 /** One of the {@link EXIT} values. */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * The exit code for a failure: refused 3 (the peer's ERROR, or our decision), timeout 5,
+ * protocol 4 (a mechanism failure, a bad frame, a peer that hung up mid-protocol), otherwise 1.
+ */
+export function exitCodeFor(error: unknown): ExitCode {
+  if (error instanceof MechanismError) {
+    return error.code === 'ERR_PEER_ERROR' || error.code.startsWith('ERR_AUTH_') ? EXIT.REFUSED : EXIT.PROTOCOL;
+  }
+  if (!(error instanceof ChannelError)) return EXIT.FAILURE;
+  switch (error.code) {
+    case 'ERR_HANDSHAKE_TIMEOUT':
+    case 'ERR_IDLE_TIMEOUT':
+      return EXIT.TIMEOUT;
+    case 'ERR_CHANNEL_CLOSED':
+      return error.cause === undefined ? EXIT.PROTOCOL : EXIT.FAILURE;
+    case 'ERR_ABORTED':
+      return EXIT.OK;
+    default:
+      return EXIT.PROTOCOL;
+  }
+}

@@ -8,9 +8,9 @@
  */
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
-import { ChannelError, CurveZmqError, MechanismError, type Authorizer, type PeerIdentity } from '../../src';
+import { CurveZmqError, type Authorizer, type PeerIdentity } from '../../src';
 import { SecureServer, SecureStream } from '../../src/adapters/stream';
-import { EXIT, type ExitCode } from '../exit-codes';
+import { EXIT, exitCodeFor } from '../exit-codes';
 import { UsageError } from '../options';
 import type { CliTransport, ConnectContext, Log, ServeContext } from './types';
 
@@ -54,28 +54,6 @@ export async function connect(context: ConnectContext): Promise<number> {
 
 /** The stream transport, as `./index` picks it. */
 export const streamTransport: CliTransport = { serve, connect };
-
-/**
- * The exit code for a failure: refused 3 (the peer's ERROR, or our decision), timeout 5,
- * protocol 4 (a mechanism failure, a bad frame, a peer that hung up mid-protocol), otherwise 1.
- */
-export function exitCodeFor(error: unknown): ExitCode {
-  if (error instanceof MechanismError) {
-    return error.code === 'ERR_PEER_ERROR' || error.code.startsWith('ERR_AUTH_') ? EXIT.REFUSED : EXIT.PROTOCOL;
-  }
-  if (!(error instanceof ChannelError)) return EXIT.FAILURE;
-  switch (error.code) {
-    case 'ERR_HANDSHAKE_TIMEOUT':
-    case 'ERR_IDLE_TIMEOUT':
-      return EXIT.TIMEOUT;
-    case 'ERR_CHANNEL_CLOSED':
-      return error.cause === undefined ? EXIT.PROTOCOL : EXIT.FAILURE;
-    case 'ERR_ABORTED':
-      return EXIT.OK;
-    default:
-      return EXIT.PROTOCOL;
-  }
-}
 
 async function exchange(stream: SecureStream, context: ConnectContext): Promise<number> {
   const replies = stream[Symbol.asyncIterator]();

@@ -7,8 +7,7 @@
  */
 import { ChannelError, CurveZmqError, type PeerIdentity } from '../../src';
 import { SecureClient, SecureServer, type NamedMechanism } from '../../src/adapters/zeromq';
-import { EXIT } from '../exit-codes';
-import { exitCodeFor } from './stream';
+import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliTransport, ConnectContext, ServeContext } from './types';
 
 /** Echoes every message until `context.signal` aborts; logs the bound endpoint and each peer. */

@@ -4,7 +4,8 @@
  */
 import { once } from 'node:events';
 import * as net from 'node:net';
-import { connect, exitCodeFor, parseEndpoint, serve } from '../../../cli/transports/stream';
+import { exitCodeFor } from '../../../cli/exit-codes';
+import { connect, parseEndpoint, serve } from '../../../cli/transports/stream';
 import type { ConnectContext } from '../../../cli/transports/types';
 import { EXIT } from '../../../cli/exit-codes';
 import { defaultRegistry } from '../../../mechanisms';
