@@ -24,3 +24,5 @@ export {
 } from './envelope';
 export { nativeCurveServer, nativeCurveClient, type NativeCurveServerOptions, type NativeCurveClientOptions } from './native-curve';
 export { ZapHandler, ZAP_ENDPOINT, type ZapHandlerOptions, type ZapEvents } from './zap';
+/** The FileMQ-style secure file transfer over Router/Dealer (`docs/filemq.md`). */
+export { FileMqServer, syncFiles, type FileMqServerOptions, type SyncOptions, type SyncProgress, type SyncResult } from './filemq';

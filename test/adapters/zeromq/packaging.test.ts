@@ -29,3 +29,10 @@ test('loading the package root does not load zeromq', () => {
   const out = run(['-e', "require('curvezmq'); console.log(Object.keys(require.cache).some((file) => /node_modules[\\\\/]zeromq[\\\\/]/.test(file)))"]);
   expect(out).toBe('false');
 });
+
+test('the ZeroMQ subpath also exports the FileMQ-style file transfer', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const zeromqEntry = require('../../../src/adapters/zeromq');
+  expect(typeof zeromqEntry.FileMqServer).toBe('function');
+  expect(typeof zeromqEntry.syncFiles).toBe('function');
+});
