@@ -49,7 +49,7 @@ const SCENARIOS: Record<string, () => Promise<string[]>> = {
     console.log(
       `zeromq-flood: ${r.hellosSent} HELLOs (10% garbage) in ${r.seconds.toFixed(1)} s (${Math.round(r.hellosSent / r.seconds)}/s), none continued; ` +
         `good clients in ${r.goodIn} of ${r.goodAttempts} attempts (round trip p50 ${r.goodMsP50.toFixed(0)} ms, p99 ${r.goodMsP99.toFixed(0)} ms); ` +
-        `peak sessions ${r.peakSessions}, refused by maxHandshakes ${r.refusedByLimit}; heap ${mib(r.heapBefore)} → peak ${mib(r.heapPeak)}; ` +
+        `peak sessions ${r.peakSessions}, maxHandshakes evictions or refusals ${r.limitEvents}; heap ${mib(r.heapBefore)} → peak ${mib(r.heapPeak)}; ` +
         `${formatLag(r.lag)}; half-open handshakes gone ${r.recoverySeconds.toFixed(1)} s after the flood, then ${r.afterIn} of ${r.afterTried} good clients got in`,
     );
     const problems: string[] = [];

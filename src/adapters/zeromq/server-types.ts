@@ -25,7 +25,11 @@ export interface SecureServerOptions {
   readonly socket?: zmq.Router;
   /** Most sessions at once, handshaking or ready (default 10,000; libcurve `max_clients`). */
   readonly maxSessions?: number;
-  /** Most handshakes in progress at once (default 1,000; libcurve `max_pending`). */
+  /**
+   * Most handshakes in progress at once (default 1,000; libcurve `max_pending`). When full, a
+   * new handshake evicts the oldest one not waiting for the authorizer (it fails with
+   * `ERR_LIMIT_REACHED`); only when all wait for decisions is the new peer refused.
+   */
   readonly maxHandshakes?: number;
   /** Time for a handshake to complete, in ms (default 30,000; libcurve `pending_ttl`). */
   readonly handshakeTimeout?: number;
@@ -67,7 +71,7 @@ export interface ServerEvents {
   'session:close': [sessionId: string, reason: SessionCloseReason, error: Error | undefined];
   /** A received ZeroMQ message was dropped without touching any session. */
   'message:drop': [reason: string];
-  /** A new session was refused by a limit. */
+  /** A limit was hit: a new session was refused (`maxSessions`), or a stalled handshake evicted or a new one refused (`maxHandshakes`). */
   limit: [which: 'maxSessions' | 'maxHandshakes'];
   /** An internal fault (a socket failed under the server). */
   fault: [error: unknown];

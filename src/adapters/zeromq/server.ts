@@ -55,7 +55,8 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   private readonly inbox: Inbox<IncomingMessage>;
   private readonly sendQueue = new SerialQueue();
   private publisher: TopicPublisher | undefined;
-  private handshakes = 0;
+  /** Keys of the sessions still handshaking, oldest first. */
+  private readonly pending = new Set<string>();
   private closed = false;
   private reading = false;
 
@@ -230,11 +231,13 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   }
 
   private open(key: string, envelope: Envelope, route: Buffer[]): void {
-    const limit = this.sessions.size >= this.limits.maxSessions ? 'maxSessions' : this.handshakes >= this.limits.maxHandshakes ? 'maxHandshakes' : undefined;
-    if (limit !== undefined) return void this.events.emit('limit', limit);
+    if (this.sessions.size >= this.limits.maxSessions) return void this.events.emit('limit', 'maxSessions');
+    if (this.pending.size >= this.limits.maxHandshakes && !this.evictStalledHandshake()) {
+      return void this.events.emit('limit', 'maxHandshakes');
+    }
     const session = new ServerSession(Buffer.from(envelope.sessionId), key, this.makeMechanism(), route);
     this.sessions.set(key, session);
-    this.handshakes++;
+    this.pending.add(key);
     session.arm(this.limits.handshakeTimeout, () => {
       this.events.emit('handshake:error', key, new ChannelError('ERR_HANDSHAKE_TIMEOUT', 'the handshake did not complete in time'));
       this.drop(key, 'expired');
@@ -244,6 +247,26 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
       for (const blob of start.send) this.sendHandshake(session, blob);
       return start.status === 'handshaking' ? session.mechanism.receive(envelope.blob) : start;
     }, envelope.blob);
+  }
+
+  /**
+   * Makes room for a new handshake by dropping the oldest one that is not waiting for a
+   * decision, as a SYN cache does: a flood of HELLOs then only shortens how long a half-open
+   * handshake may stall, instead of locking every good client out until the flood stops.
+   *
+   * @returns false when every pending handshake is waiting for the authorizer
+   */
+  private evictStalledHandshake(): boolean {
+    for (const key of this.pending) {
+      const session = this.sessions.get(key);
+      if (session === undefined || session.busy) continue;
+      const error = new ChannelError('ERR_LIMIT_REACHED', 'evicted to make room for a newer handshake');
+      this.events.emit('limit', 'maxHandshakes');
+      this.events.emit('handshake:error', key, error);
+      this.drop(key, 'failed', error);
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -292,7 +315,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
 
   private ready(session: ServerSession): void {
     session.state = 'ready';
-    this.handshakes--;
+    this.pending.delete(session.key);
     session.arm(this.limits.sessionTimeout, () => this.drop(session.key, 'expired'));
     this.events.emit('handshake', session.key, session.mechanism.peer!);
   }
@@ -355,7 +378,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     const session = this.sessions.get(key);
     if (session === undefined) return;
     this.sessions.delete(key);
-    if (session.state === 'handshaking') this.handshakes--;
+    this.pending.delete(key);
     if (session.state === 'ready' && (reason === 'expired' || reason === 'closed')) this.sayGoodbye(session);
     session.dispose();
     this.publisher?.cancel(sessionTopic(session.id), gone(key));

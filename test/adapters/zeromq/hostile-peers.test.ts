@@ -101,18 +101,44 @@ test('a slow authorizer decision never blocks other peers', async () => {
   expect(texts(await slowClient.receive())).toEqual(['slow']);
 });
 
-test('maxHandshakes refuses a new peer while the limit is taken; the refused client times out', async () => {
+test('maxHandshakes: a new peer evicts the oldest stalled handshake, so half-open floods cannot lock good clients out', async () => {
   const s = setup('CURVE');
   const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, maxHandshakes: 1 });
   const endpoint = await server.bind(freshAddress('tcp'));
+  echo(server);
   const opened = once(server.events, 'handshake:receive');
   await stalledHandshake(endpoint, s);
   await opened;
   const limited = once(server.events, 'limit');
-  const client = tracker.client({ mechanism: s.client(), handshakeTimeout: 200 });
-  const failure = client.connect(endpoint);
+  const evicted = once(server.events, 'handshake:error');
+  expect(await roundTrip(endpoint, s.client(), 'good')).toEqual(['good']);
+  expect(await limited).toEqual(['maxHandshakes']);
+  expect((await evicted)[1]).toMatchObject({ code: 'ERR_LIMIT_REACHED' });
+  expect(server.sessionCount).toBe(1);
+});
+
+test('maxHandshakes refuses a new peer while every pending handshake waits for the authorizer', async () => {
+  const s = setup('CURVE');
+  let release: (allowed: boolean) => void = () => undefined;
+  let asked: () => void = () => undefined;
+  const decision = new Promise<boolean>((resolve) => (release = resolve));
+  const decisionAsked = new Promise<void>((resolve) => (asked = resolve));
+  const authorizer = () => {
+    asked();
+    return decision;
+  };
+  const server = tracker.server({ mechanism: s.server, authorizer, maxHandshakes: 1 });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  const waiting = tracker.client({ mechanism: s.client() });
+  const waitingReady = waiting.connect(endpoint);
+  await decisionAsked;
+  const limited = once(server.events, 'limit');
+  const refused = tracker.client({ mechanism: s.client(), handshakeTimeout: 200 });
+  const failure = refused.connect(endpoint);
   expect(await limited).toEqual(['maxHandshakes']);
   await expect(failure).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_TIMEOUT' });
+  release(true);
+  await waitingReady;
   expect(server.sessionCount).toBe(1);
 });
 
