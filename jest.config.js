@@ -10,5 +10,6 @@ module.exports = {
   moduleNameMapper: {
     '^curvezmq$': '<rootDir>/index.ts',
   },
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   testTimeout: 30000,
 };
