@@ -67,8 +67,11 @@ export class CurveClient extends MechanismBase {
   private state: CurveClientState = 'start';
   private readonly config: ClientConfig;
   private readonly counter: SendCounter;
-  /** Every secret buffer this session made, so that one wipe reaches them all. */
-  private readonly secrets: Uint8Array[] = [];
+  /**
+   * Every secret buffer this session made, so that one wipe reaches them all. Once ready, only
+   * the session key is live: the others are already zero, so the list shrinks to it.
+   */
+  private secrets: Uint8Array[] = [];
   private transientSecret: Uint8Array | undefined;
   private transientPublic: Uint8Array | undefined;
   /** beforenm(S, c'): opens WELCOME as it sealed HELLO. */
@@ -170,6 +173,7 @@ export class CurveClient extends MechanismBase {
       lastReceived: nonce,
       maxMessageSize: this.config.maxMessageSize,
     });
+    this.dropHandshakeState();
     this.state = 'ready';
     this.becomeReady({
       mechanism: 'CURVE',
@@ -179,6 +183,14 @@ export class CurveClient extends MechanismBase {
       authMetadata: Metadata.EMPTY,
     });
     return [];
+  }
+
+  /** Forgets the handshake's buffers (already wiped), to keep an established session small. */
+  private dropHandshakeState(): void {
+    this.secrets = [this.sessionKey!];
+    this.transientSecret = undefined;
+    this.transientPublic = undefined;
+    this.helloKey = undefined;
   }
 
   protected encodePart(data: Uint8Array, flags: PartFlags): Uint8Array {

@@ -103,8 +103,11 @@ export class CurveServer extends MechanismBase {
   private state: CurveServerState = 'start';
   private readonly endpoint: CurveServerEndpoint;
   private readonly counter: SendCounter;
-  /** Every secret buffer this session made, so that one wipe reaches them all. */
-  private readonly secrets: Uint8Array[] = [];
+  /**
+   * Every secret buffer this session made, so that one wipe reaches them all. Once ready, only
+   * the session key is live: the others are already zero, so the list shrinks to it.
+   */
+  private secrets: Uint8Array[] = [];
   private sessionKey: Uint8Array | undefined;
   private initiated: Initiated | undefined;
   private codec: MessageCodec | undefined;
@@ -226,6 +229,7 @@ export class CurveServer extends MechanismBase {
   /** READY: short nonce, Box[metadata](S'->C'); the session is ready. */
   private makeReady(decision: AuthDecision): Uint8Array {
     const { clientKey, metadata, nonce: lastReceived } = this.initiated!;
+    this.dropHandshakeState();
     const nonce = this.counter.take('READY');
     const box = seal(this.endpoint.config.metadata, shortNonce(READY_PREFIX, nonce), this.sessionKey!);
     this.codec = new MessageCodec({
@@ -247,6 +251,16 @@ export class CurveServer extends MechanismBase {
       authMetadata: Metadata.from(decision.metadata),
     });
     return encodeReady({ nonce: shortNonceBytes(nonce), box });
+  }
+
+  /**
+   * Forgets what only the handshake needed, to keep an established session small: the
+   * `initiated` record (its fields live on in the codec and the peer identity) and the
+   * already-wiped secrets.
+   */
+  private dropHandshakeState(): void {
+    this.initiated = undefined;
+    this.secrets = [this.sessionKey!];
   }
 
   protected encodePart(data: Uint8Array, flags: PartFlags): Uint8Array {
