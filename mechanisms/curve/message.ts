@@ -18,11 +18,10 @@
  *
  * @module
  */
-import { viewOf, writeU64BE } from '../../src/bytes';
-import { open, sealInto } from '../../src/crypto';
+import { openInto, sealInto } from '../../src/crypto';
 import { isCommand, MechanismError, type DecodedPart, type PartFlags } from '../../src';
 import { commandName, malformed, MESSAGE_MIN_SIZE, TAG_SIZE } from './commands';
-import { checkIncreasing, NONCE_BYTES, type SendCounter } from './nonces';
+import { NONCE_BYTES, ReceivedNonce, type SendCounter } from './nonces';
 
 /** Flags bit: more parts of the same message follow. */
 export const FLAG_MORE = 0x01;
@@ -32,6 +31,13 @@ export const FLAG_COMMAND = 0x02;
 const HEADER = Uint8Array.from('\x07MESSAGE', (c) => c.charCodeAt(0));
 const HEADER_SIZE = HEADER.length + 8;
 const PREFIX_SIZE = 16;
+const PLAINTEXT_AT = HEADER_SIZE + TAG_SIZE;
+
+/** Frames up to this size come from a shared slab (see {@link allocFrame}). */
+const SLAB_FRAME_MAX = 8 * 1024;
+const SLAB_BYTES = 64 * 1024;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabOffset = 0;
 
 /** What a {@link MessageCodec} is built from at the end of the handshake. */
 export interface MessageCodecInit {
@@ -55,7 +61,7 @@ export class MessageCodec {
   private readonly counter: SendCounter;
   private readonly sendNonce = new Uint8Array(NONCE_BYTES);
   private readonly receiveNonce = new Uint8Array(NONCE_BYTES);
-  private lastReceived: bigint;
+  private readonly lastReceived: ReceivedNonce;
   private readonly maxMessageSize: number;
 
   constructor(init: MessageCodecInit) {
@@ -63,7 +69,7 @@ export class MessageCodec {
     this.counter = init.counter;
     this.sendNonce.set(init.sendPrefix);
     this.receiveNonce.set(init.receivePrefix);
-    this.lastReceived = init.lastReceived;
+    this.lastReceived = new ReceivedNonce(init.lastReceived);
     this.maxMessageSize = init.maxMessageSize;
   }
 
@@ -73,17 +79,15 @@ export class MessageCodec {
    * @throws {@link MechanismError} `ERR_NONCE_EXHAUSTED` when 2^64 - 1 was already used
    */
   encode(data: Uint8Array, flags: PartFlags): Uint8Array {
-    const nonce = this.counter.take('MESSAGE');
-    writeU64BE(this.sendNonce, PREFIX_SIZE, nonce);
+    this.counter.takeInto('MESSAGE', this.sendNonce, PREFIX_SIZE);
     // One buffer for the whole command: the plaintext is laid out where its ciphertext goes
     // and sealed in place, so the part is copied once.
-    const out = new Uint8Array(MESSAGE_MIN_SIZE + data.length);
+    const out = allocFrame(MESSAGE_MIN_SIZE + data.length);
     out.set(HEADER);
-    out.set(this.sendNonce.subarray(PREFIX_SIZE), HEADER.length);
-    const plaintextAt = HEADER_SIZE + TAG_SIZE;
-    out[plaintextAt] = (flags.more ? FLAG_MORE : 0) | (flags.command ? FLAG_COMMAND : 0);
-    out.set(data, plaintextAt + 1);
-    sealInto(out, HEADER_SIZE, out.subarray(plaintextAt), this.sendNonce, this.key);
+    copyShortNonce(this.sendNonce, PREFIX_SIZE, out, HEADER.length);
+    out[PLAINTEXT_AT] = (flags.more ? FLAG_MORE : 0) | (flags.command ? FLAG_COMMAND : 0);
+    out.set(data, PLAINTEXT_AT + 1);
+    sealInto(out, HEADER_SIZE, out.subarray(PLAINTEXT_AT), this.sendNonce, this.key);
     return out;
   }
 
@@ -102,13 +106,13 @@ export class MessageCodec {
     if (blob.length - MESSAGE_MIN_SIZE > this.maxMessageSize) {
       throw new MechanismError('ERR_MESSAGE_TOO_LARGE', `MESSAGE part over ${this.maxMessageSize} bytes`, { command: 'MESSAGE' });
     }
-    const nonce = viewOf(blob).getBigUint64(HEADER.length, false);
-    checkIncreasing(nonce, this.lastReceived);
-    this.receiveNonce.set(blob.subarray(HEADER.length, HEADER_SIZE), PREFIX_SIZE);
-    const plaintext = open(blob.subarray(HEADER_SIZE), this.receiveNonce, this.key, 'MESSAGE');
+    this.lastReceived.check(blob, HEADER.length);
+    copyShortNonce(blob, HEADER.length, this.receiveNonce, PREFIX_SIZE);
+    const plaintext = new Uint8Array(blob.length - PLAINTEXT_AT);
+    openInto(plaintext, 0, blob.subarray(HEADER_SIZE), this.receiveNonce, this.key, 'MESSAGE');
     const flags = plaintext[0]!;
     if ((flags & ~(FLAG_MORE | FLAG_COMMAND)) !== 0) throw malformed('MESSAGE', 'reserved flag bits are set');
-    this.lastReceived = nonce;
+    this.lastReceived.accept(blob, HEADER.length);
     return { data: plaintext.subarray(1), more: (flags & FLAG_MORE) !== 0, command: (flags & FLAG_COMMAND) !== 0 };
   }
 }
@@ -117,4 +121,29 @@ export class MessageCodec {
 function notMessage(blob: Uint8Array): MechanismError {
   const name = commandName(blob) ?? 'unknown';
   return new MechanismError('ERR_UNEXPECTED_COMMAND', `unexpected ${name} after the handshake`, { command: name });
+}
+
+/**
+ * A zero-filled array for an outgoing frame. Frames up to 8 KiB are carved from a shared
+ * 64 KiB `ArrayBuffer`, as Node's `Buffer` pool does. Why: a new small `Uint8Array` lives on
+ * V8's heap, and the first time native code (sodium-native) asks for its memory V8 moves it
+ * off the heap, which costs more than sealing a short message. The slab only moves forward
+ * and a full one is replaced, never reused, so no frame handed out is ever written again;
+ * frames share their `.buffer`, which holds only sealed commands.
+ */
+function allocFrame(length: number): Uint8Array {
+  if (length > SLAB_FRAME_MAX) return new Uint8Array(length);
+  if (slabOffset + length > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabOffset = 0;
+  }
+  const frame = new Uint8Array(slab, slabOffset, length);
+  // Keep each frame 8-byte aligned, as the pool of Node's Buffer does.
+  slabOffset += (length + 7) & ~7;
+  return frame;
+}
+
+/** Copies the 8 bytes of a short nonce, without the view `subarray` would make. */
+function copyShortNonce(from: Uint8Array, fromOffset: number, to: Uint8Array, toOffset: number): void {
+  for (let i = 0; i < 8; i++) to[toOffset + i] = from[fromOffset + i]!;
 }

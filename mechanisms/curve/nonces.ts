@@ -71,21 +71,35 @@ export function readShortNonce(command: Uint8Array, offset: number): bigint {
   return readU64BE(command, offset);
 }
 
+/** 2^32: the weight of a counter's high half. */
+const HIGH_WEIGHT = 0x1_0000_0000;
+/** Largest value of a 32-bit half. */
+const HALF_MAX = 0xffff_ffff;
+
 /**
  * One side's send counter. It never wraps: once 2^64 - 1 has been used, every further
  * {@link SendCounter.take} fails (RFC 26: "no more than 2^64-1 commands").
+ *
+ * The next value is kept as two 32-bit numbers, exact over the whole 64-bit range: the
+ * MESSAGE hot path then writes it with byte shifts, without a `bigint` or a `DataView` per
+ * message.
  */
 export class SendCounter {
-  private nextValue: bigint;
+  private high: number;
+  private low: number;
+  /** Set once 2^64 - 1 has been handed out. */
+  private exhausted: boolean;
 
   /** @param first - the first nonce to hand out (1 on the wire; tests inject large values) */
   constructor(first: bigint = FIRST_SHORT_NONCE) {
-    this.nextValue = first;
+    this.exhausted = first > U64_MAX;
+    this.high = this.exhausted ? 0 : Number(first / BigInt(HIGH_WEIGHT));
+    this.low = this.exhausted ? 0 : Number(first % BigInt(HIGH_WEIGHT));
   }
 
   /** The nonce the next {@link take} will hand out (may be 2^64 when exhausted). */
   get next(): bigint {
-    return this.nextValue;
+    return this.exhausted ? U64_MAX + 1n : BigInt(this.high) * BigInt(HIGH_WEIGHT) + BigInt(this.low);
   }
 
   /**
@@ -95,25 +109,92 @@ export class SendCounter {
    * @throws {@link MechanismError} `ERR_NONCE_EXHAUSTED` when 2^64 - 1 was already used
    */
   take(command: string): bigint {
-    const value = this.nextValue;
-    if (value > U64_MAX) {
+    this.checkLeft(command);
+    const value = this.next;
+    this.advance();
+    return value;
+  }
+
+  /**
+   * {@link take}, writing the nonce as 8 big-endian bytes at `offset` of `target` instead of
+   * returning it.
+   *
+   * @throws {@link MechanismError} `ERR_NONCE_EXHAUSTED` when 2^64 - 1 was already used
+   */
+  takeInto(command: string, target: Uint8Array, offset: number): void {
+    this.checkLeft(command);
+    writeHalf(target, offset, this.high);
+    writeHalf(target, offset + 4, this.low);
+    this.advance();
+  }
+
+  private checkLeft(command: string): void {
+    if (this.exhausted) {
       throw new MechanismError('ERR_NONCE_EXHAUSTED', 'no short nonce left to send with', { command });
     }
-    this.nextValue = value + 1n;
-    return value;
+  }
+
+  private advance(): void {
+    if (this.low < HALF_MAX) {
+      this.low++;
+    } else if (this.high < HALF_MAX) {
+      this.low = 0;
+      this.high++;
+    } else {
+      this.exhausted = true;
+    }
   }
 }
 
 /**
- * Checks a received MESSAGE nonce against the last accepted one: it must be strictly greater
- * (gaps allowed, as in libzmq).
- *
- * @throws {@link MechanismError} `ERR_INVALID_SEQUENCE` when `received <= last`
+ * The last short nonce accepted from the peer, as two 32-bit numbers (see {@link SendCounter}
+ * for why not a `bigint`).
  */
-export function checkIncreasing(received: bigint, last: bigint): void {
-  if (received <= last) {
-    throw new MechanismError('ERR_INVALID_SEQUENCE', 'MESSAGE nonce is not greater than the last one', {
-      command: 'MESSAGE',
-    });
+export class ReceivedNonce {
+  private high: number;
+  private low: number;
+
+  /** @param last - the nonce already accepted (INITIATE's or READY's) */
+  constructor(last: bigint) {
+    this.high = Number(last / BigInt(HIGH_WEIGHT));
+    this.low = Number(last % BigInt(HIGH_WEIGHT));
   }
+
+  /**
+   * Checks the short nonce at `offset` of `command` (8 bytes, big-endian): it must be
+   * strictly greater than the last accepted one (gaps allowed, as in libzmq). Nothing is
+   * recorded: see {@link accept}.
+   *
+   * @throws {@link MechanismError} `ERR_INVALID_SEQUENCE` when it is not greater
+   */
+  check(command: Uint8Array, offset: number): void {
+    const high = readHalf(command, offset);
+    if (high < this.high || (high === this.high && readHalf(command, offset + 4) <= this.low)) {
+      throw new MechanismError('ERR_INVALID_SEQUENCE', 'MESSAGE nonce is not greater than the last one', {
+        command: 'MESSAGE',
+      });
+    }
+  }
+
+  /**
+   * Records the checked nonce at `offset` of `command` as the last accepted one; called only
+   * once the whole command is valid, so a rejected command leaves the record as it was.
+   */
+  accept(command: Uint8Array, offset: number): void {
+    this.high = readHalf(command, offset);
+    this.low = readHalf(command, offset + 4);
+  }
+}
+
+/** Reads 4 big-endian bytes at `offset`; the caller has checked the bounds. */
+function readHalf(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+}
+
+/** Writes `value` (below 2^32) as 4 big-endian bytes at `offset`. */
+function writeHalf(bytes: Uint8Array, offset: number, value: number): void {
+  bytes[offset] = value >>> 24;
+  bytes[offset + 1] = value >>> 16;
+  bytes[offset + 2] = value >>> 8;
+  bytes[offset + 3] = value;
 }
