@@ -24,6 +24,19 @@ export interface SecureClientOptions {
    * milliseconds (default: waits forever). The async iterator is not affected.
    */
   readonly receiveTimeout?: number;
+  /**
+   * Heartbeats (ZMTP 3.1's `ZMQ_HEARTBEAT_IVL`): once ready, the client sends an encrypted PING
+   * whenever nothing was received for this many ms, and the server answers with PONG. Off by
+   * default, as in libzmq: a server of an earlier version of this adapter drops PINGs, so a
+   * client with heartbeats would time out against it.
+   */
+  readonly heartbeatInterval?: number;
+  /**
+   * `ZMQ_HEARTBEAT_TIMEOUT`: when nothing at all arrives within this many ms of a PING, the
+   * session fails with `ERR_IDLE_TIMEOUT` (`session:error`): the server crashed or the path is
+   * gone. Default: `heartbeatInterval`, as libzmq. Needs `heartbeatInterval`.
+   */
+  readonly heartbeatTimeout?: number;
   /** Received messages held before the reader pauses (default 1,000). */
   readonly receiveHighWaterMark?: number;
   /**
@@ -58,7 +71,10 @@ export interface ClientEvents {
   'handshake:error': [error: Error];
   /** A received ZeroMQ message was dropped (not ours, malformed, or rejected by the mechanism). */
   'message:drop': [reason: string];
-  /** The session failed after the handshake (a forged or replayed MESSAGE on the Dealer). */
+  /**
+   * The session failed after the handshake: a forged or replayed MESSAGE on the Dealer, or
+   * `ERR_IDLE_TIMEOUT` when a PING went unanswered for `heartbeatTimeout`.
+   */
   'session:error': [error: Error];
   /** The server ended the session (it closed it, or it expired): a `ChannelError` `ERR_CHANNEL_CLOSED`. */
   'session:close': [error: Error];

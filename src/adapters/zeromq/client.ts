@@ -14,7 +14,8 @@ import { checkCount, checkDuration, Deadline } from './deadline';
 import { Inbox, SerialQueue } from './inbox';
 import { loopLink, requestLink, startReader, type Link } from './link';
 import { clientFactory } from './mechanism-source';
-import { decodeMessage, encodeClose, encodeMessage, parseFrames } from './message-codec';
+import { Heartbeat } from './heartbeat';
+import { decodeMessage, encodeClose, encodeMessage, encodePing, parseFrames } from './message-codec';
 import type { ClientEvents, ClientStatus, ConnectOptions, SecureClientOptions } from './client-types';
 import { toParts, type MessageLike } from './parts';
 
@@ -54,10 +55,12 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   private endpoint: string | undefined;
   private failure: Error | undefined;
   private readonly linger: { linger?: number };
+  private readonly heartbeat: Heartbeat | undefined;
 
   /**
    * @throws {@link TypeError} when `mechanism` or `socket` is of the wrong type
-   * @throws {@link RangeError} when a timeout or limit is not positive
+   * @throws {@link RangeError} when a timeout or limit is not positive, or `heartbeatTimeout`
+   *   is given without `heartbeatInterval`
    */
   constructor(options: SecureClientOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
@@ -67,6 +70,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.inbox = new Inbox(checkCount(options.receiveHighWaterMark ?? DEFAULT_RECEIVE_HWM, 'receiveHighWaterMark'));
     this.linger = options.linger === undefined ? {} : { linger: checkLinger(options.linger) };
     this.sessionId = Buffer.from(drawRandom(options.random ?? secureRandom, SESSION_ID_BYTES));
+    this.heartbeat = makeHeartbeat(options, () => this.sendPing(), () => this.expire());
     // Last, so that nothing above can throw and leave a socket open.
     this.socket = checkSocket(options.socket) ?? new zmq.Dealer(this.linger);
   }
@@ -197,6 +201,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     const closed = new ChannelError('ERR_CHANNEL_CLOSED', 'the client is closed');
     this.handshake?.reject(closed);
     this.inbox.end(closed, true);
+    this.heartbeat?.stop();
     const goodbye = previous === 'ready' ? this.goodbye() : undefined;
     this.mechanism?.destroy();
     if (previous !== 'failed') this.closeLinks(goodbye);
@@ -237,9 +242,11 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   private deliver(blobs: Uint8Array[], onError: 'fail' | 'keep'): void {
     try {
       const message = decodeMessage(this.mechanism!, blobs, onError);
+      // It authenticated, so the server is alive, whatever it is (PONG included).
+      this.heartbeat?.alive();
       if (message === undefined) this.events.emit('message:drop', 'malformed multipart message');
       else if (message.kind === 'data') this.inbox.push(message.parts);
-      else this.fail(new ChannelError('ERR_CHANNEL_CLOSED', 'the server closed the session'), 'session:close');
+      else if (message.kind === 'close') this.fail(new ChannelError('ERR_CHANNEL_CLOSED', 'the server closed the session'), 'session:close');
     } catch (error) {
       if (onError === 'keep') this.events.emit('message:drop', (error as Error).message);
       else this.fail(error as Error, 'session:error');
@@ -263,6 +270,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
 
   private becomeReady(): void {
     this.state = 'ready';
+    this.heartbeat?.start();
     this.handshake?.resolve();
     this.events.emit('handshake', this.mechanism!.peer!);
   }
@@ -277,6 +285,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.failure = error;
     this.handshake?.reject(error);
     this.inbox.end(error, false);
+    this.heartbeat?.stop();
     this.mechanism?.destroy();
     this.socket.linger = 0;
     this.closeLinks();
@@ -297,6 +306,23 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
       .finally(() => link.close());
   }
 
+  /**
+   * Queues a PING behind any pending send (nonces stay in wire order). A PING that cannot go
+   * out is not an error of its own: it shows as silence, and the heartbeat deadline decides.
+   */
+  private sendPing(): void {
+    this.sendQueue
+      .run(async () => {
+        if (this.state === 'ready') await this.link!.send(encodePing(this.mechanism!, this.sessionId));
+      })
+      .catch(() => undefined);
+  }
+
+  private expire(): void {
+    const ms = this.heartbeat!.timeout;
+    this.fail(new ChannelError('ERR_IDLE_TIMEOUT', `no answer to PING in ${ms} ms: the server is gone or unreachable`), 'session:error');
+  }
+
   /** The CLOSE command, or nothing when the mechanism cannot encode any more. */
   private goodbye(): Buffer[] | undefined {
     try {
@@ -315,6 +341,22 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
 function checkLinger(linger: number): number {
   if (!Number.isSafeInteger(linger) || linger < -1) throw new RangeError(`"linger" expected -1 or more milliseconds, got ${String(linger)}`);
   return linger;
+}
+
+/**
+ * The heartbeat of `options`, or none when `heartbeatInterval` is not set.
+ *
+ * @throws {@link RangeError} for a bad duration, or `heartbeatTimeout` without `heartbeatInterval`
+ */
+function makeHeartbeat(options: SecureClientOptions, ping: () => void, expire: () => void): Heartbeat | undefined {
+  const { heartbeatInterval, heartbeatTimeout } = options;
+  if (heartbeatInterval === undefined) {
+    if (heartbeatTimeout !== undefined) throw new RangeError('"heartbeatTimeout" needs "heartbeatInterval"');
+    return undefined;
+  }
+  const interval = checkDuration(heartbeatInterval, 'heartbeatInterval');
+  const timeout = heartbeatTimeout === undefined ? interval : checkDuration(heartbeatTimeout, 'heartbeatTimeout');
+  return new Heartbeat({ interval, timeout }, ping, expire);
 }
 
 function checkSocket(socket: unknown): zmq.Dealer | zmq.Request | undefined {

@@ -15,7 +15,7 @@ import { encodeEnvelope, KIND_HANDSHAKE, sessionKey, sessionTopic, type Envelope
 import { Inbox, SerialQueue } from './inbox';
 import { startReader, writeLink, type Link } from './link';
 import { serverFactory, type MechanismFactory } from './mechanism-source';
-import { decodeMessage, encodeClose, encodeMessage, parseFrames, type DecodedMessage } from './message-codec';
+import { decodeMessage, encodeClose, encodeMessage, encodePong, parseFrames, type DecodedMessage } from './message-codec';
 import { toParts, type MessageLike } from './parts';
 import type { IncomingMessage, SecureServerOptions, ServerEvents, SessionCloseReason } from './server-types';
 import { TopicPublisher } from './publisher';
@@ -341,21 +341,47 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     }
     if (message === undefined) return void this.events.emit('message:drop', 'malformed multipart message');
     if (message.kind === 'close') return this.drop(key, 'left');
-    this.deliver(session, message.parts, route, sameSource);
+    this.follow(session, route, sameSource);
+    if (message.kind === 'data') this.deliver(session, message.parts);
+    else if (message.kind === 'ping') this.pong(session, message.context);
   }
 
-  private deliver(session: ServerSession, parts: Buffer[], route: Buffer[], sameSource: boolean): void {
-    const key = session.key;
+  /** An authentic, fresh MESSAGE (heartbeats too) is activity, and moves the session to its route. */
+  private follow(session: ServerSession, route: Buffer[], sameSource: boolean): void {
     if (!sameSource) {
       session.route = route;
-      this.events.emit('session:move', key);
+      this.events.emit('session:move', session.key);
     }
     session.touch();
+  }
+
+  private deliver(session: ServerSession, parts: Buffer[]): void {
+    const key = session.key;
     this.inbox.push({
       parts,
       sessionId: key,
       peer: session.mechanism.peer!,
       reply: (message) => this.send(key, message),
+    });
+  }
+
+  /**
+   * Answers a PING on the socket the session sends over. A session that has sent nothing yet
+   * answers over the Router, which fixes its channel as a `send()` would: its client checks one
+   * nonce sequence, and two sockets keep no order between them.
+   */
+  private pong(session: ServerSession, context: Buffer): void {
+    session.channel ??= 'route';
+    this.sendTo(session, () => encodePong(session.mechanism, session.id, context)).catch(this.onFault);
+  }
+
+  /** Encodes in the send queue (nonces in wire order) and sends on the session's channel. */
+  private sendTo(session: ServerSession, encode: () => Buffer[]): Promise<void> {
+    const publisher = session.channel === 'pub' ? this.publisher : undefined;
+    return this.sendQueue.run(async () => {
+      if (session.closed) return;
+      const frames = encode();
+      await (publisher === undefined ? this.link.send([...session.route, ...frames]) : publisher.send(frames));
     });
   }
 

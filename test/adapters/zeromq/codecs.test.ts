@@ -10,7 +10,7 @@ import {
 } from '../../../src/adapters/zeromq';
 import { defaultRegistry } from '../../../mechanisms';
 import { runHandshake } from '../../../src';
-import { decodeMessage, encodeClose, encodeMessage, parseFrames } from '../../../src/adapters/zeromq/message-codec';
+import { decodeMessage, encodeClose, encodeMessage, encodePing, encodePong, parseFrames } from '../../../src/adapters/zeromq/message-codec';
 import { toParts } from '../../../src/adapters/zeromq/parts';
 import { encodeZapReply, isZapRequest, parseZapRequest } from '../../../src/adapters/zeromq/zap-codec';
 
@@ -131,12 +131,13 @@ describe('multipart messages', () => {
     expect(blobs.map((blob) => server.decode(blob).more)).toEqual([true, true, false]);
   });
 
-  test('parts whose MORE flags do not line up, or a command other than CLOSE, make no message', async () => {
+  test('parts whose MORE flags do not line up, or a command other than CLOSE, PING or PONG, make no message', async () => {
     const { client, server } = await pair();
     const part = (text: string, more: boolean, command = false) => client.encode(Buffer.from(text), { more, command });
     expect(decodeMessage(server, [part('a', false), part('b', false)], 'fail')).toBeUndefined();
     expect(decodeMessage(server, [part('a', true)], 'fail')).toBeUndefined();
-    expect(decodeMessage(server, [part('\x04PING', false, true)], 'fail')).toBeUndefined();
+    expect(decodeMessage(server, [part('\x04PING', false, true)], 'fail')).toBeUndefined(); // no TTL
+    expect(decodeMessage(server, [part('\x04PEEK\0\0', false, true)], 'fail')).toBeUndefined();
     expect(decodeMessage(server, [part('a', true), part('\x05CLOSE', false, true)], 'fail')).toBeUndefined();
     expect(decodeMessage(server, [part('a', true), part('b', false)], 'fail')).toEqual({ kind: 'data', parts: [Buffer.from('a'), Buffer.from('b')] });
   });
@@ -147,5 +148,20 @@ describe('multipart messages', () => {
     expect(decodeMessage(server, [parseEnvelope(frame!)!.blob], 'fail')).toEqual({ kind: 'close' });
     const lookalike = client.encode(Buffer.from('\x05CLOSE'));
     expect(decodeMessage(server, [lookalike], 'fail')).toEqual({ kind: 'data', parts: [Buffer.from('\x05CLOSE')] });
+  });
+
+  test('PING and PONG follow ZMTP 3.1: PING = TTL (2 octets) + 0..16 context, PONG echoes the context', async () => {
+    const { client, server } = await pair();
+    const blob = (frames: Buffer[]) => [parseEnvelope(frames[0]!)!.blob];
+    const context = Buffer.from('0123456789abcdef');
+    const [ping] = blob(encodePing(client, Buffer.alloc(16), context));
+    expect(server.decode(ping!).data).toEqual(Buffer.concat([Buffer.from('\x04PING\0\0'), context]));
+    expect(decodeMessage(server, [client.encode(Buffer.from('\x04PING\0\0ctx'), { command: true })], 'fail')).toEqual({ kind: 'ping', context: Buffer.from('ctx') });
+    const [pong] = blob(encodePong(client, Buffer.alloc(16), context));
+    expect(decodeMessage(server, [pong!], 'fail')).toEqual({ kind: 'pong' });
+    const part = (text: string) => client.encode(Buffer.concat([Buffer.from(text), Buffer.alloc(17)]), { command: true });
+    expect(decodeMessage(server, [part('\x04PING\0\0')], 'fail')).toBeUndefined(); // 17 bytes of context
+    expect(decodeMessage(server, [part('\x04PONG')], 'fail')).toBeUndefined();
+    expect(() => encodePing(client, Buffer.alloc(16), Buffer.alloc(17))).toThrow(RangeError);
   });
 });
