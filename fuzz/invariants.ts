@@ -12,8 +12,7 @@
  *
  * @module
  */
-import { MechanismError, StateError, type Mechanism, type Step } from '../src';
-import { sameBytes } from './mutate';
+import { equalBytes, MechanismError, StateError, type Mechanism, type Step } from '../src';
 
 /** Reports one broken invariant. */
 export type Violate = (kind: string, detail: string, input?: Uint8Array) => void;
@@ -100,7 +99,7 @@ export function feedSequence(mechanism: Mechanism, inputs: readonly Uint8Array[]
     }
     if (!tracking) continue;
     const expected = expect.next[position];
-    const isExpected = expected !== undefined && sameBytes(input, expected);
+    const isExpected = expected !== undefined && equalBytes(input, expected);
     if (isExpected) {
       if (!accepted) violate('valid-rejected', `the recorded blob at position ${position} was rejected: ${String(mechanism.error)}`, input);
       position++;
@@ -114,7 +113,7 @@ export function feedSequence(mechanism: Mechanism, inputs: readonly Uint8Array[]
     const later = laterPart(input, expect, position);
     if (later >= 0) {
       position = later + 1;
-    } else if (position === 0 && expect.alternatives.some((blob) => sameBytes(blob, input))) {
+    } else if (position === 0 && expect.alternatives.some((blob) => equalBytes(blob, input))) {
       tracking = false;
     } else {
       violate('accepted-mutant', `accepted a blob that differs from the recorded one at position ${position}`, input);
@@ -126,7 +125,7 @@ export function feedSequence(mechanism: Mechanism, inputs: readonly Uint8Array[]
 /** A message part later than `position` that may skip ahead (nonces only have to increase). */
 function laterPart(input: Uint8Array, expect: Expectation, position: number): number {
   for (let j = Math.max(position, expect.handshakeLeft); j < expect.next.length; j++) {
-    if (sameBytes(input, expect.next[j]!)) return j;
+    if (equalBytes(input, expect.next[j]!)) return j;
   }
   return -1;
 }

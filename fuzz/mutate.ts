@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes as concat } from '../src/bytes';
 import type { Prng } from './prng';
 
 /** Values that break length checks: boundaries of 1- and 4-byte fields. */
@@ -145,24 +146,4 @@ function garbageWithName(prng: Prng, blob: Uint8Array): Uint8Array {
   const nameSize = blob[0] ?? 0;
   const head = blob.subarray(0, Math.min(blob.length, 1 + nameSize));
   return concat(head, prng.bytes(prng.int(320)));
-}
-
-/** Concatenates byte arrays into a new one. */
-export function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-/** True when both arrays hold the same bytes. */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

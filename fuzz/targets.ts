@@ -18,7 +18,8 @@ import { Deframer, encodeFrame } from '../src/adapters/stream/framing';
 import { ChannelError, decodeMetadata, encodeMetadata, MechanismError, z85Decode, z85Encode, type Mechanism, type Role } from '../src';
 import { rebuild, lengthHints, metadataHints, type Corpus, type Session } from './corpus';
 import { describe, feedSequence, isTypedFailure, type Violate } from './invariants';
-import { concat, mutate, sameBytes } from './mutate';
+import { concatBytes, equalBytes } from '../src/bytes';
+import { mutate } from './mutate';
 import type { Prng } from './prng';
 import type { Profile } from './profiles';
 import { zmtpFrames, zmtpGreeting } from './zmtp-targets';
@@ -116,7 +117,7 @@ function decodeKeep(exec: Exec, sessions: readonly Session[]): void {
   const parts = session.messages[role];
   const original = prng.pick(parts);
   const input = mutate(prng, original, exec.corpus.donors);
-  if (parts.some((part) => sameBytes(part, input))) return;
+  if (parts.some((part) => equalBytes(part, input))) return;
   let accepted = false;
   try {
     mechanism.decode(input, { onError: 'keep' });
@@ -167,7 +168,7 @@ function deframer(exec: Exec): void {
   const { prng } = exec;
   const blobs = Array.from({ length: 1 + prng.int(4) }, () => prng.pick(exec.corpus.donors));
   const frames = blobs.map((blob) => encodeFrame(blob));
-  const clean = concat(...frames);
+  const clean = concatBytes(...frames);
   const headers: number[] = [];
   frames.reduce((at, frame) => (headers.push(at), at + frame.length), 0);
   const mutated = prng.chance(0.6);
@@ -198,7 +199,7 @@ function deframer(exec: Exec): void {
   }
   const total = out.reduce((sum, frame) => sum + frame.length, 0);
   if (total > stream.length) exec.violate('deframer-output', `${total} bytes of frames from ${stream.length} bytes`, stream);
-  if (!mutated && (failure !== undefined || out.length !== blobs.length || out.some((f, i) => !sameBytes(f, blobs[i]!)) || deframer.pending !== 0)) {
+  if (!mutated && (failure !== undefined || out.length !== blobs.length || out.some((f, i) => !equalBytes(f, blobs[i]!)) || deframer.pending !== 0)) {
     exec.violate('deframer-output', 'an unmutated stream did not give back its frames', stream);
   }
 }

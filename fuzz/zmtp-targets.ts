@@ -9,7 +9,8 @@ import { ChannelError } from '../src';
 import { FrameDecoder, encodeFrame, type ZmtpFrame } from '../src/adapters/zmtp/frames';
 import { checkGreetingPrefix, encodeGreeting, GREETING_SIZE, parseGreeting } from '../src/adapters/zmtp/greeting';
 import { describe } from './invariants';
-import { concat, mutate, sameBytes } from './mutate';
+import { concatBytes, equalBytes } from '../src/bytes';
+import { mutate } from './mutate';
 import type { Prng } from './prng';
 import type { Exec } from './targets';
 
@@ -27,7 +28,7 @@ export function zmtpFrames(exec: Exec): void {
     sent.push({ body: prng.pick(exec.corpus.donors), command, more: !command && i < count - 1 && prng.chance(0.5) });
   }
   const frames = sent.map((f) => encodeFrame(f.body, { command: f.command, more: f.more }));
-  const clean = concat(...frames);
+  const clean = concatBytes(...frames);
   const u8: number[] = [];
   const u32: number[] = [];
   frames.reduce((at, frame) => {
@@ -66,7 +67,7 @@ export function zmtpFrames(exec: Exec): void {
     const same =
       failure === undefined &&
       out.length === sent.length &&
-      out.every((f, i) => sameBytes(f.body, sent[i]!.body) && f.command === sent[i]!.command && f.more === sent[i]!.more);
+      out.every((f, i) => equalBytes(f.body, sent[i]!.body) && f.command === sent[i]!.command && f.more === sent[i]!.more);
     if (!same) exec.violate('zmtp-frames-output', 'an unmutated stream did not give back its frames', stream);
   }
 }

@@ -2,37 +2,21 @@
  * Just enough ZMTP 3.x (RFC 23/37, RFC 25) to put this package's CURVE `Mechanism` on a TCP
  * socket next to real libzmq: the 64-byte greeting, command frames for the handshake and
  * message frames for MESSAGE commands (outer flags 0x00 or 0x02, as libzmq sends them; see
- * shared/reference/curvezmq-wire.md §2-3). For interop tests only.
+ * shared/reference/curvezmq-wire.md §2-3). For interop tests only: it drives a bare
+ * `Mechanism` step by step, over the codec of `curvezmq/zmtp` (src/adapters/zmtp).
  */
 import type { Socket } from 'node:net';
 import type { Mechanism, Step } from '../../src';
-
-const GREETING_SIZE = 64;
-const FLAG_MORE = 0x01;
-const FLAG_LONG = 0x02;
-const FLAG_COMMAND = 0x04;
+import { encodeFrame, encodeGreeting, FrameDecoder, GREETING_SIZE } from '../../src/adapters/zmtp';
 
 /** A ZMTP 3.0 greeting for `mechanism`. libzmq ignores as-server; we set it truthfully. */
 export function greeting(mechanism: string, asServer: boolean): Buffer {
-  const out = Buffer.alloc(GREETING_SIZE);
-  out[0] = 0xff;
-  out[9] = 0x7f;
-  out[10] = 3;
-  out[11] = 0;
-  out.write(mechanism, 12, 'ascii');
-  out[32] = asServer ? 1 : 0;
-  return out;
+  return Buffer.from(encodeGreeting({ mechanism, asServer, minor: 0 }));
 }
 
 /** One frame: flags, then a short (1-byte) or long (8-byte) size, then the body. */
 export function frame(body: Uint8Array, options: { command?: boolean; more?: boolean } = {}): Buffer {
-  const long = body.length > 255;
-  const flags = (options.command ? FLAG_COMMAND : 0) | (options.more ? FLAG_MORE : 0) | (long ? FLAG_LONG : 0);
-  const head = Buffer.alloc(long ? 9 : 2);
-  head[0] = flags;
-  if (long) head.writeBigUInt64BE(BigInt(body.length), 1);
-  else head[1] = body.length;
-  return Buffer.concat([head, body]);
+  return Buffer.from(encodeFrame(body, options));
 }
 
 /** A received frame. */
@@ -44,7 +28,9 @@ export interface Frame {
 
 /** Reads a peer's greeting, then its frames, from a socket, in order. */
 export class ZmtpReader {
+  /** Bytes of the greeting received so far; frames after it go to the decoder. */
   private buffer = Buffer.alloc(0);
+  private readonly decoder = new FrameDecoder();
   private peerGreeting: Buffer | undefined;
   private readonly frames: Frame[] = [];
   private waiting: (() => void) | undefined;
@@ -52,8 +38,7 @@ export class ZmtpReader {
 
   constructor(socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.parse();
+      this.parse(chunk);
       this.wake();
     });
     socket.on('close', () => {
@@ -85,26 +70,16 @@ export class ZmtpReader {
     waiting?.();
   }
 
-  private parse(): void {
+  private parse(chunk: Buffer): void {
+    let rest = chunk;
     if (this.peerGreeting === undefined) {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
       if (this.buffer.length < GREETING_SIZE) return;
       this.peerGreeting = this.buffer.subarray(0, GREETING_SIZE);
-      this.buffer = this.buffer.subarray(GREETING_SIZE);
+      rest = this.buffer.subarray(GREETING_SIZE);
     }
-    for (;;) {
-      const flags = this.buffer[0];
-      if (flags === undefined) return;
-      const long = (flags & FLAG_LONG) !== 0;
-      const headSize = long ? 9 : 2;
-      if (this.buffer.length < headSize) return;
-      const size = long ? Number(this.buffer.readBigUInt64BE(1)) : this.buffer[1]!;
-      if (this.buffer.length < headSize + size) return;
-      this.frames.push({
-        command: (flags & FLAG_COMMAND) !== 0,
-        more: (flags & FLAG_MORE) !== 0,
-        body: Buffer.from(this.buffer.subarray(headSize, headSize + size)),
-      });
-      this.buffer = this.buffer.subarray(headSize + size);
+    for (const frame of this.decoder.push(rest)) {
+      this.frames.push({ command: frame.command, more: frame.more, body: Buffer.from(frame.body) });
     }
   }
 }
