@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { defaultRegistry } from '../mechanisms';
 import { connect, createServer, type SecureStream } from '../src/adapters/stream';
-import { lagMonitor, percentile, pool, since, withDeadline } from './measure';
+import { lagMonitor, pool, since, withDeadline } from './measure';
 import { curveSetup } from './setup';
-import type { EchoResult } from './zeromq-echo';
+import { echoResult, type EchoResult } from './zeromq-echo';
 
 /** Runs the scenario; connects at most `concurrency` clients at a time, all of them stay open. */
 export async function streamEcho(clients: number, messages: number, concurrency = 200): Promise<EchoResult> {
@@ -63,15 +63,7 @@ export async function streamEcho(clients: number, messages: number, concurrency 
       300_000,
       'the stream echo load',
     );
-    return {
-      clients,
-      messages,
-      broken: results.filter((ok) => !ok).length,
-      seconds: since(started) / 1000,
-      handshakeMsP50: percentile(handshakes, 50),
-      handshakeMsP99: percentile(handshakes, 99),
-      lag: lag.stop(),
-    };
+    return echoResult(clients, messages, results, started, handshakes, lag.stop());
   } finally {
     for (const stream of open) stream.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -52,15 +52,7 @@ export async function zeromqEcho(clients: number, messages: number, concurrency 
       300_000,
       'the ZeroMQ echo load',
     );
-    return {
-      clients,
-      messages,
-      broken: results.filter((ok) => !ok).length,
-      seconds: since(started) / 1000,
-      handshakeMsP50: percentile(handshakes, 50),
-      handshakeMsP99: percentile(handshakes, 99),
-      lag: lag.stop(),
-    };
+    return echoResult(clients, messages, results, started, handshakes, lag.stop());
   } finally {
     for (const client of open) client.close();
     server.close();
@@ -69,6 +61,26 @@ export async function zeromqEcho(clients: number, messages: number, concurrency 
 }
 
 /** One line for the report. */
+/** The figures of an echo run: how many clients saw their replies broken, and how fast. */
+export function echoResult(
+  clients: number,
+  messages: number,
+  results: readonly boolean[],
+  started: number,
+  handshakes: readonly number[],
+  lag: Lag,
+): EchoResult {
+  return {
+    clients,
+    messages,
+    broken: results.filter((ok) => !ok).length,
+    seconds: since(started) / 1000,
+    handshakeMsP50: percentile(handshakes, 50),
+    handshakeMsP99: percentile(handshakes, 99),
+    lag,
+  };
+}
+
 export function formatEcho(name: string, r: EchoResult): string {
   const total = r.clients * r.messages;
   return (
