@@ -27,14 +27,14 @@ export function encodePlainPart(data: Uint8Array, flags: PartFlags): Uint8Array 
 }
 
 /**
- * Decodes a cleartext part.
+ * Decodes a cleartext part: `data` is a copy, or with `inPlace` a view into `blob`.
  *
  * @throws {@link MechanismError} `ERR_MALFORMED_COMMAND` for an empty blob or reserved bits set
  */
-export function decodePlainPart(blob: Uint8Array): DecodedPart {
+export function decodePlainPart(blob: Uint8Array, inPlace = false): DecodedPart {
   const flags = blob[0];
   if (flags === undefined || (flags & ~(FLAG_MORE | FLAG_COMMAND)) !== 0) {
     throw new MechanismError('ERR_MALFORMED_COMMAND', 'malformed message part', { command: 'MESSAGE' });
   }
-  return { data: blob.slice(1), more: (flags & FLAG_MORE) !== 0, command: (flags & FLAG_COMMAND) !== 0 };
+  return { data: inPlace ? blob.subarray(1) : blob.slice(1), more: (flags & FLAG_MORE) !== 0, command: (flags & FLAG_COMMAND) !== 0 };
 }

@@ -96,7 +96,7 @@ export abstract class MechanismBase implements Mechanism {
     assertBytes(blob, 'blob');
     this.expectPhase('decode', 'ready');
     try {
-      return this.decodePart(blob);
+      return this.decodePart(blob, options.inPlace === true);
     } catch (error) {
       if (error instanceof MechanismError && options.onError !== 'keep') this.enterFailed(error);
       throw error;
@@ -120,8 +120,11 @@ export abstract class MechanismBase implements Mechanism {
   }
   /** Encodes a part once ready. */
   protected abstract encodePart(data: Uint8Array, flags: PartFlags): Uint8Array;
-  /** Decodes a part once ready; must leave state untouched when it throws. */
-  protected abstract decodePart(blob: Uint8Array): DecodedPart;
+  /**
+   * Decodes a part once ready; must leave state untouched when it throws. With `inPlace` it may
+   * write into `blob` and return a view into it (see {@link DecodeOptions.inPlace}).
+   */
+  protected abstract decodePart(blob: Uint8Array, inPlace: boolean): DecodedPart;
   /** Zero-fills every secret; called on failure and on destroy. */
   protected abstract wipeSecrets(): void;
 

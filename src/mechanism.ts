@@ -117,6 +117,15 @@ export interface DecodeOptions {
    * for a caller that drops blobs it cannot attribute (a MESSAGE from an unknown route).
    */
   readonly onError?: 'fail' | 'keep';
+  /**
+   * The caller gives `blob` up: the mechanism may decrypt into it and return `data` as a view
+   * into it, saving an allocation and a copy per part. Pass it only for a blob nobody else
+   * reads afterwards (the adapters pass it for frames they received and own). Default `false`:
+   * `blob` is left untouched and `data` shares no memory with it. Either way a rejected blob
+   * gets the same error, and `onError` applies as usual; after an in-place attempt that failed,
+   * the blob's bytes are unspecified.
+   */
+  readonly inPlace?: boolean;
 }
 
 /**

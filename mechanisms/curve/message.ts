@@ -94,13 +94,16 @@ export class MessageCodec {
   /**
    * Opens one MESSAGE command. Leaves the codec unchanged when it throws.
    *
-   * @returns the part; `data` is a view into a fresh buffer that nothing else references
+   * @param inPlace - open into `blob` itself and return `data` as a view into it (the caller
+   *   gives `blob` up; see `DecodeOptions.inPlace`); otherwise into a fresh buffer
+   * @returns the part; `data` is a view into `blob` (in place) or into a fresh buffer that
+   *   nothing else references
    * @throws {@link MechanismError} `ERR_MALFORMED_COMMAND` (structure, size under 33, reserved
    *   flag bits), `ERR_UNEXPECTED_COMMAND` (another command), `ERR_MESSAGE_TOO_LARGE` (part over
    *   the limit, checked before decryption), `ERR_INVALID_SEQUENCE` (nonce not greater than the
    *   last), `ERR_DECRYPT` (forged, tampered or reflected)
    */
-  decode(blob: Uint8Array): DecodedPart {
+  decode(blob: Uint8Array, inPlace = false): DecodedPart {
     if (!isCommand(blob, 'MESSAGE')) throw notMessage(blob);
     if (blob.length < MESSAGE_MIN_SIZE) throw malformed('MESSAGE', `size ${blob.length} is under ${MESSAGE_MIN_SIZE}`);
     if (blob.length - MESSAGE_MIN_SIZE > this.maxMessageSize) {
@@ -108,8 +111,10 @@ export class MessageCodec {
     }
     this.lastReceived.check(blob, HEADER.length);
     copyShortNonce(blob, HEADER.length, this.receiveNonce, PREFIX_SIZE);
-    const plaintext = new Uint8Array(blob.length - PLAINTEXT_AT);
-    openInto(plaintext, 0, blob.subarray(HEADER_SIZE), this.receiveNonce, this.key, 'MESSAGE');
+    // In place, the plaintext lands where its ciphertext was (libsodium moves overlapping
+    // spans first); the header and nonce before it stay readable for the nonce record.
+    const plaintext = inPlace ? blob.subarray(PLAINTEXT_AT) : new Uint8Array(blob.length - PLAINTEXT_AT);
+    openInto(inPlace ? blob : plaintext, inPlace ? PLAINTEXT_AT : 0, blob.subarray(HEADER_SIZE), this.receiveNonce, this.key, 'MESSAGE');
     const flags = plaintext[0]!;
     if ((flags & ~(FLAG_MORE | FLAG_COMMAND)) !== 0) throw malformed('MESSAGE', 'reserved flag bits are set');
     this.lastReceived.accept(blob, HEADER.length);

@@ -267,8 +267,8 @@ export class CurveServer extends MechanismBase {
     return this.codec!.encode(data, flags);
   }
 
-  protected decodePart(blob: Uint8Array): DecodedPart {
-    return this.codec!.decode(ownBytes(blob));
+  protected decodePart(blob: Uint8Array, inPlace: boolean): DecodedPart {
+    return this.codec!.decode(ownBytes(blob), inPlace);
   }
 
   protected wipeSecrets(): void {

@@ -112,8 +112,8 @@ export class NullMechanism extends MechanismBase {
     return encodePlainPart(data, flags);
   }
 
-  protected decodePart(blob: Uint8Array): DecodedPart {
-    return decodePlainPart(blob);
+  protected decodePart(blob: Uint8Array, inPlace: boolean): DecodedPart {
+    return decodePlainPart(blob, inPlace);
   }
 
   protected wipeSecrets(): void {
