@@ -20,7 +20,7 @@ export {
 } from './bytes';
 export * from './codec/metadata';
 export * from './codec/command';
-export * from './random';
+export { drawRandom, scriptedRandom, secureRandom, seededRandom, type RandomSource } from './random';
 export * from './z85';
 export * from './keys';
 export * from './auth';

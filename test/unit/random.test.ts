@@ -1,4 +1,5 @@
 import { drawRandom, scriptedRandom, secureRandom, seededRandom } from '../../src';
+import { randomPoolForTest } from '../../src/random';
 
 describe('random sources', () => {
   test('row 36: a source that throws, returns short or returns non-bytes fails closed', () => {
@@ -27,5 +28,25 @@ describe('random sources', () => {
     const big = secureRandom(200_000);
     expect(big.length).toBe(200_000);
     expect(big.subarray(150_000).some((b) => b !== 0)).toBe(true);
+  });
+
+  test('secureRandom serves small draws from a pool, each fresh, distinct across refills, and wiped from the pool as drawn', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      const draw = secureRandom(i % 2 === 0 ? 32 : 16);
+      const again = secureRandom(32);
+      expect(draw.buffer).not.toBe(again.buffer);
+      seen.add(Buffer.from(draw).toString('hex'));
+      const { pool, drawn } = randomPoolForTest();
+      expect(pool!.subarray(0, drawn).every((b) => b === 0)).toBe(true);
+      if (drawn < pool!.length) expect(pool!.subarray(drawn).some((b) => b !== 0)).toBe(true);
+    }
+    expect(seen.size).toBe(600); // 600 draws over more than 4 refills of 4 KiB, none repeated
+  });
+
+  test('drawRandom hands over what secureRandom returned without a second, unwiped copy', () => {
+    const out = drawRandom(secureRandom, 32);
+    expect(out.length).toBe(32);
+    expect(out.some((b) => b !== 0)).toBe(true);
   });
 });
