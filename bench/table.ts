@@ -29,6 +29,10 @@ function cell(peer: NetFigures | undefined, pick: (p: NetFigures) => number | nu
   return peer.status.startsWith('pending') ? 'pending' : 'failed';
 }
 
+function cpuCell(cpu: { client: number; server: number } | null | undefined, digits: number): string {
+  return cpu == null ? 'n/a' : `${cpu.client.toFixed(digits)} / ${cpu.server.toFixed(digits)}`;
+}
+
 /** Renders every table of a run as Markdown. */
 export function renderTables(results: Results): string {
   let out = `\n### Run of ${results.date} (${results.machine.cores} cores, ${results.machine.cpu}, Node ${results.machine.node}, load ${results.machine.loadBefore.map((l) => l.toFixed(1)).join('/')} before, ${results.machine.loadAfter.map((l) => l.toFixed(1)).join('/')} after${results.settings.quick ? ', QUICK' : ''})\n\n`;
@@ -57,6 +61,11 @@ export function renderTables(results: Results): string {
         `${ratio(ourZmq?.messages[i]?.messagesPerSecond, zcurve?.messages[i]?.messagesPerSecond)} zmq CURVE`,
       ]);
       out += row([`${sizeName(m.size)} MB/s`, ...[ourStream, ourZmq, tls, ss, zcurve, znull, tcp].map((p) => cell(p, bytes, formatMBps)), '', '']);
+    });
+    const peers = [ourStream, ourZmq, tls, ss, zcurve, znull, tcp];
+    out += row(['CPU µs per connection, client / server', ...peers.map((p) => cpuCell(p?.connectionCpu, 0)), '', '']);
+    results.network[0]!.messages.forEach((m, i) => {
+      out += row([`CPU µs per ${sizeName(m.size)} message, sender / sink`, ...peers.map((p) => cpuCell(p?.messages[i]?.cpu, 2)), '', '']);
     });
     const notes = results.network.filter((p) => p.status !== 'ok');
     if (notes.length > 0) out += `\n${notes.map((p) => `- ${p.peer}: ${p.status}`).join('\n')}\n`;

@@ -17,8 +17,25 @@ export interface MessageRequest {
   readonly count: number;
 }
 
-/** A client's answer: a rate (connections/s or messages/s), or why it failed. */
-export type WorkerResult = { readonly ok: true; readonly rate: number; readonly errors: number } | { readonly ok: false; readonly error: string };
+/**
+ * A client's answer: a rate (connections/s or messages/s), how many operations it completed,
+ * and the CPU time its process spent meanwhile (all threads, so libzmq's I/O threads count);
+ * or why it failed.
+ */
+export type WorkerResult =
+  | { readonly ok: true; readonly rate: number; readonly errors: number; readonly count: number; readonly cpuMicros: number }
+  | { readonly ok: false; readonly error: string };
+
+/** Asks a server process for the CPU time it has used so far; it answers `{ cpuMicros }`. */
+export interface CpuRequest {
+  readonly op: 'cpu';
+}
+
+/** CPU microseconds this process has used, user and system, all threads. */
+export function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
 
 /** Where the TLS files are made, shared by both processes. */
 export const CERT_DIR = join(__dirname, '..', '..', '.tmp', 'bench-tls');

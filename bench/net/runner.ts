@@ -19,7 +19,15 @@ export interface NetFigures {
   /** Set when the peer did not run: "pending: ..." or the failure. */
   status: string;
   connectionsPerSecond: number | null;
-  messages: { size: number; messagesPerSecond: number | null; bytesPerSecond: number | null }[];
+  /** CPU microseconds per connection: the client process's and the server process's (medians). */
+  connectionCpu: { client: number; server: number } | null;
+  messages: {
+    size: number;
+    messagesPerSecond: number | null;
+    bytesPerSecond: number | null;
+    /** CPU microseconds per message: the sender's and the sink's (medians). */
+    cpu: { client: number; server: number } | null;
+  }[];
 }
 
 /** Options of {@link runNetwork}. */
@@ -38,9 +46,17 @@ interface Running {
   echo: string;
   sink: string;
   conn: number[];
+  connCpu: Cpu[];
   msg: number[][];
+  msgCpu: Cpu[][];
   counts: number[];
   failure: string | undefined;
+}
+
+/** CPU microseconds per operation of one measurement, on each side. */
+interface Cpu {
+  client: number;
+  server: number;
 }
 
 const WORKER = join(__dirname, 'worker.ts');
@@ -75,7 +91,27 @@ async function start(name: string): Promise<Running | string> {
   }
   const client = spawn('client', name);
   await firstMessage(client, 30_000);
-  return { name, server, client, echo: ready.echo, sink: ready.sink, conn: [], msg: NET_SIZES.map(() => []), counts: NET_SIZES.map(() => 0), failure: undefined };
+  return { name, server, client, echo: ready.echo, sink: ready.sink, conn: [], connCpu: [], msg: NET_SIZES.map(() => []), msgCpu: NET_SIZES.map(() => []), counts: NET_SIZES.map(() => 0), failure: undefined };
+}
+
+async function serverCpu(run: Running): Promise<number> {
+  run.server.send({ op: 'cpu' });
+  const reply = await firstMessage<{ cpuMicros?: number }>(run.server, 10_000);
+  return reply.cpuMicros ?? Number.NaN;
+}
+
+/** Asks for one measurement and adds each side's CPU time per operation to it. */
+async function measure(run: Running, request: object, timeoutMs: number): Promise<{ result: WorkerResult; cpu: Cpu | undefined }> {
+  const before = await serverCpu(run);
+  const result = await ask(run, request, timeoutMs);
+  const after = await serverCpu(run);
+  if (!result.ok || result.count === 0) return { result, cpu: undefined };
+  return { result, cpu: { client: result.cpuMicros / result.count, server: (after - before) / result.count } };
+}
+
+function medianCpu(samples: readonly Cpu[]): Cpu | null {
+  if (samples.length === 0) return null;
+  return { client: median(samples.map((s) => s.client)), server: median(samples.map((s) => s.server)) };
 }
 
 function stop(run: Running): void {
@@ -116,19 +152,21 @@ export async function runNetwork(options: NetOptions): Promise<NetFigures[]> {
   for (let round = 0; round < options.rounds; round++) {
     for (const run of running) {
       if (run.failure !== undefined) continue;
-      const conn = await ask(run, { op: 'conn', address: run.echo, seconds: options.connSeconds, concurrency: 8 }, guard(options.connSeconds));
+      const { result: conn, cpu: connCpu } = await measure(run, { op: 'conn', address: run.echo, seconds: options.connSeconds, concurrency: 8 }, guard(options.connSeconds));
       if (!conn.ok) {
         run.failure = `failed: ${conn.error}`;
         continue;
       }
       run.conn.push(conn.rate);
+      if (connCpu !== undefined) run.connCpu.push(connCpu);
       for (const [i, size] of NET_SIZES.entries()) {
-        const result = await ask(run, { op: 'msg', address: run.sink, size, count: run.counts[i] }, guard(options.messageSeconds * 3));
+        const { result, cpu } = await measure(run, { op: 'msg', address: run.sink, size, count: run.counts[i] }, guard(options.messageSeconds * 3));
         if (!result.ok) {
           run.failure = `failed: ${result.error}`;
           break;
         }
         run.msg[i]!.push(result.rate);
+        if (cpu !== undefined) run.msgCpu[i]!.push(cpu);
       }
       options.log(`  network round ${round + 1}/${options.rounds} ${run.name}: ${conn.rate.toFixed(0)} conns/s`);
     }
@@ -142,9 +180,10 @@ export async function runNetwork(options: NetOptions): Promise<NetFigures[]> {
       peer: peer.name,
       status,
       connectionsPerSecond: ok ? median(run.conn) : null,
+      connectionCpu: ok ? medianCpu(run.connCpu) : null,
       messages: NET_SIZES.map((size, i) => {
         const rate = ok && run.msg[i]!.length > 0 ? median(run.msg[i]!) : null;
-        return { size, messagesPerSecond: rate, bytesPerSecond: rate === null ? null : rate * size };
+        return { size, messagesPerSecond: rate, bytesPerSecond: rate === null ? null : rate * size, cpu: ok ? medianCpu(run.msgCpu[i]!) : null };
       }),
     };
   });

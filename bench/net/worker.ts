@@ -5,7 +5,7 @@
  */
 import { tlsCredentials } from './cert';
 import { peerByName, type PeerContext } from './peers';
-import { CERT_DIR, type ConnRequest, type MessageRequest, type WorkerResult } from './protocol';
+import { CERT_DIR, cpuMicros, type ConnRequest, type CpuRequest, type MessageRequest, type WorkerResult } from './protocol';
 
 const [role, name] = process.argv.slice(2);
 const peer = peerByName(name!);
@@ -16,6 +16,7 @@ async function countConnections(request: ConnRequest): Promise<WorkerResult> {
   let done = 0;
   let errors = 0;
   let lastError = '';
+  const cpuStart = cpuMicros();
   const start = process.hrtime.bigint();
   const end = start + BigInt(Math.round(request.seconds * 1e9));
   const lane = async () => {
@@ -33,13 +34,14 @@ async function countConnections(request: ConnRequest): Promise<WorkerResult> {
   await Promise.all(Array.from({ length: request.concurrency }, lane));
   const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   if (done === 0) return { ok: false, error: lastError || 'no connection completed' };
-  return { ok: true, rate: done / elapsed, errors };
+  return { ok: true, rate: done / elapsed, errors, count: done, cpuMicros: cpuMicros() - cpuStart };
 }
 
 async function timeMessages(request: MessageRequest): Promise<WorkerResult> {
   try {
+    const cpuStart = cpuMicros();
     const elapsed = await peer.sendMany(request.address, request.size, request.count, ctx);
-    return { ok: true, rate: request.count / elapsed, errors: 0 };
+    return { ok: true, rate: request.count / elapsed, errors: 0, count: request.count, cpuMicros: cpuMicros() - cpuStart };
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }
@@ -49,7 +51,10 @@ if (role === 'server') {
   peer.serve(ctx).then(
     (server) => {
       send({ echo: server.echo, sink: server.sink });
-      process.on('message', () => void server.close().finally(() => process.exit(0)));
+      process.on('message', (request: CpuRequest | string) => {
+        if (typeof request === 'object' && request.op === 'cpu') send({ cpuMicros: cpuMicros() });
+        else void server.close().finally(() => process.exit(0));
+      });
     },
     (error: Error) => {
       send({ error: error.message });
