@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   hello: { summary: 'run the hello-world handshake and print it', load: async () => (await import('./commands/hello')).hello },
   keygen: { summary: 'make a certificate (public and secret files), like zmakecert', load: async () => (await import('./commands/keygen')).keygen },
   cert: { summary: 'cert show FILE | cert list DIR: inspect certificates and allow-lists', load: async () => (await import('./commands/cert')).cert },
+  bench: { summary: 'measure CURVE handshakes and messages in memory, per crypto backend', load: async () => (await import('./commands/bench')).bench },
   files: { summary: 'files serve DIR / files get PATH --into DIR: secure file distribution', load: async () => (await import('./commands/files')).files },
 };
 
