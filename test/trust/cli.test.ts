@@ -1,24 +1,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../../cli/main';
+import { runCli } from '../helpers/cli';
 import { EXIT } from '../../cli/exit-codes';
 import { CertStore, loadCertificate } from '../../src/trust';
 import { CZMQ_CLIENT, PYZMQ_SERVER, useTempDir } from './helpers';
 
 const dir = useTempDir();
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('curvezmq keygen', () => {
   it('writes CZMQ-named files, prints the public key, and the store accepts the certificate', async () => {

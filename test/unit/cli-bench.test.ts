@@ -2,21 +2,10 @@
  * `curvezmq bench`: the in-memory figures per backend, as a table or JSON, and usage errors
  * for bad options. Figures are checked for shape and sense, never for speed.
  */
-import { main } from '../../cli/main';
+import { runCli } from '../helpers/cli';
 import { EXIT } from '../../cli/exit-codes';
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('curvezmq bench', () => {
   test('--json gives every asked size of the asked backend, with positive rates', async () => {
