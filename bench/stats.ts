@@ -4,35 +4,7 @@
  * of load from elsewhere on the machine hits them all alike.
  */
 
-/** Median of a non-empty list. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Seconds since an arbitrary origin, with nanosecond resolution. */
-export function now(): number {
-  return Number(process.hrtime.bigint()) / 1e9;
-}
-
-/**
- * Calls `fn` in batches until `seconds` have passed and returns calls per second. The batch
- * grows so the clock is read rarely for fast functions.
- */
-export function rate(fn: () => void, seconds: number): number {
-  let calls = 0;
-  let batch = 1;
-  const start = now();
-  let elapsed = 0;
-  while (elapsed < seconds) {
-    for (let i = 0; i < batch; i++) fn();
-    calls += batch;
-    elapsed = now() - start;
-    if (elapsed < seconds / 20) batch *= 2;
-  }
-  return calls / elapsed;
-}
+export { median, now, rate } from '../cli/measure';
 
 /** Formats a rate: 1234567 → "1.23 M", 12345 → "12.3 k". */
 export function formatRate(value: number): string {
