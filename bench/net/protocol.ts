@@ -31,6 +31,16 @@ export interface CpuRequest {
   readonly op: 'cpu';
 }
 
+/**
+ * Starts (`top` absent) or stops a CPU profile of the process; stopping answers with the
+ * `top` functions by self time (`ProfileSummary`). Sent to the client before a measurement
+ * request, its profile covers that measurement only.
+ */
+export interface ProfileRequest {
+  readonly op: 'profile';
+  readonly top?: number;
+}
+
 /** CPU microseconds this process has used, user and system, all threads. */
 export function cpuMicros(): number {
   const { user, system } = process.cpuUsage();

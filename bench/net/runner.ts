@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { median } from '../stats';
 import { tlsCredentials } from './cert';
 import { PEERS } from './peers';
+import type { ProfileSummary } from './cpu-profile';
 import { CERT_DIR, type WorkerResult } from './protocol';
 
 /** Sizes of the one-way message test. */
@@ -187,4 +188,41 @@ export async function runNetwork(options: NetOptions): Promise<NetFigures[]> {
       }),
     };
   });
+}
+
+/** What {@link profilePeer} found: the measurement, and each process's profile during it. */
+export interface PeerProfile {
+  readonly result: WorkerResult;
+  readonly cpu: Cpu | undefined;
+  readonly client: ProfileSummary;
+  readonly server: ProfileSummary;
+}
+
+/**
+ * Profiles one peer during one measurement: connections for `seconds` (`size` absent), or
+ * one-way messages of `size` bytes for about `seconds`. A warm-up run comes first, unprofiled.
+ */
+export async function profilePeer(name: string, size: number | undefined, seconds: number, top: number): Promise<PeerProfile> {
+  tlsCredentials(CERT_DIR);
+  const run = await start(name);
+  if (typeof run === 'string') throw new Error(`${name}: ${run}`);
+  try {
+    const timeout = Math.round(seconds * 10_000 + 20_000);
+    let request: object = { op: 'conn', address: run.echo, seconds, concurrency: 8 };
+    if (size !== undefined) {
+      const probe = await ask(run, { op: 'msg', address: run.sink, size, count: size >= 65536 ? 500 : 5000 }, timeout);
+      if (!probe.ok) throw new Error(`${name}: ${probe.error}`);
+      request = { op: 'msg', address: run.sink, size, count: Math.max(500, Math.round(probe.rate * seconds)) };
+    } else {
+      await ask(run, { ...request, seconds: Math.min(seconds, 0.5) }, timeout);
+    }
+    const begin = (child: ChildProcess) => (child.send({ op: 'profile' }), firstMessage(child, 10_000));
+    await Promise.all([begin(run.client), begin(run.server)]);
+    const { result, cpu } = await measure(run, request, timeout);
+    const end = (child: ChildProcess) => (child.send({ op: 'profile', top }), firstMessage<ProfileSummary>(child, 30_000));
+    const [client, server] = await Promise.all([end(run.client), end(run.server)]);
+    return { result, cpu, client, server };
+  } finally {
+    stop(run);
+  }
 }

@@ -5,7 +5,8 @@
  */
 import { tlsCredentials } from './cert';
 import { peerByName, type PeerContext } from './peers';
-import { CERT_DIR, cpuMicros, type ConnRequest, type CpuRequest, type MessageRequest, type WorkerResult } from './protocol';
+import { startProfile, stopProfile } from './cpu-profile';
+import { CERT_DIR, cpuMicros, type ConnRequest, type CpuRequest, type MessageRequest, type ProfileRequest, type WorkerResult } from './protocol';
 
 const [role, name] = process.argv.slice(2);
 const peer = peerByName(name!);
@@ -47,12 +48,22 @@ async function timeMessages(request: MessageRequest): Promise<WorkerResult> {
   }
 }
 
+/** Starts a profile (answers `{ started: true }`) or stops one (answers its summary). */
+async function profile(request: ProfileRequest): Promise<unknown> {
+  if (request.top === undefined) {
+    await startProfile();
+    return { started: true };
+  }
+  return stopProfile(request.top);
+}
+
 if (role === 'server') {
   peer.serve(ctx).then(
     (server) => {
       send({ echo: server.echo, sink: server.sink });
-      process.on('message', (request: CpuRequest | string) => {
+      process.on('message', (request: CpuRequest | ProfileRequest | string) => {
         if (typeof request === 'object' && request.op === 'cpu') send({ cpuMicros: cpuMicros() });
+        else if (typeof request === 'object' && request.op === 'profile') void profile(request).then(send);
         else void server.close().finally(() => process.exit(0));
       });
     },
@@ -62,8 +73,12 @@ if (role === 'server') {
     },
   );
 } else {
-  process.on('message', (request: ConnRequest | MessageRequest | { op: 'exit' }) => {
+  process.on('message', (request: ConnRequest | MessageRequest | ProfileRequest | { op: 'exit' }) => {
     if (request.op === 'exit') process.exit(0);
+    if (request.op === 'profile') {
+      void profile(request).then(send);
+      return;
+    }
     const run = request.op === 'conn' ? countConnections(request) : timeMessages(request);
     void run.then(send);
   });
