@@ -11,7 +11,7 @@ describe('curvezmq bench', () => {
   test('--json gives every asked size of the asked backend, with positive rates', async () => {
     const result = await run('bench', '--backend', 'node', '--seconds', '0.02', '--sizes', '16,1024', '--json');
     expect(result.code).toBe(EXIT.OK);
-    const figures = JSON.parse(result.stdout) as { backend: string; handshakesPerSecond: number; serverHandshakesPerSecond: number; messages: { size: number; encodesPerSecond: number; decodesPerSecond: number }[] }[];
+    const figures = JSON.parse(result.stdout) as { backend: string; handshakesPerSecond: number; serverHandshakesPerSecond: number; messages: { size: number; encodesPerSecond: number; decodesPerSecond: number; inPlaceDecodesPerSecond: number }[] }[];
     expect(figures.map((f) => f.backend)).toEqual(['node']);
     const [node] = figures;
     expect(node!.handshakesPerSecond).toBeGreaterThan(0);
@@ -21,6 +21,7 @@ describe('curvezmq bench', () => {
     for (const m of node!.messages) {
       expect(m.encodesPerSecond).toBeGreaterThan(0);
       expect(m.decodesPerSecond).toBeGreaterThan(0);
+      expect(m.inPlaceDecodesPerSecond).toBeGreaterThan(0);
     }
   });
 
@@ -28,7 +29,7 @@ describe('curvezmq bench', () => {
     const result = await run('bench', '--backend', 'node', '--seconds', '0.02', '--sizes', '64');
     expect(result.code).toBe(EXIT.OK);
     expect(result.stdout).toMatch(/^node: \d+ handshakes\/s/m);
-    expect(result.stdout).toMatch(/^\s+64 B\s+\d+\s+\d+/m);
+    expect(result.stdout).toMatch(/^\s+64 B(\s+\d+){3}(\s+\d+\.\d){3}$/m);
   });
 
   test.each([
