@@ -184,6 +184,18 @@ export interface MechanismOptions {
 }
 
 /**
+ * What `MechanismDefinition.server(options)` returns for one listening endpoint: call it once
+ * per connection for a fresh server session. A mechanism with endpoint-wide secrets (CURVE's
+ * cookie keys) also has `close()`, which wipes them; the adapters call it when the endpoint
+ * closes, and the factory makes no session after that. A plain function is a valid factory.
+ */
+export interface ServerSessions {
+  (): Mechanism;
+  /** Wipes the endpoint's shared secrets; later calls of the factory throw a `StateError`. */
+  close?(): void;
+}
+
+/**
  * A mechanism by name, as the registry holds it. `client(options)` makes one client session;
  * `server(options)` is called once per listening endpoint and returns a factory that makes one
  * server session per connection, sharing endpoint-wide state (for CURVE: the cookie keys and
@@ -192,5 +204,5 @@ export interface MechanismOptions {
 export interface MechanismDefinition<Options extends MechanismOptions = MechanismOptions> {
   readonly name: string;
   client(options: Options): Mechanism;
-  server(options: Options): () => Mechanism;
+  server(options: Options): ServerSessions;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Mechanism, MechanismDefinition, MechanismOptions } from './mechanism';
+import type { Mechanism, MechanismDefinition, MechanismOptions, ServerSessions } from './mechanism';
 
 /** Options of any mechanism: the common ones plus whatever the named mechanism takes. */
 export type AnyMechanismOptions = MechanismOptions & Readonly<Record<string, unknown>>;
@@ -65,7 +65,7 @@ export class MechanismRegistry {
   }
 
   /** Makes the per-connection server factory of mechanism `name`. */
-  server(name: string, options: AnyMechanismOptions = {}): () => Mechanism {
+  server(name: string, options: AnyMechanismOptions = {}): ServerSessions {
     return this.get<AnyMechanismOptions>(name).server(options);
   }
 }

@@ -18,7 +18,7 @@
  */
 import { wipe } from '../../src/bytes';
 import { open, seal } from '../../src/crypto';
-import { drawRandom, MechanismError, type RandomSource } from '../../src';
+import { drawRandom, MechanismError, StateError, type RandomSource } from '../../src';
 import { COOKIE_SIZE, KEY_SIZE } from './commands';
 import { COOKIE_PREFIX, LONG_NONCE_BYTES, longNonce } from './nonces';
 
@@ -57,6 +57,7 @@ export class CookieKeyRing {
   private current: CookieKey | undefined;
   private previous: CookieKey | undefined;
   private generations = 0;
+  private closed = false;
   /** Used cookies, by cookie nonce, with the generation of the key that sealed them. */
   private readonly used = new Map<string, number>();
 
@@ -129,12 +130,22 @@ export class CookieKeyRing {
     if (this.used.size > this.options.replayRecordSize) this.retireThrough(this.oldestUsedGeneration());
   }
 
+  /**
+   * Wipes both keys and forgets the record, for good: cookies made before no longer open, and
+   * sealing a new one throws a `StateError`. Called when the endpoint closes.
+   */
+  close(): void {
+    this.closed = true;
+    this.retireThrough(this.generations);
+  }
+
   /** @internal The keys currently held (the same arrays), for tests of wiping. */
   keysForTest(): Uint8Array[] {
     return [this.current?.key, this.previous?.key].filter((key): key is Uint8Array => key !== undefined);
   }
 
   private sealingKey(): CookieKey {
+    if (this.closed) throw new StateError('the CURVE server endpoint was closed: its cookie keys are gone');
     this.rotate();
     if (this.current === undefined) {
       const key = drawRandom(this.options.random, KEY_SIZE);

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { MechanismDefinition } from '../../src';
+import { StateError, type MechanismDefinition } from '../../src';
 import { CurveClient } from './client';
 import type { CurveOptions } from './options';
 import { CurveServer, curveServerEndpoint } from './server';
@@ -22,7 +22,8 @@ export type { CurveOptions } from './options';
 
 /**
  * The CURVE definition for the registry. `server(options)` validates the options once and
- * returns a factory whose sessions share the endpoint's cookie key ring and replay record.
+ * returns a factory whose sessions share the endpoint's cookie key ring and replay record; its
+ * `close()` wipes the cookie keys, after which it makes no more sessions.
  *
  * @throws {@link TypeError} / {@link RangeError} from `client()` and `server()` for bad options
  */
@@ -31,6 +32,15 @@ export const CURVE: MechanismDefinition<CurveOptions> = {
   client: (options) => new CurveClient(options),
   server: (options) => {
     const endpoint = curveServerEndpoint(options);
-    return () => new CurveServer(endpoint);
+    let closed = false;
+    const sessions = () => {
+      if (closed) throw new StateError('the CURVE server endpoint was closed');
+      return new CurveServer(endpoint);
+    };
+    sessions.close = () => {
+      closed = true;
+      endpoint.cookies.close();
+    };
+    return sessions;
   },
 };

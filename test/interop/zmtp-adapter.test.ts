@@ -5,7 +5,8 @@
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { defaultRegistry } from '../../mechanisms';
-import { ChannelError, curveKeyPair, MechanismError } from '../../src';
+import { CURVE } from '../../mechanisms/curve';
+import { ChannelError, curveKeyPair, MechanismError, MechanismRegistry } from '../../src';
 import {
   connectZmtp,
   encodeFrame,
@@ -142,6 +143,24 @@ describe('ZMTP adapter, both ends ours', () => {
       code: 'ERR_PEER_ERROR',
       status: 500,
     });
+  });
+
+  test('closing the server closes its session factory, which wipes CURVE\'s cookie keys', async () => {
+    let closes = 0;
+    const registry = new MechanismRegistry().register({
+      name: 'CURVE',
+      client: CURVE.client,
+      server: (options) => {
+        const sessions = CURVE.server(options);
+        return Object.assign(() => sessions(), { close: () => (closes++, sessions.close!()) });
+      },
+    });
+    const server = await listenZmtp({ registry, mechanism: 'CURVE', mechanismOptions: { secretKey: SERVER.secretKey }, authorizer: () => true });
+    const client = await connectZmtp({ registry, mechanism: 'CURVE', mechanismOptions: { secretKey: CLIENT.secretKey, serverKey: SERVER.publicKey }, port: server.address().port });
+    client.close();
+    expect(closes).toBe(0);
+    await server.close();
+    expect(closes).toBe(1);
   });
 });
 

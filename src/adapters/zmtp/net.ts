@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import type { Authorizer } from '../../auth';
 import type { MetadataInit } from '../../codec/metadata';
 import { ChannelError } from '../../errors';
-import type { Mechanism } from '../../mechanism';
+import type { ServerSessions } from '../../mechanism';
 import type { AnyMechanismOptions, MechanismRegistry } from '../../registry';
 import { ZmtpConnection, type ZmtpConnectionConfig } from './connection';
 import { checkMaxFrameSize } from './frames';
@@ -136,12 +136,18 @@ export async function connectZmtp(options: ZmtpConnectOptions): Promise<ZmtpConn
 export class ZmtpServer extends EventEmitter {
   private readonly server: net.Server;
   private readonly live = new Set<ZmtpConnection>();
+  private readonly sessions: ServerSessions;
 
   /** @internal use {@link listenZmtp} */
-  constructor(server: net.Server, sessions: () => Mechanism, config: ZmtpConnectionConfig) {
+  constructor(server: net.Server, sessions: ServerSessions, config: ZmtpConnectionConfig) {
     super();
     this.server = server;
+    this.sessions = sessions;
     server.on('connection', (socket) => {
+      if (!server.listening) {
+        socket.destroy(); // accepted as close() began: the session factory is closed
+        return;
+      }
       socket.setNoDelay(true);
       const connection = new ZmtpConnection(socket, sessions(), config);
       this.live.add(connection);
@@ -158,8 +164,12 @@ export class ZmtpServer extends EventEmitter {
     return this.server.address() as net.AddressInfo;
   }
 
-  /** Stops listening and closes every connection. Resolves when the listener is closed. */
+  /**
+   * Stops listening, closes every connection and wipes the endpoint's shared secrets (CURVE's
+   * cookie keys). Resolves when the listener is closed.
+   */
   async close(): Promise<void> {
+    this.sessions.close?.();
     for (const connection of this.live) connection.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

@@ -3,7 +3,7 @@
  * keys, the bounded replay record, and fresh cookie nonces.
  */
 import { CookieKeyRing } from '../../../mechanisms/curve/cookie';
-import { secureRandom, seededRandom, toHex } from '../../../src';
+import { secureRandom, seededRandom, StateError, toHex } from '../../../src';
 import { catchMechanismError } from '../../helpers/expect-error';
 import { manualClock } from './helpers';
 
@@ -52,6 +52,20 @@ describe('cookie key ring', () => {
     expect(() => r.open(new Uint8Array(96))).toThrow();
     expect(first!.every((b) => b === 0)).toBe(true);
     expect(r.keysForTest()).toEqual([]);
+  });
+
+  test('close wipes both keys: older cookies no longer open, and nothing more is sealed', () => {
+    const { ring: r, clock } = ring();
+    const older = r.seal(C, S);
+    clock.advance(1_000);
+    const newer = r.seal(C, S);
+    const keys = r.keysForTest();
+    expect(keys).toHaveLength(2);
+    r.close();
+    expect(keys.every((key) => key.every((b) => b === 0))).toBe(true);
+    expect(r.keysForTest()).toEqual([]);
+    for (const cookie of [older, newer]) expect(catchMechanismError(() => r.open(cookie)).code).toBe('ERR_DECRYPT');
+    expect(() => r.seal(C, S)).toThrow(StateError);
   });
 
   test('a clock that goes backwards retires every key (fail closed)', () => {

@@ -1,0 +1,31 @@
+/**
+ * Closing a CURVE server endpoint (`sessions.close()`, called by the adapters when they stop
+ * listening) wipes its cookie keys: the factory makes no more sessions, a handshake caught
+ * between WELCOME and INITIATE fails, and sessions already established go on.
+ */
+import { CURVE } from '../../../mechanisms/curve';
+import { generateKeyPair, runHandshake, StateError } from '../../../src';
+
+const serverKeys = generateKeyPair();
+const clientKeys = generateKeyPair();
+const client = () => CURVE.client({ secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey });
+const allow = () => ({ status: 200 }) as const;
+
+test('after close the factory throws, a pending INITIATE fails, and an established session still works', async () => {
+  const sessions = CURVE.server({ secretKey: serverKeys.secretKey });
+  const established = await runHandshake(client(), sessions(), { authorizer: allow });
+  const pendingClient = client();
+  const pendingServer = sessions();
+  pendingServer.start();
+  const welcome = pendingServer.receive(pendingClient.start().send[0]!).send[0]!;
+  const initiate = pendingClient.receive(welcome).send[0]!;
+
+  sessions.close!();
+
+  expect(() => sessions()).toThrow(StateError);
+  const step = pendingServer.receive(initiate);
+  expect(step.status).toBe('failed');
+  expect(step.error?.code).toBe('ERR_DECRYPT');
+  const blob = established.client.encode(new Uint8Array([1, 2, 3]));
+  expect(Array.from(established.server.decode(blob).data)).toEqual([1, 2, 3]);
+});
