@@ -119,8 +119,10 @@ function decodeKeep(exec: Exec, sessions: readonly Session[]): void {
   const input = mutate(prng, original, exec.corpus.donors);
   if (parts.some((part) => equalBytes(part, input))) return;
   let accepted = false;
+  // Half the time in place, on a copy, so that a reported input is the one that was fed.
+  const inPlace = prng.chance(0.5);
   try {
-    mechanism.decode(input, { onError: 'keep' });
+    mechanism.decode(inPlace ? input.slice() : input, { onError: 'keep', inPlace });
     accepted = true;
   } catch (error) {
     if (!isTypedFailure(error)) exec.violate('decode-threw-untyped', describe(error), input);
