@@ -72,17 +72,36 @@ export function encodeFrame(blob: Uint8Array): Uint8Array {
   return frame;
 }
 
+/**
+ * The frames of `blobs`, one after another, in one new array: what a stream writes at the end
+ * of a tick for all the small frames of that tick, so that they cost one write to the channel
+ * instead of one each. The array comes from Node's buffer pool when small; every byte of it is
+ * written here.
+ *
+ * @param bytes - the frames' total size: the blobs' lengths plus a header each
+ */
+export function concatFrames(blobs: readonly Uint8Array[], bytes: number): Uint8Array {
+  const out = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (const blob of blobs) {
+    writeLength(out, blob.length, offset);
+    out.set(blob, offset + FRAME_HEADER_SIZE);
+    offset += FRAME_HEADER_SIZE + blob.length;
+  }
+  return out;
+}
+
 function checkLength(length: number): void {
   if (!Number.isInteger(length) || length < 0 || length > MAX_FRAME_SIZE_LIMIT) {
     throw new RangeError(`"length" expected an integer from 0 to ${MAX_FRAME_SIZE_LIMIT}, got ${String(length)}`);
   }
 }
 
-function writeLength(target: Uint8Array, length: number): void {
-  target[0] = length >>> 24;
-  target[1] = (length >>> 16) & 0xff;
-  target[2] = (length >>> 8) & 0xff;
-  target[3] = length & 0xff;
+function writeLength(target: Uint8Array, length: number, offset = 0): void {
+  target[offset] = length >>> 24;
+  target[offset + 1] = (length >>> 16) & 0xff;
+  target[offset + 2] = (length >>> 8) & 0xff;
+  target[offset + 3] = length & 0xff;
 }
 
 /** Options of {@link Deframer}. */
@@ -95,10 +114,14 @@ export interface DeframerOptions {
  * An incremental deframer: feed it the channel's chunks as they come, in any sizes, and it
  * returns the frames completed by each chunk. The result is the same whatever the chunking.
  *
- * A frame held whole inside one chunk is returned as a view of that chunk (no copy); a frame
- * that spans chunks is assembled in its own buffer, which grows with the bytes received rather
- * than being reserved at the announced length. After an error every call
- * throws the same error: a channel that lost its framing cannot find it again.
+ * A frame held whole inside one chunk is returned as a view of that chunk (no copy), so it
+ * starts at least {@link FRAME_HEADER_SIZE} bytes into the chunk's `ArrayBuffer` (its header is
+ * there). A frame that spans chunks is assembled in its own `ArrayBuffer`, which nothing else
+ * references, at `byteOffset` 0: {@link Deframer.isAssembled} tells the two apart, so a caller
+ * may decrypt an assembled frame in place. The assembly buffer grows with the bytes received
+ * rather than being reserved at the announced length: at most 64 KiB beyond the bytes of the
+ * frame received so far. After an error every call throws the same error: a channel that lost
+ * its framing cannot find it again.
  */
 export class Deframer {
   /** The largest frame accepted. */
@@ -113,6 +136,14 @@ export class Deframer {
   /** @throws {@link RangeError} for a bad `options.maxFrameSize` */
   constructor(options: DeframerOptions = {}) {
     this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize, 'options.maxFrameSize');
+  }
+
+  /**
+   * True when `frame`, returned by {@link Deframer.push}, was assembled from several chunks in
+   * an `ArrayBuffer` of its own (or is empty), false when it is a view of the chunk it came in.
+   */
+  static isAssembled(frame: Uint8Array): boolean {
+    return frame.byteOffset === 0;
   }
 
   /** Bytes received that do not make a whole frame yet (0 between frames). */
@@ -147,7 +178,7 @@ export class Deframer {
         frames.push(chunk.subarray(start, start + length));
         return start + length;
       }
-      this.startBody(length);
+      this.startBody(length, chunk.length - start);
       return start;
     }
     const take = Math.min(FRAME_HEADER_SIZE - this.headerFill, chunk.length - offset);
@@ -157,7 +188,7 @@ export class Deframer {
       this.headerFill = 0;
       const length = this.checkLength(readLength(this.header, 0));
       if (length === 0) frames.push(new Uint8Array(0));
-      else this.startBody(length);
+      else this.startBody(length, chunk.length - offset - take);
     }
     return offset + take;
   }
@@ -175,10 +206,15 @@ export class Deframer {
     return offset + take;
   }
 
-  private startBody(length: number): void {
+  /**
+   * Starts assembling a frame of `length` bytes, of which `available` are in the chunk at hand.
+   * Its buffer takes what is here plus up to {@link GROWTH_STEP}: a 64 KiB message (a frame a
+   * little over 64 KiB) is then assembled in one buffer, without growing.
+   */
+  private startBody(length: number, available: number): void {
     this.bodyLength = length;
     this.bodyFill = 0;
-    this.body = new Uint8Array(Math.min(length, GROWTH_STEP));
+    this.body = allocBody(Math.min(length, available + GROWTH_STEP));
   }
 
   /**
@@ -190,7 +226,7 @@ export class Deframer {
   private reserve(needed: number): Uint8Array {
     const body = this.body!;
     if (body.length >= needed) return body;
-    const grown = new Uint8Array(Math.min(this.bodyLength, Math.max(needed, body.length * 2)));
+    const grown = allocBody(Math.min(this.bodyLength, Math.max(needed, body.length * 2)));
     grown.set(body.subarray(0, this.bodyFill));
     this.body = grown;
     return grown;
@@ -205,6 +241,14 @@ export class Deframer {
     );
     throw this.failure;
   }
+}
+
+/**
+ * An assembly buffer in an `ArrayBuffer` of its own (never Node's shared pool), not zero-filled:
+ * a frame leaves the deframer only once every byte of it was written from the channel.
+ */
+function allocBody(length: number): Uint8Array {
+  return Buffer.allocUnsafeSlow(length);
 }
 
 function readLength(bytes: Uint8Array, offset: number): number {

@@ -37,9 +37,14 @@ export function notAMessage(): TypeError {
   return new TypeError('"chunk" expected a Uint8Array, a string, or a non-empty array of them');
 }
 
+/** The message the application reads for one part: the part itself, as a `Buffer` view. */
+export function messageBuffer(part: Uint8Array): Buffer {
+  return Buffer.isBuffer(part) ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+}
+
 /** The message the application reads for `parts` (views, no copy). */
 export function incomingMessage(parts: readonly Uint8Array[]): IncomingMessage {
-  const buffers = parts.map((part) => Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+  const buffers = parts.map(messageBuffer);
   return buffers.length === 1 ? buffers[0]! : buffers;
 }
 

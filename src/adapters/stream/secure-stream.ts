@@ -10,20 +10,32 @@
  *
  * @module
  */
+import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { decide, type Authorizer } from '../../auth';
+import { isBytes } from '../../bytes';
 import { ChannelError, type ChannelErrorCode } from '../../errors';
-import type { Mechanism, PeerIdentity, Step } from '../../mechanism';
-import { Deframer, encodeFrame, frameHeader } from './framing';
+import type { DecodeOptions, Mechanism, PartFlags, PeerIdentity, Step } from '../../mechanism';
+import { concatFrames, Deframer, FRAME_HEADER_SIZE, frameHeader } from './framing';
 import { answerCommand, encodePing } from './keepalive';
-import { incomingMessage, messageParts, notAMessage } from './message';
+import { incomingMessage, messageBuffer, messageParts, notAMessage, type IncomingMessage } from './message';
 import { channelSettings } from './settings';
 import { checkDuration, Timer } from './timer';
 
 export { DEFAULT_HANDSHAKE_TIMEOUT } from './settings';
 
-/** Blobs up to this size are framed into one chunk; bigger ones go as header + blob, uncopied. */
+/**
+ * Blobs up to this size are copied, with their headers, into one chunk per tick; bigger ones go
+ * as header + blob, uncopied.
+ */
 const COPY_LIMIT = 16 * 1024;
+
+/** The queued frames of a tick are written at once when they reach this size. */
+const FLUSH_BYTES = 16 * 1024;
+
+const LAST_PART: PartFlags = { more: false };
+const MORE_PARTS: PartFlags = { more: true };
+const IN_PLACE: DecodeOptions = { inPlace: true };
 
 /** Options of a {@link SecureStream} that do not depend on the mechanism. */
 export interface SecureStreamBaseOptions {
@@ -80,13 +92,27 @@ export class SecureStream extends Duplex {
   private inbox: Uint8Array[] = [];
   private inboxHead = 0;
   private deciding = false;
+  /** The application's buffer is full: frames wait in the inbox until it reads again. */
+  private holding = false;
   private parts: Uint8Array[] = [];
   private partsBytes = 0;
   private heldUntilSecure: ((error?: Error) => void) | undefined;
   private drainCallback: (() => void) | undefined;
   private rawEnded = false;
+  /** {@link endRead} ran. */
+  private readEnded = false;
   private peerIdentity: PeerIdentity | undefined;
   private lingerRaw = false;
+  /** Small frames written in this tick, not yet handed to the channel, and their bytes. */
+  private queue: Uint8Array[] = [];
+  private queueBytes = 0;
+  /** The channel is corked and {@link endTick} scheduled. */
+  private inTick = false;
+  /**
+   * The channel's `'data'` chunks are fresh buffers nobody else holds (a `net.Socket`'s, read
+   * from the kernel), so frames in them may be decrypted in place.
+   */
+  private readonly ownsChunks: boolean;
 
   /**
    * Wraps `raw` and starts the handshake at once (a client's first blob is written now).
@@ -104,6 +130,7 @@ export class SecureStream extends Duplex {
       ...(opts.writableHighWaterMark === undefined ? {} : { writableHighWaterMark: opts.writableHighWaterMark }),
     });
     this.rawStream = raw;
+    this.ownsChunks = raw instanceof Socket;
     this.session = opts.session;
     this.authorizer = opts.authorizer;
     this.address = opts.address;
@@ -186,11 +213,15 @@ export class SecureStream extends Duplex {
    * @throws {@link TypeError} when `chunk` is not a message
    */
   override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
-    if (messageParts(chunk) === undefined) throw notAMessage();
+    if (!isBytes(chunk) && typeof chunk !== 'string' && messageParts(chunk) === undefined) throw notAMessage();
     return super.write(chunk, encoding as BufferEncoding, callback as (error?: Error | null) => void);
   }
 
   override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (isBytes(chunk) && this.session.status === 'ready') {
+      this.sendPart(chunk, callback);
+      return;
+    }
     const parts = messageParts(chunk);
     if (parts === undefined) {
       callback(notAMessage());
@@ -202,13 +233,18 @@ export class SecureStream extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    const end = () => this.rawStream.end(() => callback());
+    const end = () => {
+      this.flushQueue();
+      this.rawStream.end(() => callback());
+    };
     if (this.session.status === 'ready') end();
     else this.heldUntilSecure = (error) => (error ? callback(error) : end());
   }
 
   override _read(): void {
-    if (!this.deciding) this.rawStream.resume();
+    this.holding = false;
+    if (this.inboxHead < this.inbox.length) this.drainInbox();
+    if (!this.deciding && !this.holding) this.rawStream.resume();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -261,11 +297,15 @@ export class SecureStream extends Duplex {
    */
   private closeRaw(): void {
     const raw = this.rawStream;
+    const linger = this.lingerRaw && !raw.closed && !raw.destroyed && !raw.writableEnded;
+    if (linger) this.flushQueue();
+    this.queue = [];
+    this.queueBytes = 0;
     if (raw.closed) return;
     const ignore = () => undefined;
     raw.on('error', ignore);
     raw.once('close', () => raw.off('error', ignore));
-    if (this.lingerRaw && !raw.destroyed && !raw.writableEnded) raw.end(() => raw.destroy());
+    if (linger) raw.end(() => raw.destroy());
     else raw.destroy();
   }
 
@@ -289,6 +329,14 @@ export class SecureStream extends Duplex {
 
   private readonly onRawEnd = (): void => {
     this.rawEnded = true;
+    // Messages still in the inbox are read first (see drainInbox).
+    if (this.session.status === 'ready' && this.inboxHead < this.inbox.length) return;
+    this.endRead();
+  };
+
+  /** The channel ended and every frame before its end was read. */
+  private endRead(): void {
+    this.readEnded = true;
     if (this.session.status !== 'ready') {
       this.fail('ERR_CHANNEL_CLOSED', 'the peer closed the channel during the handshake');
     } else if (this.deframer.pending > 0 || this.parts.length > 0) {
@@ -296,7 +344,7 @@ export class SecureStream extends Duplex {
     } else {
       this.push(null);
     }
-  };
+  }
 
   private readonly onRawError = (error: Error): void => {
     this.destroy(new ChannelError('ERR_CHANNEL_CLOSED', `the channel failed: ${error.message}`, { cause: error }));
@@ -327,28 +375,53 @@ export class SecureStream extends Duplex {
   }
 
   /**
-   * Writes one framed blob; false when the channel asks to wait for `'drain'`. The channel is
-   * corked until the end of the tick, so that the messages an application writes in one go
-   * leave in one `writev` instead of one system call each.
+   * Writes one framed blob; false when the channel asks to wait for `'drain'`.
+   *
+   * Small frames are queued and leave at the end of the tick (or once {@link FLUSH_BYTES} are
+   * queued) copied into one chunk: one `write()` to the channel for all the messages an
+   * application writes in one go, where a write per frame cost more than the copy. Large
+   * frames go as header + blob, uncopied. The channel stays corked until the end of the tick,
+   * so everything written in a tick leaves in one `writev`. Queued bytes count as written: the
+   * answer is the channel's own when a flush happens, else whether it already waits to drain.
    */
   private writeFrame(blob: Uint8Array): boolean {
     const raw = this.rawStream;
-    if (!this.rawCorked) {
-      this.rawCorked = true;
+    if (!this.inTick) {
+      this.inTick = true;
       raw.cork();
-      process.nextTick(this.uncorkRaw);
+      process.nextTick(SecureStream.endTick, this);
     }
-    if (blob.length <= COPY_LIMIT) return raw.write(encodeFrame(blob));
-    raw.write(frameHeader(blob.length));
-    return raw.write(blob);
+    if (blob.length > COPY_LIMIT) {
+      this.flushQueue();
+      raw.write(frameHeader(blob.length));
+      return raw.write(blob);
+    }
+    this.queue.push(blob);
+    this.queueBytes += FRAME_HEADER_SIZE + blob.length;
+    if (this.queueBytes >= FLUSH_BYTES) return this.flushQueue();
+    return !raw.writableNeedDrain;
   }
 
-  private rawCorked = false;
+  /** Hands the queued frames to the channel as one chunk; returns the channel's answer. */
+  private flushQueue(): boolean {
+    const raw = this.rawStream;
+    if (this.queueBytes === 0) return !raw.writableNeedDrain;
+    const chunk = concatFrames(this.queue, this.queueBytes);
+    this.queue = [];
+    this.queueBytes = 0;
+    return raw.write(chunk);
+  }
 
-  private readonly uncorkRaw = (): void => {
-    this.rawCorked = false;
-    this.rawStream.uncork();
-  };
+  /**
+   * The end of a tick in which `stream` wrote: the queued frames leave, and the channel is
+   * uncorked. Static, so that scheduling it makes no closure.
+   */
+  private static endTick(stream: SecureStream): void {
+    stream.inTick = false;
+    const raw = stream.rawStream;
+    if (stream.queueBytes > 0 && !raw.destroyed && !raw.writableEnded) stream.flushQueue();
+    raw.uncork();
+  }
 
   private canWrite(): boolean {
     return !this.destroyed && !this.rawStream.destroyed && !this.rawStream.writableEnded;
@@ -356,9 +429,13 @@ export class SecureStream extends Duplex {
 
   // --- frames in ------------------------------------------------------------------------------
 
-  /** Handles queued frames in order; stops while a decision is pending. Re-entrant. */
+  /**
+   * Handles queued frames in order; stops while a decision is pending, and while the
+   * application's buffer is full (one chunk may hold many messages: they wait here, already
+   * received, and the channel is paused). Re-entrant.
+   */
   private drainInbox(): void {
-    while (this.inboxHead < this.inbox.length && !this.deciding && !this.destroyed) {
+    while (this.inboxHead < this.inbox.length && !this.deciding && !this.holding && !this.destroyed) {
       const frame = this.inbox[this.inboxHead++]!;
       if (this.session.status === 'ready') this.onMessageFrame(frame);
       else this.advance(() => this.session.receive(frame));
@@ -366,13 +443,19 @@ export class SecureStream extends Duplex {
     if (this.inboxHead >= this.inbox.length) {
       this.inbox = [];
       this.inboxHead = 0;
+      if (this.rawEnded && !this.readEnded && !this.destroyed && this.session.status === 'ready') this.endRead();
     }
   }
 
+  /**
+   * Decodes one frame into a message part. A frame nobody else holds (assembled by the
+   * deframer, or a view of a chunk the channel gave us alone) is decrypted in place, and the
+   * part is a view into it; the application then owns that memory.
+   */
   private onMessageFrame(frame: Uint8Array): void {
     let part;
     try {
-      part = this.session.decode(frame);
+      part = this.session.decode(frame, this.ownsChunks || Deframer.isAssembled(frame) ? IN_PLACE : undefined);
     } catch (error) {
       this.destroy(error as Error);
       return;
@@ -381,17 +464,26 @@ export class SecureStream extends Duplex {
       this.answer(part.data);
       return;
     }
-    this.parts.push(part.data);
-    this.partsBytes += frame.length;
-    if (this.partsBytes > this.deframer.maxFrameSize) {
-      this.fail('ERR_FRAME_TOO_LARGE', `multipart message exceeds maxFrameSize ${this.deframer.maxFrameSize}`);
-      return;
+    let message: IncomingMessage;
+    if (this.parts.length === 0 && !part.more) {
+      // One part, one message: the frame already passed the deframer's maxFrameSize check.
+      message = messageBuffer(part.data);
+    } else {
+      this.parts.push(part.data);
+      this.partsBytes += frame.length;
+      if (this.partsBytes > this.deframer.maxFrameSize) {
+        this.fail('ERR_FRAME_TOO_LARGE', `multipart message exceeds maxFrameSize ${this.deframer.maxFrameSize}`);
+        return;
+      }
+      if (part.more) return;
+      message = incomingMessage(this.parts);
+      this.parts = [];
+      this.partsBytes = 0;
     }
-    if (part.more) return;
-    const message = incomingMessage(this.parts);
-    this.parts = [];
-    this.partsBytes = 0;
-    if (!this.push(message)) this.rawStream.pause();
+    if (!this.push(message)) {
+      this.holding = true;
+      this.rawStream.pause();
+    }
   }
 
   /** Answers a PING with a PONG; other commands are ignored. */
@@ -435,7 +527,7 @@ export class SecureStream extends Duplex {
       this.deciding = false;
       this.advance(() => this.session.authorize(decision));
       this.drainInbox();
-      if (!this.destroyed && this.readableLength < this.readableHighWaterMark) this.rawStream.resume();
+      if (!this.destroyed && !this.holding && this.readableLength < this.readableHighWaterMark) this.rawStream.resume();
     });
   }
 
@@ -456,10 +548,29 @@ export class SecureStream extends Duplex {
 
   // --- messages out ---------------------------------------------------------------------------
 
+  /** Sends a one-part message: {@link sendMessage} without its arrays. */
+  private sendPart(part: Uint8Array, callback: (error?: Error | null) => void): void {
+    let blob: Uint8Array;
+    try {
+      blob = this.session.encode(part, LAST_PART);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    if (blob.length > this.deframer.maxFrameSize) {
+      callback(new ChannelError('ERR_FRAME_TOO_LARGE', `message of ${blob.length} bytes exceeds maxFrameSize ${this.deframer.maxFrameSize}`));
+      return;
+    }
+    const ok = this.writeFrame(blob);
+    this.keepAliveTimer.refresh();
+    if (ok) callback();
+    else this.drainCallback = callback;
+  }
+
   private sendMessage(parts: readonly Uint8Array[], callback: (error?: Error | null) => void): void {
     let blobs: Uint8Array[];
     try {
-      blobs = parts.map((part, i) => this.session.encode(part, { more: i < parts.length - 1 }));
+      blobs = parts.map((part, i) => this.session.encode(part, i < parts.length - 1 ? MORE_PARTS : LAST_PART));
     } catch (error) {
       callback(error as Error);
       return;
