@@ -126,7 +126,8 @@ export interface DeframerOptions {
 export class Deframer {
   /** The largest frame accepted. */
   readonly maxFrameSize: number;
-  private readonly header = new Uint8Array(FRAME_HEADER_SIZE);
+  /** A length prefix split across chunks: its bytes so far, as a number, and their count. */
+  private headerValue = 0;
   private headerFill = 0;
   private body: Uint8Array | undefined;
   private bodyLength = 0;
@@ -182,11 +183,14 @@ export class Deframer {
       return start;
     }
     const take = Math.min(FRAME_HEADER_SIZE - this.headerFill, chunk.length - offset);
-    this.header.set(chunk.subarray(offset, offset + take), this.headerFill);
+    // Multiplied, not shifted: a length up to 2^32 - 1 stays a positive integer.
+    for (let i = 0; i < take; i++) this.headerValue = this.headerValue * 256 + chunk[offset + i]!;
     this.headerFill += take;
     if (this.headerFill === FRAME_HEADER_SIZE) {
+      const value = this.headerValue;
       this.headerFill = 0;
-      const length = this.checkLength(readLength(this.header, 0));
+      this.headerValue = 0;
+      const length = this.checkLength(value);
       if (length === 0) frames.push(new Uint8Array(0));
       else this.startBody(length, chunk.length - offset - take);
     }

@@ -20,7 +20,7 @@ import { concatFrames, Deframer, FRAME_HEADER_SIZE, frameHeader } from './framin
 import { answerCommand, encodePing } from './keepalive';
 import { incomingMessage, messageBuffer, messageParts, notAMessage, type IncomingMessage } from './message';
 import { channelSettings } from './settings';
-import { checkDuration, Timer } from './timer';
+import { checkDuration, restartTimer } from './timer';
 
 export { DEFAULT_HANDSHAKE_TIMEOUT } from './settings';
 
@@ -36,6 +36,23 @@ const FLUSH_BYTES = 16 * 1024;
 const LAST_PART: PartFlags = { more: false };
 const MORE_PARTS: PartFlags = { more: true };
 const IN_PLACE: DecodeOptions = { inPlace: true };
+
+/**
+ * The empty inbox, shared by every stream: an inbox is replaced, never appended to, while
+ * empty (see `onData`), so this array is never written.
+ */
+const NO_FRAMES: Uint8Array[] = [];
+
+/**
+ * Where a raw stream points back to its {@link SecureStream}: the listeners on the raw stream
+ * are shared functions that find their stream here, instead of closures made per stream.
+ */
+const OWNER = Symbol('curvezmq.SecureStream');
+
+/** A raw stream carrying a {@link SecureStream}. */
+type OwnedRaw = Duplex & { [OWNER]?: SecureStream | undefined };
+
+const ignore = (): void => undefined;
 
 /** Options of a {@link SecureStream} that do not depend on the mechanism. */
 export interface SecureStreamBaseOptions {
@@ -75,26 +92,33 @@ export interface SecureStreamOptions extends SecureStreamBaseOptions {
  * idle timeout destroys the stream.
  */
 export class SecureStream extends Duplex {
-  /** The byte channel underneath. Do not read or write it yourself. */
+  /**
+   * The byte channel underneath. Do not read or write it yourself: the stream decrypts in place
+   * into the chunks a `net.Socket` gives it, so another `'data'` listener would see them change.
+   */
   readonly rawStream: Duplex;
-  /** Resolves with the peer's identity when the handshake completes; rejects with its failure. */
-  readonly handshake: Promise<PeerIdentity>;
   private readonly session: Mechanism;
   private readonly authorizer: Authorizer | undefined;
   private readonly address: string | undefined;
   private readonly deframer: Deframer;
   private readonly signal: AbortSignal | undefined;
-  private readonly handshakeTimer = new Timer(() => this.fail('ERR_HANDSHAKE_TIMEOUT', 'the handshake timed out'));
-  private readonly idleTimer = new Timer(() => this.onIdle());
-  private readonly keepAliveTimer = new Timer(() => this.sendPing());
+  private abortListener: (() => void) | undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
   private keepAliveMs: number;
+  /** The `handshake` promise, made when first asked for, and how to settle it while pending. */
+  private handshakePromise: Promise<PeerIdentity> | undefined;
   private settle: { resolve: (peer: PeerIdentity) => void; reject: (error: Error) => void } | undefined;
-  private inbox: Uint8Array[] = [];
+  /** Set when the stream was destroyed before the handshake completed: the error, or null. */
+  private handshakeFailure: Error | null | undefined;
+  private inbox: Uint8Array[] = NO_FRAMES;
   private inboxHead = 0;
   private deciding = false;
   /** The application's buffer is full: frames wait in the inbox until it reads again. */
   private holding = false;
-  private parts: Uint8Array[] = [];
+  /** The parts of a multipart message so far (NO_FRAMES until its first part). */
+  private parts: Uint8Array[] = NO_FRAMES;
   private partsBytes = 0;
   private heldUntilSecure: ((error?: Error) => void) | undefined;
   private drainCallback: (() => void) | undefined;
@@ -104,7 +128,7 @@ export class SecureStream extends Duplex {
   private peerIdentity: PeerIdentity | undefined;
   private lingerRaw = false;
   /** Small frames written in this tick, not yet handed to the channel, and their bytes. */
-  private queue: Uint8Array[] = [];
+  private queue: Uint8Array[] | undefined;
   private queueBytes = 0;
   /** The channel is corked and {@link endTick} scheduled. */
   private inTick = false;
@@ -123,6 +147,7 @@ export class SecureStream extends Duplex {
    */
   constructor(raw: Duplex, options: SecureStreamOptions) {
     const opts = checkOptions(raw, options);
+    if ((raw as OwnedRaw)[OWNER] !== undefined) throw new TypeError('"raw" already carries a SecureStream');
     super({
       objectMode: true,
       allowHalfOpen: opts.allowHalfOpen ?? false,
@@ -137,19 +162,38 @@ export class SecureStream extends Duplex {
     const settings = channelSettings(opts);
     this.deframer = new Deframer({ maxFrameSize: settings.maxFrameSize });
     this.keepAliveMs = settings.keepAliveMs;
-    this.handshake = new Promise<PeerIdentity>((resolve, reject) => {
-      this.settle = { resolve, reject };
-    });
-    // Nobody has to await `handshake`: its failure is reported as 'error' too.
-    this.handshake.catch(() => undefined);
     const first = this.session.start();
     this.attachRaw();
-    this.handshakeTimer.start(settings.handshakeMs);
-    this.idleTimer.start(settings.idleMs);
+    this.handshakeTimer = restartTimer(undefined, settings.handshakeMs, SecureStream.onHandshakeTimeout, this);
+    this.idleTimer = restartTimer(undefined, settings.idleMs, SecureStream.onIdleTimeout, this);
     this.signal = opts.signal;
-    this.signal?.addEventListener('abort', this.onAbort);
+    if (this.signal !== undefined) {
+      this.abortListener = () => this.onAbort();
+      this.signal.addEventListener('abort', this.abortListener);
+    }
     this.applyStep(first);
     if (this.signal?.aborted) this.onAbort();
+  }
+
+  /**
+   * Resolves with the peer's identity when the handshake completes; rejects with its failure.
+   * Made when first asked for (a server's streams seldom are), always the same promise, and
+   * it never causes an unhandled rejection: a failure is reported as `'error'` too.
+   */
+  get handshake(): Promise<PeerIdentity> {
+    if (this.handshakePromise === undefined) {
+      if (this.peerIdentity !== undefined) {
+        this.handshakePromise = Promise.resolve(this.peerIdentity);
+      } else if (this.handshakeFailure !== undefined) {
+        this.handshakePromise = Promise.reject(this.handshakeFailure ?? destroyedError());
+      } else {
+        this.handshakePromise = new Promise<PeerIdentity>((resolve, reject) => {
+          this.settle = { resolve, reject };
+        });
+      }
+      this.handshakePromise.catch(ignore);
+    }
+    return this.handshakePromise;
   }
 
   /** The mechanism's name (`'CURVE'`, `'PLAIN'`, `'NULL'`...). */
@@ -164,7 +208,7 @@ export class SecureStream extends Duplex {
 
   /** True once the handshake has completed (and until the stream is destroyed). */
   get secure(): boolean {
-    return this.settle === undefined && !this.destroyed;
+    return this.peerIdentity !== undefined && !this.destroyed;
   }
 
   /** The authenticated peer, once the handshake has completed; `undefined` before. */
@@ -189,7 +233,7 @@ export class SecureStream extends Duplex {
   setTimeout(ms: number, callback?: () => void): this {
     const checked = checkDuration(ms, 'ms', 0);
     if (callback !== undefined) this.once('timeout', callback);
-    if (!this.destroyed) this.idleTimer.start(checked);
+    if (!this.destroyed) this.idleTimer = restartTimer(this.idleTimer, checked, SecureStream.onIdleTimeout, this);
     return this;
   }
 
@@ -202,7 +246,7 @@ export class SecureStream extends Duplex {
    */
   setKeepAlive(ms: number): this {
     this.keepAliveMs = checkDuration(ms, 'ms', 0);
-    if (this.session.status === 'ready' && !this.destroyed) this.keepAliveTimer.start(this.keepAliveMs);
+    if (this.session.status === 'ready' && !this.destroyed) this.startKeepAlive();
     return this;
   }
 
@@ -248,13 +292,15 @@ export class SecureStream extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.handshakeTimer.clear();
-    this.idleTimer.clear();
-    this.keepAliveTimer.clear();
-    this.signal?.removeEventListener('abort', this.onAbort);
+    clearTimeout(this.handshakeTimer);
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.keepAliveTimer);
+    this.handshakeTimer = this.idleTimer = this.keepAliveTimer = undefined;
+    if (this.abortListener !== undefined) this.signal?.removeEventListener('abort', this.abortListener);
     this.detachRaw();
     const { settle, heldUntilSecure: held } = this;
     this.settle = undefined;
+    if (this.peerIdentity === undefined) this.handshakeFailure = error;
     this.heldUntilSecure = undefined;
     this.drainCallback = undefined;
     // The reason is built only for someone waiting to learn it: a normal close makes no error
@@ -272,21 +318,70 @@ export class SecureStream extends Duplex {
   // --- the raw side ---------------------------------------------------------------------------
 
   private attachRaw(): void {
-    const raw = this.rawStream;
-    raw.on('data', this.onRawData);
-    raw.on('end', this.onRawEnd);
-    raw.on('error', this.onRawError);
-    raw.on('close', this.onRawClose);
-    raw.on('drain', this.onRawDrain);
+    const raw = this.rawStream as OwnedRaw;
+    raw[OWNER] = this;
+    raw.on('data', SecureStream.onRawData);
+    raw.on('end', SecureStream.onRawEnd);
+    raw.on('error', SecureStream.onRawError);
+    raw.on('close', SecureStream.onRawClose);
+    raw.on('drain', SecureStream.onRawDrain);
   }
 
   private detachRaw(): void {
-    const raw = this.rawStream;
-    raw.off('data', this.onRawData);
-    raw.off('end', this.onRawEnd);
-    raw.off('error', this.onRawError);
-    raw.off('close', this.onRawClose);
-    raw.off('drain', this.onRawDrain);
+    const raw = this.rawStream as OwnedRaw;
+    raw.off('data', SecureStream.onRawData);
+    raw.off('end', SecureStream.onRawEnd);
+    raw.off('error', SecureStream.onRawError);
+    raw.off('close', SecureStream.onRawClose);
+    raw.off('drain', SecureStream.onRawDrain);
+    if (raw[OWNER] === this) raw[OWNER] = undefined;
+  }
+
+  // The raw stream's listeners: shared by every stream, called with the raw stream as `this`.
+  private static onRawData(this: OwnedRaw, chunk: Uint8Array): void {
+    this[OWNER]?.onData(chunk);
+  }
+
+  private static onRawEnd(this: OwnedRaw): void {
+    this[OWNER]?.onEnd();
+  }
+
+  private static onRawError(this: OwnedRaw, error: Error): void {
+    this[OWNER]?.destroy(new ChannelError('ERR_CHANNEL_CLOSED', `the channel failed: ${error.message}`, { cause: error }));
+  }
+
+  private static onRawClose(this: OwnedRaw): void {
+    const stream = this[OWNER];
+    if (stream === undefined || (stream.rawEnded && this.writableFinished)) return;
+    stream.fail('ERR_CHANNEL_CLOSED', 'the channel closed');
+  }
+
+  private static onRawDrain(this: OwnedRaw): void {
+    const stream = this[OWNER];
+    if (stream === undefined) return;
+    const callback = stream.drainCallback;
+    stream.drainCallback = undefined;
+    callback?.();
+  }
+
+  // Timer callbacks: shared, given their stream as argument (no closure per stream).
+  private static onHandshakeTimeout(stream: SecureStream): void {
+    stream.handshakeTimer = undefined;
+    stream.fail('ERR_HANDSHAKE_TIMEOUT', 'the handshake timed out');
+  }
+
+  private static onIdleTimeout(stream: SecureStream): void {
+    stream.idleTimer = undefined;
+    stream.onIdle();
+  }
+
+  private static onKeepAlive(stream: SecureStream): void {
+    stream.keepAliveTimer = undefined;
+    stream.sendPing();
+  }
+
+  private startKeepAlive(): void {
+    this.keepAliveTimer = restartTimer(this.keepAliveTimer, this.keepAliveMs, SecureStream.onKeepAlive, this);
   }
 
   /**
@@ -299,7 +394,7 @@ export class SecureStream extends Duplex {
     const raw = this.rawStream;
     const linger = this.lingerRaw && !raw.closed && !raw.destroyed && !raw.writableEnded;
     if (linger) this.flushQueue();
-    this.queue = [];
+    this.queue = undefined;
     this.queueBytes = 0;
     if (raw.closed) return;
     const ignore = () => undefined;
@@ -309,8 +404,8 @@ export class SecureStream extends Duplex {
     else raw.destroy();
   }
 
-  private readonly onRawData = (chunk: Uint8Array): void => {
-    this.idleTimer.refresh();
+  private onData(chunk: Uint8Array): void {
+    this.idleTimer?.refresh();
     let frames: Uint8Array[];
     try {
       frames = this.deframer.push(chunk);
@@ -325,14 +420,14 @@ export class SecureStream extends Duplex {
       for (const frame of frames) this.inbox.push(frame);
     }
     this.drainInbox();
-  };
+  }
 
-  private readonly onRawEnd = (): void => {
+  private onEnd(): void {
     this.rawEnded = true;
     // Messages still in the inbox are read first (see drainInbox).
     if (this.session.status === 'ready' && this.inboxHead < this.inbox.length) return;
     this.endRead();
-  };
+  }
 
   /** The channel ended and every frame before its end was read. */
   private endRead(): void {
@@ -346,24 +441,9 @@ export class SecureStream extends Duplex {
     }
   }
 
-  private readonly onRawError = (error: Error): void => {
-    this.destroy(new ChannelError('ERR_CHANNEL_CLOSED', `the channel failed: ${error.message}`, { cause: error }));
-  };
-
-  private readonly onRawClose = (): void => {
-    if (this.rawEnded && this.rawStream.writableFinished) return;
-    this.fail('ERR_CHANNEL_CLOSED', 'the channel closed');
-  };
-
-  private readonly onRawDrain = (): void => {
-    const callback = this.drainCallback;
-    this.drainCallback = undefined;
-    callback?.();
-  };
-
-  private readonly onAbort = (): void => {
+  private onAbort(): void {
     this.destroy(new ChannelError('ERR_ABORTED', 'the stream was aborted', { cause: this.signal?.reason }));
-  };
+  }
 
   private onIdle(): void {
     this.emit('timeout');
@@ -396,7 +476,7 @@ export class SecureStream extends Duplex {
       raw.write(frameHeader(blob.length));
       return raw.write(blob);
     }
-    this.queue.push(blob);
+    (this.queue ??= []).push(blob);
     this.queueBytes += FRAME_HEADER_SIZE + blob.length;
     if (this.queueBytes >= FLUSH_BYTES) return this.flushQueue();
     return !raw.writableNeedDrain;
@@ -406,8 +486,9 @@ export class SecureStream extends Duplex {
   private flushQueue(): boolean {
     const raw = this.rawStream;
     if (this.queueBytes === 0) return !raw.writableNeedDrain;
-    const chunk = concatFrames(this.queue, this.queueBytes);
-    this.queue = [];
+    const queue = this.queue!;
+    const chunk = concatFrames(queue, this.queueBytes);
+    queue.length = 0;
     this.queueBytes = 0;
     return raw.write(chunk);
   }
@@ -441,7 +522,7 @@ export class SecureStream extends Duplex {
       else this.advance(() => this.session.receive(frame));
     }
     if (this.inboxHead >= this.inbox.length) {
-      this.inbox = [];
+      this.inbox = NO_FRAMES;
       this.inboxHead = 0;
       if (this.rawEnded && !this.readEnded && !this.destroyed && this.session.status === 'ready') this.endRead();
     }
@@ -469,6 +550,7 @@ export class SecureStream extends Duplex {
       // One part, one message: the frame already passed the deframer's maxFrameSize check.
       message = messageBuffer(part.data);
     } else {
+      if (this.parts === NO_FRAMES) this.parts = [];
       this.parts.push(part.data);
       this.partsBytes += frame.length;
       if (this.partsBytes > this.deframer.maxFrameSize) {
@@ -477,7 +559,7 @@ export class SecureStream extends Duplex {
       }
       if (part.more) return;
       message = incomingMessage(this.parts);
-      this.parts = [];
+      this.parts = NO_FRAMES;
       this.partsBytes = 0;
     }
     if (!this.push(message)) {
@@ -532,8 +614,9 @@ export class SecureStream extends Duplex {
   }
 
   private becomeSecure(): void {
-    this.handshakeTimer.clear();
-    this.keepAliveTimer.start(this.keepAliveMs);
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.startKeepAlive();
     const peer = this.session.peer!;
     this.peerIdentity = peer;
     this.settle?.resolve(peer);
@@ -562,7 +645,7 @@ export class SecureStream extends Duplex {
       return;
     }
     const ok = this.writeFrame(blob);
-    this.keepAliveTimer.refresh();
+    this.keepAliveTimer?.refresh();
     if (ok) callback();
     else this.drainCallback = callback;
   }
@@ -582,7 +665,7 @@ export class SecureStream extends Duplex {
     }
     let ok = true;
     for (const blob of blobs) ok = this.writeFrame(blob);
-    this.keepAliveTimer.refresh();
+    this.keepAliveTimer?.refresh();
     if (ok) callback();
     else this.drainCallback = callback;
   }
@@ -597,7 +680,7 @@ export class SecureStream extends Duplex {
 
   private sendPing(): void {
     if (this.canWrite() && !this.rawStream.writableNeedDrain) this.sendCommand(encodePing());
-    if (!this.destroyed) this.keepAliveTimer.start(this.keepAliveMs);
+    if (!this.destroyed) this.startKeepAlive();
   }
 }
 

@@ -1,37 +1,20 @@
 /**
- * A restartable one-shot timer, so that the stream's three timers (handshake, idle, keepalive)
- * share one way to start, refresh and always clear.
+ * The stream's timers (handshake, idle, keepalive): one way to re-arm them, and the check of
+ * duration options.
  *
  * @module
  */
 
-/** A one-shot timer that can be re-armed, refreshed and cleared any number of times. */
-export class Timer {
-  private handle: NodeJS.Timeout | undefined;
-
-  constructor(private readonly onFire: () => void) {}
-
-  /** Arms the timer for `ms` milliseconds from now (0 clears it instead). */
-  start(ms: number): void {
-    this.clear();
-    if (ms > 0) {
-      this.handle = setTimeout(() => {
-        this.handle = undefined;
-        this.onFire();
-      }, ms);
-    }
-  }
-
-  /** Pushes the deadline back to a full period from now, if armed. */
-  refresh(): void {
-    this.handle?.refresh();
-  }
-
-  /** Disarms the timer. */
-  clear(): void {
-    if (this.handle !== undefined) clearTimeout(this.handle);
-    this.handle = undefined;
-  }
+/**
+ * Re-arms a one-shot timer: clears `previous`, then, unless `ms` is 0, schedules
+ * `onFire(arg)` in `ms` milliseconds. The callback is a shared function given its stream as
+ * an argument, so a stream's timers make no closures.
+ *
+ * @returns the new timer, or `undefined` for 0
+ */
+export function restartTimer<T>(previous: NodeJS.Timeout | undefined, ms: number, onFire: (arg: T) => void, arg: T): NodeJS.Timeout | undefined {
+  if (previous !== undefined) clearTimeout(previous);
+  return ms > 0 ? setTimeout(onFire, ms, arg) : undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * The stream adapter's copy-saving paths: small frames written in one tick leave as one chunk,
- * frames are decrypted in place only where nobody else holds their bytes, and messages held
- * back by a slow reader are all delivered, in order, before the end.
+ * The stream adapter's cost-saving paths: small frames written in one tick leave as one chunk,
+ * frames are decrypted in place only where nobody else holds their bytes, messages held back
+ * by a slow reader are all delivered, in order, before the end, and the `handshake` promise is
+ * made only when asked for, with the same outcome whenever it is asked.
  */
 import { once } from 'node:events';
 import * as net from 'node:net';
@@ -152,5 +153,48 @@ describe('a reader that stops', () => {
     await once(server, 'end');
     expect(got).toEqual(sent);
     dispose(client, server);
+  });
+});
+
+describe('the handshake promise, made when first asked for', () => {
+  test('asked for late, it resolves with the peer; it is always the same promise', async () => {
+    const { client, server } = securePair({ mechanism: 'CURVE' });
+    await once(server, 'secure');
+    if (!client.secure) await once(client, 'secure');
+    const first = server.handshake;
+    expect(server.handshake).toBe(first);
+    expect((await first).mechanism).toBe('CURVE');
+    expect((await client.handshake).publicKey).toBeDefined();
+    dispose(client, server);
+  });
+
+  test('asked for after a destroy before the handshake, it rejects with the reason, and unhandled it is harmless', async () => {
+    const [rawClient] = memoryPair();
+    const quiet = new SecureStream(rawClient, { session: defaultRegistry.client('NULL', {}) });
+    quiet.destroy();
+    await once(quiet, 'close');
+    await expect(quiet.handshake).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+    const [rawOther] = memoryPair();
+    const failed = new SecureStream(rawOther, { session: defaultRegistry.client('NULL', {}), handshakeTimeout: 0 });
+    failed.on('error', () => undefined);
+    const reason = new Error('given reason');
+    failed.destroy(reason);
+    await new Promise((resolve) => failed.once('close', resolve));
+    await expect(failed.handshake).rejects.toBe(reason);
+    // Never asked for: no unhandled rejection (jest would fail the test run on one).
+    const [rawThird] = memoryPair();
+    const never = new SecureStream(rawThird, { session: defaultRegistry.client('NULL', {}) });
+    never.on('error', () => undefined);
+    never.destroy(new Error('nobody asks'));
+    await new Promise((resolve) => never.once('close', resolve));
+  });
+
+  test('a raw stream carries one SecureStream at a time', () => {
+    const [raw] = memoryPair();
+    const first = new SecureStream(raw, { session: defaultRegistry.client('NULL', {}) });
+    expect(() => new SecureStream(raw, { session: defaultRegistry.client('NULL', {}) })).toThrow(/already carries/);
+    first.destroy();
+    const second = new SecureStream(raw, { session: defaultRegistry.client('NULL', {}) });
+    second.destroy();
   });
 });
