@@ -161,27 +161,24 @@ function definitionOf(choice: MechanismChoice): MechanismDefinition<AnyMechanism
   return mechanism as MechanismDefinition<AnyMechanismOptions>;
 }
 
-/** The stream options among `options`, and nothing else. */
+/** The names of the stream options a server or client passes on to each stream. */
+const CHANNEL_KEYS = [
+  'handshakeTimeout',
+  'timeout',
+  'keepAlive',
+  'maxFrameSize',
+  'signal',
+  'allowHalfOpen',
+  'readableHighWaterMark',
+  'writableHighWaterMark',
+] as const satisfies readonly (keyof SecureChannelOptions)[];
+
+/** The stream options among `options`, and nothing else (a plain loop: it runs per connect). */
 function channelOptions(options: SecureChannelOptions): SecureChannelOptions {
-  const {
-    handshakeTimeout,
-    timeout,
-    keepAlive,
-    maxFrameSize,
-    signal,
-    allowHalfOpen,
-    readableHighWaterMark,
-    writableHighWaterMark,
-  } = options;
-  const picked = {
-    handshakeTimeout,
-    timeout,
-    keepAlive,
-    maxFrameSize,
-    signal,
-    allowHalfOpen,
-    readableHighWaterMark,
-    writableHighWaterMark,
-  };
-  return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
+  const picked: Record<string, unknown> = {};
+  for (const key of CHANNEL_KEYS) {
+    const value = options[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  return picked as SecureChannelOptions;
 }
