@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { openInto, sealInto } from '../../src/crypto';
+import { openInto, sealPartInto } from '../../src/crypto';
 import { isCommand, MechanismError, type DecodedPart, type PartFlags } from '../../src';
 import { commandName, malformed, MESSAGE_MIN_SIZE, TAG_SIZE } from './commands';
 import { NONCE_BYTES, ReceivedNonce, type SendCounter } from './nonces';
@@ -80,14 +80,14 @@ export class MessageCodec {
    */
   encode(data: Uint8Array, flags: PartFlags): Uint8Array {
     this.counter.takeInto('MESSAGE', this.sendNonce, PREFIX_SIZE);
-    // One buffer for the whole command: the plaintext is laid out where its ciphertext goes
-    // and sealed in place, so the part is copied once.
+    // One buffer for the whole command, and no view of it: the backend seals flags ‖ part
+    // into the box's place (see `sealPartInto`).
     const out = allocFrame(MESSAGE_MIN_SIZE + data.length);
-    out.set(HEADER);
+    const first = (flags.more ? FLAG_MORE : 0) | (flags.command ? FLAG_COMMAND : 0);
+    sealPartInto(out, HEADER_SIZE, first, data, this.sendNonce, this.key);
+    // Written after sealing: the 16 bytes before the box may serve as NaCl's padding.
+    for (let i = 0; i < HEADER.length; i++) out[i] = HEADER[i]!;
     copyShortNonce(this.sendNonce, PREFIX_SIZE, out, HEADER.length);
-    out[PLAINTEXT_AT] = (flags.more ? FLAG_MORE : 0) | (flags.command ? FLAG_COMMAND : 0);
-    out.set(data, PLAINTEXT_AT + 1);
-    sealInto(out, HEADER_SIZE, out.subarray(PLAINTEXT_AT), this.sendNonce, this.key);
     return out;
   }
 

@@ -31,4 +31,19 @@ export interface CryptoBackend {
    * which may overlap `boxed`. Returns false, leaving `out` unspecified, when authentication fails.
    */
   secretboxOpenInto?(out: Uint8Array, boxed: Uint8Array, nonce: Uint8Array, key: Uint8Array): boolean;
+  /**
+   * Optional fast path for a MESSAGE-shaped plaintext: seals `first ‖ data` (one byte, then
+   * `data`) into `out` from `offset` to its end (`data.length + 17` bytes: tag, then
+   * ciphertext), with no other array in between. May overwrite the 16 bytes before `offset`
+   * (NaCl's zero padding, when `offset >= 16`): the caller writes them afterwards. The façade
+   * has checked the lengths of `out`, `nonce` and `key`.
+   */
+  secretboxSealPartInto?(
+    out: Uint8Array,
+    offset: number,
+    first: number,
+    data: Uint8Array,
+    nonce: Uint8Array,
+    key: Uint8Array,
+  ): void;
 }

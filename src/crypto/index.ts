@@ -178,10 +178,48 @@ export function sealInto(
   }
   const current = backend();
   if (current.secretboxSealInto !== undefined) {
-    current.secretboxSealInto(out.subarray(offset, end), plaintext, nonce, key);
+    current.secretboxSealInto(offset === 0 && end === out.length ? out : out.subarray(offset, end), plaintext, nonce, key);
   } else {
     out.set(current.secretboxSeal(plaintext, nonce, key), offset);
   }
+}
+
+/**
+ * Seals `first ‖ data` (one byte, then `data`: the plaintext of a MESSAGE, flags then part)
+ * into `out` from `offset` to its end: `data.length + 17` bytes, tag then ciphertext. The
+ * MESSAGE hot path: the plaintext is never assembled in an array of its own, and the fast
+ * backends make no `subarray` view (sodium seals short ones in a reused off-heap scratch
+ * buffer, tweetnacl in place in `out` behind NaCl's zero padding).
+ *
+ * **The 16 bytes before `offset` are scratch**: they may be overwritten, so write them after
+ * this call.
+ *
+ * @throws {@link RangeError} when the box does not end exactly at the end of `out`, or when
+ * `nonce` or `key` has the wrong length
+ */
+export function sealPartInto(
+  out: Uint8Array,
+  offset: number,
+  first: number,
+  data: Uint8Array,
+  nonce: Uint8Array,
+  key: Uint8Array,
+): void {
+  if (!(offset >= 0 && offset + data.length + 1 + TAG_BYTES === out.length)) {
+    throw new RangeError(`"out" must end with the ${data.length + 1 + TAG_BYTES}-byte box at ${offset}, got length=${out.length}`);
+  }
+  if (nonce.length !== NONCE_BYTES || key.length !== KEY_BYTES) {
+    throw new RangeError(`"nonce" and "key" expected lengths ${NONCE_BYTES} and ${KEY_BYTES}, got ${nonce.length} and ${key.length}`);
+  }
+  const current = backend();
+  if (current.secretboxSealPartInto !== undefined) {
+    current.secretboxSealPartInto(out, offset, first, data, nonce, key);
+    return;
+  }
+  const at = offset + TAG_BYTES;
+  out[at] = first;
+  out.set(data, at + 1);
+  sealInto(out, offset, out.subarray(at), nonce, key);
 }
 
 /**
@@ -208,7 +246,9 @@ export function openInto(
     }
     const current = backend();
     if (current.secretboxOpenInto !== undefined) {
-      opened = current.secretboxOpenInto(out.subarray(offset, end), boxed, nonce, key);
+      // A view costs about as much as opening a short box: make one only when needed.
+      const target = offset === 0 && end === out.length ? out : out.subarray(offset, end);
+      opened = current.secretboxOpenInto(target, boxed, nonce, key);
     } else {
       const plaintext = current.secretboxOpen(boxed, nonce, key);
       if (plaintext !== null) {

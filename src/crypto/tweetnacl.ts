@@ -11,11 +11,18 @@ const SIGMA = new Uint8Array([
   0x65, 0x78, 0x70, 0x61, 0x6e, 0x64, 0x20, 0x33, 0x32, 0x2d, 0x62, 0x79, 0x74, 0x65, 0x20, 0x6b,
 ]); // "expand 32-byte k"
 
+/** NaCl's zero padding before a plaintext (`crypto_secretbox_ZEROBYTES`). */
+const ZERO_BYTES = 32;
+/** NaCl's zero padding before a box (`crypto_secretbox_BOXZEROBYTES`). */
+const BOX_ZERO_BYTES = 16;
+
 /** tweetnacl's low-level API, which its typings leave out. */
 const lowlevel = (
   nacl as unknown as {
     lowlevel: {
       crypto_core_hsalsa20(out: Uint8Array, input: Uint8Array, key: Uint8Array, c: Uint8Array): number;
+      crypto_secretbox(c: Uint8Array, m: Uint8Array, d: number, n: Uint8Array, k: Uint8Array): number;
+      crypto_secretbox_open(m: Uint8Array, c: Uint8Array, d: number, n: Uint8Array, k: Uint8Array): number;
     };
   }
 ).lowlevel;
@@ -32,4 +39,31 @@ export const tweetnaclBackend: CryptoBackend = {
   },
   secretboxSeal: (plaintext, nonce, key) => nacl.secretbox(plaintext, nonce, key),
   secretboxOpen: (boxed, nonce, key) => nacl.secretbox.open(boxed, nonce, key),
+  // The fast paths call NaCl's own zero-padded functions (m = 32 zero bytes ‖ plaintext,
+  // c = 16 zero bytes ‖ tag ‖ ciphertext) in place on one array laid out once, where
+  // `nacl.secretbox` and `nacl.secretbox.open` allocate two padded arrays, copy byte by byte in
+  // JavaScript and return a view, which the façade then copies again.
+  secretboxSealInto(out, plaintext, nonce, key) {
+    const padded = new Uint8Array(plaintext.length + ZERO_BYTES);
+    padded.set(plaintext, ZERO_BYTES);
+    lowlevel.crypto_secretbox(padded, padded, padded.length, nonce, key);
+    out.set(padded.subarray(BOX_ZERO_BYTES));
+  },
+  secretboxOpenInto(out, boxed, nonce, key) {
+    const padded = new Uint8Array(boxed.length + BOX_ZERO_BYTES);
+    padded.set(boxed, BOX_ZERO_BYTES);
+    if (lowlevel.crypto_secretbox_open(padded, padded, padded.length, nonce, key) !== 0) return false;
+    out.set(padded.subarray(ZERO_BYTES));
+    return true;
+  },
+  secretboxSealPartInto(out, offset, first, data, nonce, key) {
+    // The 16 bytes before the box take the padding: NaCl leaves them zero, the caller rewrites them.
+    const start = offset - BOX_ZERO_BYTES;
+    const padded = start === 0 ? out : start > 0 ? out.subarray(start) : new Uint8Array(data.length + 1 + ZERO_BYTES);
+    padded.fill(0, 0, ZERO_BYTES);
+    padded[ZERO_BYTES] = first;
+    padded.set(data, ZERO_BYTES + 1);
+    lowlevel.crypto_secretbox(padded, padded, padded.length, nonce, key);
+    if (start < 0) out.set(padded.subarray(BOX_ZERO_BYTES), offset);
+  },
 };

@@ -12,6 +12,7 @@ import {
   openInto,
   seal,
   sealInto,
+  sealPartInto,
   useCryptoBackend,
   type CryptoBackend,
 } from '../../src/crypto';
@@ -73,6 +74,57 @@ test('secretbox: same boxes, and each backend opens every other one’s, plain a
     }),
     { numRuns: 40 },
   );
+});
+
+test('sealPartInto: first ‖ data sealed as seal() does, at any offset and across the scratch size; openInto into exact and offset targets', () => {
+  // Sizes either side of the sodium backend's 256-byte scratch limit, and offsets under, at and
+  // over the 16 bytes of NaCl padding that tweetnacl seals in place.
+  const sizes = fc.constantFrom(0, 1, 15, 16, 254, 255, 256, 257, 1000, 3000);
+  fc.assert(
+    fc.property(sizes, fc.nat(255), bytes(24), bytes(32), fc.constantFrom(0, 5, 16, 20), (size, first, nonce, key, offset) => {
+      const data = Uint8Array.from({ length: size }, (_, i) => (i * 7 + first) & 0xff);
+      const plaintext = new Uint8Array(size + 1);
+      plaintext[0] = first;
+      plaintext.set(data, 1);
+      const expected = toHexString(backends[0]!.secretboxSeal(plaintext, nonce, key));
+      for (const backend of backends) {
+        useCryptoBackend(backend);
+        const out = new Uint8Array(offset + size + 17).fill(0xee);
+        sealPartInto(out, offset, first, data, nonce, key);
+        expect(toHexString(out.subarray(offset))).toBe(expected);
+        // Only the 16 bytes right before the box may have been touched.
+        expect(out.subarray(0, Math.max(0, offset - 16)).every((byte) => byte === 0xee)).toBe(true);
+        const exact = new Uint8Array(size + 1);
+        openInto(exact, 0, out.subarray(offset), nonce, key);
+        expect(toHexString(exact)).toBe(toHexString(plaintext));
+        const wider = new Uint8Array(size + 4);
+        openInto(wider, 2, out.subarray(offset), nonce, key);
+        expect(toHexString(wider.subarray(2, size + 3))).toBe(toHexString(plaintext));
+      }
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test('sealPartInto and openInto refuse misuse with RangeErrors and forgeries with ERR_DECRYPT, on every backend', () => {
+  const nonce = new Uint8Array(24);
+  const key = new Uint8Array(32).fill(3);
+  for (const backend of backends) {
+    useCryptoBackend(backend);
+    const data = new Uint8Array(10);
+    expect(() => sealPartInto(new Uint8Array(26), 0, 0, data, nonce, key)).toThrow(RangeError);
+    expect(() => sealPartInto(new Uint8Array(28), 0, 0, data, nonce, key)).toThrow(RangeError);
+    expect(() => sealPartInto(new Uint8Array(27), -1, 0, new Uint8Array(11), nonce, key)).toThrow(RangeError);
+    expect(() => sealPartInto(new Uint8Array(27), 0, 0, data, nonce.subarray(1), key)).toThrow(RangeError);
+    expect(() => sealPartInto(new Uint8Array(27), 0, 0, data, nonce, key.subarray(1))).toThrow(RangeError);
+    for (const size of [5, 300]) {
+      const out = new Uint8Array(size + 17);
+      sealPartInto(out, 0, 1, new Uint8Array(size), nonce, key);
+      out[out.length - 1]! ^= 1;
+      const target = new Uint8Array(size + 1).fill(0x55);
+      expect(() => openInto(target, 0, out, nonce, key, 'MESSAGE')).toThrow(expect.objectContaining({ code: 'ERR_DECRYPT' }));
+    }
+  }
 });
 
 test('secretbox: a flipped bit is rejected by every backend', () => {
