@@ -37,6 +37,11 @@ export interface SecureClientOptions {
    * gone. Default: `heartbeatInterval`, as libzmq. Needs `heartbeatInterval`.
    */
   readonly heartbeatTimeout?: number;
+  /**
+   * ZMQ_SNDHWM of the client's own outgoing queue: `send()` resolves as soon as its message is
+   * encrypted and queued, and waits only while this many messages are queued (default 1,000).
+   */
+  readonly sendHighWaterMark?: number;
   /** Received messages held before the reader pauses (default 1,000). */
   readonly receiveHighWaterMark?: number;
   /**

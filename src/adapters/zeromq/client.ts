@@ -11,16 +11,18 @@ import type { Mechanism, PeerIdentity, Step } from '../../mechanism';
 import { drawRandom, secureRandom } from '../../random';
 import { encodeEnvelope, isFor, KIND_HANDSHAKE, SESSION_ID_BYTES, sessionTopic } from './envelope';
 import { checkCount, checkDuration, Deadline } from './deadline';
-import { Inbox, SerialQueue } from './inbox';
+import { Inbox } from './inbox';
 import { loopLink, requestLink, startReader, type Link } from './link';
 import { clientFactory } from './mechanism-source';
 import { Heartbeat } from './heartbeat';
-import { decodeMessage, encodeClose, encodeMessage, encodePing, parseFrames } from './message-codec';
+import { decodeNext, encodeClose, encodeMessage, encodePing, parseFrames } from './message-codec';
+import { Outbox } from './outbox';
 import type { ClientEvents, ClientStatus, ConnectOptions, SecureClientOptions } from './client-types';
 import { toParts, type MessageLike } from './parts';
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
 const DEFAULT_RECEIVE_HWM = 1_000;
+const DEFAULT_SEND_HWM = 1_000;
 
 /**
  * A secure client over a zeromq Dealer (or Request).
@@ -45,7 +47,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   private readonly handshakeTimeout: number;
   private readonly receiveTimeout: number | undefined;
   private readonly inbox: Inbox<Buffer[]>;
-  private readonly sendQueue = new SerialQueue();
+  private readonly outbox: Outbox;
   private state: ClientStatus = 'idle';
   private socket: zmq.Dealer | zmq.Request;
   private link: Link | undefined;
@@ -71,6 +73,13 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.linger = options.linger === undefined ? {} : { linger: checkLinger(options.linger) };
     this.sessionId = Buffer.from(drawRandom(options.random ?? secureRandom, SESSION_ID_BYTES));
     this.heartbeat = makeHeartbeat(options, () => this.sendPing(), () => this.expire());
+    this.outbox = new Outbox({
+      highWaterMark: checkCount(options.sendHighWaterMark ?? DEFAULT_SEND_HWM, 'sendHighWaterMark'),
+      send: (frames) => this.link!.send(frames),
+      // A Request socket takes one request per reply: no batches there.
+      canBatch: () => !(this.socket instanceof zmq.Request),
+      onError: (error) => this.fail(error, 'session:error'),
+    });
     // Last, so that nothing above can throw and leave a socket open.
     this.socket = checkSocket(options.socket) ?? new zmq.Dealer(this.linger);
   }
@@ -157,7 +166,11 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   }
 
   /**
-   * Sends one message (one part or several). Resolves when ZeroMQ has queued it.
+   * Sends one message (one part or several). It is encrypted at once and queued in the
+   * client's outgoing queue; the promise resolves then, or, when `sendHighWaterMark` messages
+   * wait, once the queue has room again. Messages queued together leave as one ZeroMQ message
+   * (a batch). If the session fails meanwhile, what is still queued is discarded and a waiting
+   * `send()` rejects with the failure.
    *
    * @throws {@link StateError} unless the client is ready (or the error that failed it)
    * @throws {@link TypeError} / {@link RangeError} for a bad message
@@ -165,10 +178,8 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   async send(message: MessageLike): Promise<void> {
     const parts = toParts(message);
     this.expectReady('send');
-    return this.sendQueue.run(async () => {
-      this.expectReady('send');
-      await this.link!.send(encodeMessage(this.mechanism!, this.sessionId, parts));
-    });
+    this.outbox.push(encodeMessage(this.mechanism!, this.sessionId, parts));
+    if (this.outbox.full) await this.outbox.drained();
   }
 
   /**
@@ -239,17 +250,28 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     await this.inbox.drained();
   }
 
+  /**
+   * Delivers the application messages of one batch in order, as if each had come alone. A
+   * rejected part ends the batch: with `'fail'` (the client's own socket) the session fails,
+   * with `'keep'` (PUB frames) the rest is dropped and the session is as it was before that
+   * part. Messages before it were authentic and are delivered.
+   */
   private deliver(blobs: Uint8Array[], onError: 'fail' | 'keep'): void {
-    try {
-      const message = decodeMessage(this.mechanism!, blobs, onError);
+    for (let index = 0; index < blobs.length; ) {
+      if (this.state !== 'ready') return void this.events.emit('message:drop', `MESSAGE while ${this.state}`);
+      let message;
+      try {
+        ({ message, next: index } = decodeNext(this.mechanism!, blobs, index, onError, true));
+      } catch (error) {
+        if (onError === 'keep') this.events.emit('message:drop', (error as Error).message);
+        else this.fail(error as Error, 'session:error');
+        return;
+      }
       // It authenticated, so the server is alive, whatever it is (PONG included).
       this.heartbeat?.alive();
       if (message === undefined) this.events.emit('message:drop', 'malformed multipart message');
       else if (message.kind === 'data') this.inbox.push(message.parts);
       else if (message.kind === 'close') this.fail(new ChannelError('ERR_CHANNEL_CLOSED', 'the server closed the session'), 'session:close');
-    } catch (error) {
-      if (onError === 'keep') this.events.emit('message:drop', (error as Error).message);
-      else this.fail(error as Error, 'session:error');
     }
   }
 
@@ -283,6 +305,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     if (this.state === 'failed' || this.state === 'closed') return;
     this.state = 'failed';
     this.failure = error;
+    this.outbox.end(error);
     this.handshake?.reject(error);
     this.inbox.end(error, false);
     this.heartbeat?.stop();
@@ -292,30 +315,33 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.events.emit(event, error);
   }
 
+  /**
+   * Closes the sockets. A goodbye (CLOSE) goes out behind what is still queued, all in one
+   * ZeroMQ message (on a Request socket the CLOSE alone), straight to the socket and never
+   * waiting: a send still in progress, a full ZeroMQ queue or a REQ waiting for its reply makes
+   * it fail at once (EBUSY, EAGAIN, EFSM), the queued messages are discarded, and we close anyway.
+   */
   private closeLinks(goodbye?: Buffer[]): void {
     for (const subscriber of this.subscribers.splice(0)) subscriber.close();
-    const { link, socket } = this;
+    const { link, socket, outbox } = this;
+    const queued = outbox.busy || socket instanceof zmq.Request ? [] : outbox.takeAll();
+    outbox.end(new ChannelError('ERR_CHANNEL_CLOSED', 'the client is closed'));
     if (link === undefined) return socket.close();
-    if (goodbye === undefined) return link.close();
-    // Straight to the socket, never waiting: a send still blocked in the queue, or a REQ
-    // waiting for its reply, makes this one fail at once (EBUSY, EFSM), and we close anyway.
+    const frames = goodbye === undefined ? queued : [...queued, ...goodbye];
+    if (frames.length === 0) return link.close();
     socket.sendTimeout = 0;
     socket
-      .send(goodbye)
+      .send(frames)
       .catch(() => undefined)
       .finally(() => link.close());
   }
 
   /**
-   * Queues a PING behind any pending send (nonces stay in wire order). A PING that cannot go
+   * Queues a PING behind any queued message (nonces stay in wire order). A PING that cannot go
    * out is not an error of its own: it shows as silence, and the heartbeat deadline decides.
    */
   private sendPing(): void {
-    this.sendQueue
-      .run(async () => {
-        if (this.state === 'ready') await this.link!.send(encodePing(this.mechanism!, this.sessionId));
-      })
-      .catch(() => undefined);
+    if (this.state === 'ready') this.outbox.push(encodePing(this.mechanism!, this.sessionId));
   }
 
   private expire(): void {

@@ -1,13 +1,15 @@
 /**
  * Application messages to and from envelopes: each part of a multipart message is its own
- * MESSAGE blob, with MORE set on every part but the last, all in one ZeroMQ message.
+ * MESSAGE blob, with MORE set on every part but the last. A ZeroMQ message of MESSAGE frames
+ * is a batch: one or more application messages back to back, each ending at the part whose
+ * MORE flag is clear (the RFC 26 flags delimit them; see `docs/zeromq.md`).
  *
  * @module
  */
 import { equalBytes } from '../../bytes';
 import { encodeCommand, isCommand } from '../../codec/command';
-import type { Mechanism } from '../../mechanism';
-import { encodeEnvelope, KIND_MESSAGE, parseEnvelope, type Envelope } from './envelope';
+import type { DecodedPart, Mechanism } from '../../mechanism';
+import { encodeEnvelope, HEADER_BYTES, KIND_MESSAGE, parseEnvelope, type Envelope } from './envelope';
 import { asBuffer } from './parts';
 
 /** Encodes the parts of one message into frames (the nonces are taken now, in order). */
@@ -55,31 +57,56 @@ function encodeCommandPart(mechanism: Mechanism, sessionId: Uint8Array, command:
   return [encodeEnvelope(KIND_MESSAGE, sessionId, mechanism.encode(command, { command: true }))];
 }
 
-/** What one ZeroMQ message of MESSAGE frames decodes to. */
+/** What one application message of a batch decodes to. */
 export type DecodedMessage =
   | { readonly kind: 'data'; readonly parts: Buffer[] }
   | { readonly kind: 'close' }
   | { readonly kind: 'ping'; readonly context: Buffer }
   | { readonly kind: 'pong' };
 
+/** One application message taken from a batch, and where the next one starts. */
+export interface NextMessage {
+  /** `undefined` when the parts decoded but form no message (see {@link decodeNext}). */
+  readonly message: DecodedMessage | undefined;
+  /** Index of the first blob of the next application message (`blobs.length` at the end). */
+  readonly next: number;
+}
+
 /**
- * Decodes the MESSAGE blobs of one ZeroMQ message. Returns `undefined` when the parts decode but
- * form neither a message (MORE missing or misplaced, a command part among data) nor one of the
- * commands CLOSE, PING (2 to 18 body bytes) or PONG (at most 16).
+ * Decodes the next application message of a batch: the blobs from `start` up to and including
+ * the first whose MORE flag is clear. Its `message` is `undefined` when the parts decode but
+ * form neither a data message (a command part among them, or the batch ended with MORE still
+ * set) nor one of the commands CLOSE, PING (2 to 18 body bytes) or PONG (at most 16) alone.
  *
+ * @param inPlace - the blobs are the caller's to give up (received frames nobody else reads):
+ *   the mechanism may decrypt into them, and the parts are views into them
  * @throws {@link MechanismError} when a blob is rejected; with `onError: 'keep'` the session is
- *   left as it was before that blob
+ *   left as it was before that blob (the blobs before it were accepted)
  */
-export function decodeMessage(
+export function decodeNext(
   mechanism: Mechanism,
   blobs: readonly Uint8Array[],
+  start: number,
   onError: 'fail' | 'keep',
-): DecodedMessage | undefined {
-  const parts = blobs.map((blob) => mechanism.decode(blob, { onError }));
-  const [first] = parts;
-  if (parts.length === 1 && first!.command && !first!.more) return decodeCommandPart(first!.data);
-  const wellFormed = parts.every((part, index) => !part.command && part.more === index < parts.length - 1);
-  return wellFormed ? { kind: 'data', parts: parts.map((part) => asBuffer(part.data)) } : undefined;
+  inPlace = false,
+): NextMessage {
+  const options = { onError, inPlace };
+  const first = mechanism.decode(blobs[start]!, options);
+  if (!first.more) return { message: single(first), next: start + 1 };
+  const parts: DecodedPart[] = [first];
+  let index = start + 1;
+  let last = first;
+  while (last.more && index < blobs.length) {
+    last = mechanism.decode(blobs[index]!, options);
+    parts.push(last);
+    index++;
+  }
+  const wellFormed = !last.more && parts.every((part) => !part.command);
+  return { message: wellFormed ? { kind: 'data', parts: parts.map((part) => asBuffer(part.data)) } : undefined, next: index };
+}
+
+function single(part: DecodedPart): DecodedMessage | undefined {
+  return part.command ? decodeCommandPart(part.data) : { kind: 'data', parts: [asBuffer(part.data)] };
 }
 
 function decodeCommandPart(data: Uint8Array): DecodedMessage | undefined {
@@ -94,18 +121,22 @@ function decodeCommandPart(data: Uint8Array): DecodedMessage | undefined {
 
 /**
  * Parses every frame of a ZeroMQ message. All must be envelopes of the same kind and session;
- * otherwise `undefined` (the message is dropped).
+ * otherwise `undefined` (the whole ZeroMQ message is dropped, nothing of it is decoded).
  */
 export function parseFrames(frames: readonly Uint8Array[]): Envelope[] | undefined {
   const envelopes: Envelope[] = [];
+  const head = frames[0];
   for (const frame of frames) {
     const envelope = parseEnvelope(frame);
-    const first = envelopes[0];
-    if (envelope === undefined) return undefined;
-    if (first !== undefined && (envelope.kind !== first.kind || !Buffer.from(envelope.sessionId).equals(first.sessionId))) {
-      return undefined;
-    }
+    if (envelope === undefined || !sameHeader(frame, head!)) return undefined;
     envelopes.push(envelope);
   }
   return envelopes.length === 0 ? undefined : envelopes;
+}
+
+/** True when two frames start with the same kind and session id (both at least a header long). */
+function sameHeader(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  for (let i = 0; i < HEADER_BYTES; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -37,6 +37,12 @@ export interface SecureServerOptions {
   readonly sessionTimeout?: number;
   /** Received messages held before the reader pauses (default 1,000). */
   readonly receiveHighWaterMark?: number;
+  /**
+   * ZMQ_SNDHWM of the server's own outgoing queue (all sessions): `send()` and `reply()`
+   * resolve as soon as the message is encrypted and queued, and wait only while this many
+   * messages are queued (default 1,000).
+   */
+  readonly sendHighWaterMark?: number;
 }
 
 /** One received message with who sent it and how to answer. */

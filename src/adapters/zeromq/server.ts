@@ -15,7 +15,8 @@ import { encodeEnvelope, KIND_HANDSHAKE, sessionKey, sessionTopic, type Envelope
 import { Inbox, SerialQueue } from './inbox';
 import { startReader, writeLink, type Link } from './link';
 import { serverFactory, type MechanismFactory } from './mechanism-source';
-import { decodeMessage, encodeClose, encodeMessage, encodePong, parseFrames, type DecodedMessage } from './message-codec';
+import { decodeNext, encodeClose, encodeMessage, encodePong, parseFrames, type NextMessage } from './message-codec';
+import { Outbox } from './outbox';
 import { toParts, type MessageLike } from './parts';
 import type { IncomingMessage, SecureServerOptions, ServerEvents, SessionCloseReason } from './server-types';
 import { TopicPublisher } from './publisher';
@@ -27,6 +28,7 @@ const DEFAULTS = {
   handshakeTimeout: 30_000,
   sessionTimeout: 300_000,
   receiveHighWaterMark: 1_000,
+  sendHighWaterMark: 1_000,
 } as const;
 
 const denyAll: Authorizer = () => ({ status: 400, statusText: 'No authorizer' });
@@ -53,7 +55,10 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   private readonly limits: Required<Omit<SecureServerOptions, 'mechanism' | 'authorizer' | 'socket'>>;
   private readonly sessions = new Map<string, ServerSession>();
   private readonly inbox: Inbox<IncomingMessage>;
+  /** Orders the PUB socket's sends (publish, and PONG and CLOSE of sessions that publish). */
   private readonly sendQueue = new SerialQueue();
+  /** The Router's outgoing queue: handshake commands alone, each session's messages in batches. */
+  private readonly outbox: Outbox;
   private publisher: TopicPublisher | undefined;
   /** Keys of the sessions still handshaking, oldest first. */
   private readonly pending = new Set<string>();
@@ -78,12 +83,22 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
       handshakeTimeout: checkDuration(options.handshakeTimeout ?? DEFAULTS.handshakeTimeout, 'handshakeTimeout'),
       sessionTimeout: checkDuration(options.sessionTimeout ?? DEFAULTS.sessionTimeout, 'sessionTimeout'),
       receiveHighWaterMark: checkCount(options.receiveHighWaterMark ?? DEFAULTS.receiveHighWaterMark, 'receiveHighWaterMark'),
+      sendHighWaterMark: checkCount(options.sendHighWaterMark ?? DEFAULTS.sendHighWaterMark, 'sendHighWaterMark'),
     };
     this.makeMechanism = serverFactory(options.mechanism);
     this.authorizer = options.authorizer ?? denyAll;
     this.inbox = new Inbox(this.limits.receiveHighWaterMark);
     this.socket = options.socket ?? new zmq.Router();
     this.link = writeLink(this.socket);
+    this.outbox = new Outbox({
+      highWaterMark: this.limits.sendHighWaterMark,
+      send: (frames) => this.link.send(frames),
+      canBatch: () => true,
+      // The batch is lost (the client sees a gap in the nonces, which RFC 26 allows).
+      onError: (error) => {
+        if (!this.closed) this.onFault(error);
+      },
+    });
     // A Router given already bound is read at once; otherwise reading starts after bind().
     if (this.socket.lastEndpoint !== null) this.startReading();
   }
@@ -130,19 +145,21 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   }
 
   /**
-   * Sends a message to a session over the Router, to its current route.
+   * Sends a message to a session over the Router, to its current route. It is encrypted at once
+   * and queued; the promise resolves then, or, when `sendHighWaterMark` messages wait, once
+   * the queue has room again. A session's messages queued together leave as one ZeroMQ message
+   * (a batch). A Router send that fails loses that batch and is reported as `fault`.
    *
-   * @throws {@link ChannelError} `ERR_CHANNEL_CLOSED` when the session is unknown or gone
+   * @throws {@link ChannelError} `ERR_CHANNEL_CLOSED` when the session is unknown or gone, or the
+   *   server closed while this send waited for room
    * @throws {@link StateError} when the session already publishes (one send channel per session)
    */
   async send(sessionId: string, message: MessageLike): Promise<void> {
     const parts = toParts(message);
     const session = this.readySession(sessionId, 'route');
-    return this.sendQueue.run(async () => {
-      if (session.closed) throw gone(sessionId);
-      session.touch();
-      await this.link.send([...session.route, ...encodeMessage(session.mechanism, session.id, parts)]);
-    });
+    session.touch();
+    this.outbox.push(encodeMessage(session.mechanism, session.id, parts), false, session.key, session.route);
+    if (this.outbox.full) await this.outbox.drained();
   }
 
   /**
@@ -192,8 +209,14 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     // A Router with `mandatory` set could block a send; at close nothing may wait.
     this.socket.sendTimeout = 0;
     for (const key of [...this.sessions.keys()]) this.drop(key, 'closed');
-    this.inbox.end(new ChannelError('ERR_CHANNEL_CLOSED', 'the server is closed'), true);
+    const closed = new ChannelError('ERR_CHANNEL_CLOSED', 'the server is closed');
+    this.inbox.end(closed, true);
+    // What is queued (replies, the CLOSEs above) goes out first, each send failing at once if
+    // ZeroMQ cannot take it (sendTimeout 0); then the sockets close.
+    const flushed = this.outbox.idle();
     void this.sendQueue.run(async () => {
+      await flushed;
+      this.outbox.end(closed);
       this.publisher?.close();
       this.link.close();
     });
@@ -214,7 +237,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
       return;
     }
     if (first.kind === KIND_HANDSHAKE) this.onHandshake(first, envelopes.length, split.route);
-    else this.onData(envelopes, split.route);
+    else this.onBatch(envelopes, split.route);
     await this.inbox.drained();
   }
 
@@ -304,8 +327,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   }
 
   private sendHandshake(session: ServerSession, blob: Uint8Array): void {
-    const frames = [...session.route, encodeEnvelope(KIND_HANDSHAKE, session.id, blob)];
-    this.sendQueue.run(() => this.link.send(frames)).catch(this.onFault);
+    this.outbox.push([encodeEnvelope(KIND_HANDSHAKE, session.id, blob)], true, session.key, session.route);
   }
 
   private failHandshake(session: ServerSession, error: Error): void {
@@ -326,24 +348,46 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
    * forged, replayed or corrupt, it is dropped and the session is untouched; authentic and
    * fresh, it moves the session to that route.
    */
-  private onData(envelopes: Envelope[], route: Buffer[]): void {
+  private onBatch(envelopes: Envelope[], route: Buffer[]): void {
     const key = sessionKey(envelopes[0]!.sessionId);
+    const blobs = envelopes.map((envelope) => envelope.blob);
+    for (let index = 0; index < blobs.length; ) {
+      const next = this.onData(key, blobs, index, route);
+      if (next === undefined) return;
+      index = next;
+    }
+  }
+
+  /**
+   * Handles the application message of a batch that starts at `blobs[index]`, exactly as if it
+   * had come alone; returns where the next one starts, or `undefined` when the rest of the batch
+   * is dropped (no ready session any more, or a part was rejected).
+   */
+  private onData(key: string, blobs: Uint8Array[], index: number, route: Buffer[]): number | undefined {
     const session = this.sessions.get(key);
     if (session?.state !== 'ready') return void this.events.emit('message:drop', 'MESSAGE for no ready session');
     const sameSource = sameRoute(session.route, route);
-    let message: DecodedMessage | undefined;
+    let result: NextMessage;
     try {
-      message = decodeMessage(session.mechanism, envelopes.map((e) => e.blob), sameSource ? 'fail' : 'keep');
+      result = decodeNext(session.mechanism, blobs, index, sameSource ? 'fail' : 'keep', true);
     } catch (error) {
       if (sameSource) this.drop(key, 'failed', error as Error);
       else this.events.emit('message:drop', 'MESSAGE from another route did not authenticate');
-      return;
+      return undefined;
     }
-    if (message === undefined) return void this.events.emit('message:drop', 'malformed multipart message');
-    if (message.kind === 'close') return this.drop(key, 'left');
+    const { message, next } = result;
+    if (message === undefined) {
+      this.events.emit('message:drop', 'malformed multipart message');
+      return next;
+    }
+    if (message.kind === 'close') {
+      this.drop(key, 'left');
+      return next;
+    }
     this.follow(session, route, sameSource);
     if (message.kind === 'data') this.deliver(session, message.parts);
     else if (message.kind === 'ping') this.pong(session, message.context);
+    return next;
   }
 
   /** An authentic, fresh MESSAGE (heartbeats too) is activity, and moves the session to its route. */
@@ -375,13 +419,19 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     this.sendTo(session, () => encodePong(session.mechanism, session.id, context)).catch(this.onFault);
   }
 
-  /** Encodes in the send queue (nonces in wire order) and sends on the session's channel. */
+  /**
+   * Sends on the session's channel: into the Router's outgoing queue (encoded now, so nonces
+   * are in queue order), or encoded in the PUB send queue (nonces in wire order).
+   */
   private sendTo(session: ServerSession, encode: () => Buffer[]): Promise<void> {
     const publisher = session.channel === 'pub' ? this.publisher : undefined;
+    if (publisher === undefined) {
+      if (!session.closed) this.outbox.push(encode(), false, session.key, session.route);
+      return Promise.resolve();
+    }
     return this.sendQueue.run(async () => {
       if (session.closed) return;
-      const frames = encode();
-      await (publisher === undefined ? this.link.send([...session.route, ...frames]) : publisher.send(frames));
+      await publisher.send(encode());
     });
   }
 
@@ -419,10 +469,8 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
       return; // No nonce left: the client will learn from the silence.
     }
     const publisher = session.channel === 'pub' ? this.publisher : undefined;
-    const route = session.route;
-    this.sendQueue
-      .run(() => (publisher === undefined ? this.link.send([...route, ...frames]) : publisher.send(frames)))
-      .catch(() => undefined);
+    if (publisher === undefined) return this.outbox.push(frames, false, session.key, session.route);
+    this.sendQueue.run(() => publisher.send(frames)).catch(() => undefined);
   }
 }
 

@@ -10,7 +10,25 @@ import {
 } from '../../../src/adapters/zeromq';
 import { defaultRegistry } from '../../../mechanisms';
 import { runHandshake } from '../../../src';
-import { decodeMessage, encodeClose, encodeMessage, encodePing, encodePong, parseFrames } from '../../../src/adapters/zeromq/message-codec';
+import { decodeNext, encodeClose, encodeMessage, encodePing, encodePong, parseFrames, type DecodedMessage } from '../../../src/adapters/zeromq/message-codec';
+import type { Mechanism } from '../../../src';
+
+/** Splits a batch into its application messages (undefined for a malformed one). */
+function decodeBatch(mechanism: Mechanism, blobs: readonly Uint8Array[], onError: 'fail' | 'keep' = 'fail'): (DecodedMessage | undefined)[] {
+  const out: (DecodedMessage | undefined)[] = [];
+  for (let index = 0; index < blobs.length; ) {
+    const { message, next } = decodeNext(mechanism, blobs, index, onError);
+    out.push(message);
+    index = next;
+  }
+  return out;
+}
+
+/** The one message a ZeroMQ message of a single application message decodes to. */
+function decodeMessage(mechanism: Mechanism, blobs: readonly Uint8Array[], onError: 'fail' | 'keep'): DecodedMessage | undefined {
+  const messages = decodeBatch(mechanism, blobs, onError);
+  return messages.length === 1 ? messages[0] : undefined;
+}
 import { toParts } from '../../../src/adapters/zeromq/parts';
 import { encodeZapReply, isZapRequest, parseZapRequest } from '../../../src/adapters/zeromq/zap-codec';
 
@@ -134,7 +152,11 @@ describe('multipart messages', () => {
   test('parts whose MORE flags do not line up, or a command other than CLOSE, PING or PONG, make no message', async () => {
     const { client, server } = await pair();
     const part = (text: string, more: boolean, command = false) => client.encode(Buffer.from(text), { more, command });
-    expect(decodeMessage(server, [part('a', false), part('b', false)], 'fail')).toBeUndefined();
+    // Two parts without MORE are two messages of one batch.
+    expect(decodeBatch(server, [part('a', false), part('b', false)])).toEqual([
+      { kind: 'data', parts: [Buffer.from('a')] },
+      { kind: 'data', parts: [Buffer.from('b')] },
+    ]);
     expect(decodeMessage(server, [part('a', true)], 'fail')).toBeUndefined();
     expect(decodeMessage(server, [part('\x04PING', false, true)], 'fail')).toBeUndefined(); // no TTL
     expect(decodeMessage(server, [part('\x04PEEK\0\0', false, true)], 'fail')).toBeUndefined();
