@@ -16,6 +16,8 @@ interface Entry {
   /** The Router route to prepend (the same array for every entry of one route), or none. */
   readonly route: readonly Buffer[];
   readonly frames: readonly Buffer[];
+  /** Bytes of `frames`. */
+  readonly bytes: number;
   /** A handshake command: always its own ZeroMQ message. */
   readonly alone: boolean;
 }
@@ -23,7 +25,12 @@ interface Entry {
 /** Largest batch the writer builds, in frames and in bytes (a single message may exceed it). */
 export const MAX_BATCH_FRAMES = 1024;
 /** See {@link MAX_BATCH_FRAMES}. */
-export const MAX_BATCH_BYTES = 1 << 20;
+export const MAX_BATCH_BYTES = 256 * 1024;
+/**
+ * Bytes queued before `send()` waits, whatever the message count: large messages are held
+ * in ZeroMQ's queue (its own high-water mark) rather than ours, as encrypted copies.
+ */
+export const MAX_QUEUED_BYTES = 1 << 20;
 
 /** Options of {@link Outbox}. */
 export interface OutboxOptions {
@@ -40,6 +47,7 @@ export interface OutboxOptions {
 /** A bounded FIFO of encoded messages and the writer that drains it in batches. */
 export class Outbox {
   private queue: Entry[] = [];
+  private queuedBytes = 0;
   private writing = false;
   private scheduled = false;
   private endError: Error | undefined;
@@ -50,7 +58,7 @@ export class Outbox {
 
   /** True when `send()` should wait for {@link drained}. */
   get full(): boolean {
-    return this.queue.length >= this.options.highWaterMark;
+    return this.queue.length >= this.options.highWaterMark || this.queuedBytes >= MAX_QUEUED_BYTES;
   }
 
   /** True while a ZeroMQ send is in progress. */
@@ -70,7 +78,10 @@ export class Outbox {
    */
   push(frames: readonly Buffer[], alone = false, peer = '', route: readonly Buffer[] = NO_ROUTE): void {
     if (this.endError !== undefined) return;
-    this.queue.push({ peer, route, frames, alone });
+    let bytes = 0;
+    for (const frame of frames) bytes += frame.length;
+    this.queue.push({ peer, route, frames, bytes, alone });
+    this.queuedBytes += bytes;
     if (this.writing) return;
     if (alone) {
       void this.write();
@@ -97,6 +108,7 @@ export class Outbox {
   takeAll(): Buffer[] {
     const frames = this.queue.flatMap((entry) => entry.frames);
     this.queue = [];
+    this.queuedBytes = 0;
     this.releaseDrainWaiters();
     return frames;
   }
@@ -109,6 +121,7 @@ export class Outbox {
     if (this.endError !== undefined) return;
     this.endError = error;
     this.queue = [];
+    this.queuedBytes = 0;
     for (const waiter of this.drainWaiters.splice(0)) waiter.reject(error);
     if (!this.writing) this.releaseIdleWaiters();
   }
@@ -144,21 +157,20 @@ export class Outbox {
     const frames = [...head.route, ...head.frames];
     if (head.alone || !this.options.canBatch()) {
       this.queue.shift();
+      this.queuedBytes -= head.bytes;
       return { frames, count: 1 };
     }
-    let bytes = 0;
-    for (const frame of head.frames) bytes += frame.length;
+    let bytes = head.bytes;
     let count = 1;
     let open = true;
     const left: Entry[] = [];
     for (let i = 1; i < this.queue.length; i++) {
       const entry = this.queue[i]!;
       if (open && entry.peer === head.peer) {
-        const size = entry.frames.reduce((sum, frame) => sum + frame.length, 0);
-        const fits = frames.length + entry.frames.length <= MAX_BATCH_FRAMES && bytes + size <= MAX_BATCH_BYTES;
+        const fits = frames.length + entry.frames.length <= MAX_BATCH_FRAMES && bytes + entry.bytes <= MAX_BATCH_BYTES;
         if (!entry.alone && entry.route === head.route && fits) {
           for (const frame of entry.frames) frames.push(frame);
-          bytes += size;
+          bytes += entry.bytes;
           count++;
           continue;
         }
@@ -167,6 +179,7 @@ export class Outbox {
       left.push(entry);
     }
     this.queue = left;
+    this.queuedBytes -= bytes;
     return { frames, count };
   }
 
