@@ -8,6 +8,13 @@
  * blob       = 1*OCTET        ; what the mechanism produced, unchanged
  * ```
  *
+ * A ZeroMQ message is either one HANDSHAKE frame alone, or a batch of MESSAGE frames of one
+ * session: one or more application messages back to back, each ending at the part whose
+ * (encrypted, RFC 26) MORE flag is clear; a CLOSE, PING or PONG part is an application message
+ * of its own. The receiver handles each application message as if it had come alone. A
+ * ZeroMQ message whose frames are not all envelopes of the same kind and session is dropped
+ * whole. See "Batches" in `docs/zeromq.md`.
+ *
  * The session id keys the session on the server, so a session survives a change of route (a
  * new Dealer, a reconnect). It is random, so it reveals no key and cannot be guessed; knowing it
  * gives nobody the power to disturb the session, because the server moves a session only for a
