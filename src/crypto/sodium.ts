@@ -85,8 +85,19 @@ function sodiumBackend(sodium: SodiumNative, raw: SecretboxCalls): CryptoBackend
       return out;
     },
     secretboxOpen(boxed, nonce, key) {
-      const out = new Uint8Array(boxed.length - TAG);
-      return sodium.crypto_secretbox_open_easy(out, boxed, nonce, key) ? out : null;
+      const length = boxed.length - TAG;
+      if (!(length >= 0 && length <= SCRATCH_MAX && ArrayBuffer.isView(boxed) && boxed.byteLength === boxed.length)) {
+        const out = new Uint8Array(Math.max(0, length));
+        return sodium.crypto_secretbox_open_easy(out, boxed, nonce, key) ? out : null;
+      }
+      // Short: opened in the scratch buffer and copied into a fresh array that native code
+      // never sees, so V8 keeps it on its heap (see the scratch buffer above).
+      if (!checkedNonceAndKey(nonce, key)) throw badNonceOrKey();
+      const plain = plainView(length);
+      if (!raw.crypto_secretbox_open_easy(plain, boxed, nonce, key)) return null;
+      const out = new Uint8Array(plain);
+      plain.fill(0);
+      return out;
     },
     secretboxSealInto(out, plaintext, nonce, key) {
       // The "easy" calls take the whole tag ‖ ciphertext span, so no subarray views are made

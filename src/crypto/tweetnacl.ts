@@ -5,6 +5,7 @@
  * @module
  */
 import nacl from 'tweetnacl';
+import { isBytes } from '../bytes';
 import type { CryptoBackend } from './backend';
 
 const SIGMA = new Uint8Array([
@@ -15,6 +16,19 @@ const SIGMA = new Uint8Array([
 const ZERO_BYTES = 32;
 /** NaCl's zero padding before a box (`crypto_secretbox_BOXZEROBYTES`). */
 const BOX_ZERO_BYTES = 16;
+
+/** Poly1305 tag size. */
+const TAG_BYTES = 16;
+
+/**
+ * NaCl's low-level calls read whatever they are given; `nacl.secretbox` checked these, so the
+ * fast paths that bypass it check them too.
+ */
+function checkNonceAndKey(nonce: Uint8Array, key: Uint8Array): void {
+  if (!(isBytes(nonce) && isBytes(key) && nonce.length === 24 && key.length === 32)) {
+    throw new RangeError('"nonce" and "key" expected Uint8Arrays of lengths 24 and 32');
+  }
+}
 
 /** tweetnacl's low-level API, which its typings leave out. */
 const lowlevel = (
@@ -37,19 +51,35 @@ export const tweetnaclBackend: CryptoBackend = {
     lowlevel.crypto_core_hsalsa20(out, input, key, SIGMA);
     return out;
   },
-  secretboxSeal: (plaintext, nonce, key) => nacl.secretbox(plaintext, nonce, key),
-  secretboxOpen: (boxed, nonce, key) => nacl.secretbox.open(boxed, nonce, key),
+  secretboxSeal(plaintext, nonce, key) {
+    checkNonceAndKey(nonce, key);
+    const padded = new Uint8Array(plaintext.length + ZERO_BYTES);
+    padded.set(plaintext, ZERO_BYTES);
+    lowlevel.crypto_secretbox(padded, padded, padded.length, nonce, key);
+    return padded.subarray(BOX_ZERO_BYTES);
+  },
+  secretboxOpen(boxed, nonce, key) {
+    checkNonceAndKey(nonce, key);
+    if (boxed.length < TAG_BYTES) return null;
+    const padded = new Uint8Array(boxed.length + BOX_ZERO_BYTES);
+    padded.set(boxed, BOX_ZERO_BYTES);
+    if (lowlevel.crypto_secretbox_open(padded, padded, padded.length, nonce, key) !== 0) return null;
+    return padded.subarray(ZERO_BYTES);
+  },
   // The fast paths call NaCl's own zero-padded functions (m = 32 zero bytes ‖ plaintext,
   // c = 16 zero bytes ‖ tag ‖ ciphertext) in place on one array laid out once, where
   // `nacl.secretbox` and `nacl.secretbox.open` allocate two padded arrays, copy byte by byte in
   // JavaScript and return a view, which the façade then copies again.
   secretboxSealInto(out, plaintext, nonce, key) {
+    checkNonceAndKey(nonce, key);
     const padded = new Uint8Array(plaintext.length + ZERO_BYTES);
     padded.set(plaintext, ZERO_BYTES);
     lowlevel.crypto_secretbox(padded, padded, padded.length, nonce, key);
     out.set(padded.subarray(BOX_ZERO_BYTES));
   },
   secretboxOpenInto(out, boxed, nonce, key) {
+    checkNonceAndKey(nonce, key);
+    if (boxed.length < TAG_BYTES) return false;
     const padded = new Uint8Array(boxed.length + BOX_ZERO_BYTES);
     padded.set(boxed, BOX_ZERO_BYTES);
     if (lowlevel.crypto_secretbox_open(padded, padded, padded.length, nonce, key) !== 0) return false;
@@ -57,6 +87,7 @@ export const tweetnaclBackend: CryptoBackend = {
     return true;
   },
   secretboxSealPartInto(out, offset, first, data, nonce, key) {
+    checkNonceAndKey(nonce, key);
     // The 16 bytes before the box take the padding: NaCl leaves them zero, the caller rewrites them.
     const start = offset - BOX_ZERO_BYTES;
     const padded = start === 0 ? out : start > 0 ? out.subarray(start) : new Uint8Array(data.length + 1 + ZERO_BYTES);
