@@ -351,8 +351,9 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   private onBatch(envelopes: Envelope[], route: Buffer[]): void {
     const key = sessionKey(envelopes[0]!.sessionId);
     const blobs = envelopes.map((envelope) => envelope.blob);
+    const source: RouteCheck = { known: undefined, same: false };
     for (let index = 0; index < blobs.length; ) {
-      const next = this.onData(key, blobs, index, route);
+      const next = this.onData(key, blobs, index, route, source);
       if (next === undefined) return;
       index = next;
     }
@@ -363,10 +364,15 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
    * had come alone; returns where the next one starts, or `undefined` when the rest of the batch
    * is dropped (no ready session any more, or a part was rejected).
    */
-  private onData(key: string, blobs: Uint8Array[], index: number, route: Buffer[]): number | undefined {
+  private onData(key: string, blobs: Uint8Array[], index: number, route: Buffer[], source: RouteCheck): number | undefined {
     const session = this.sessions.get(key);
     if (session?.state !== 'ready') return void this.events.emit('message:drop', 'MESSAGE for no ready session');
-    const sameSource = sameRoute(session.route, route);
+    // Compared once per batch, and again only when the session's route changed (a move).
+    if (source.known !== session.route) {
+      source.known = session.route;
+      source.same = sameRoute(session.route, route);
+    }
+    const sameSource = source.same;
     let result: NextMessage;
     try {
       result = decodeNext(session.mechanism, blobs, index, sameSource ? 'fail' : 'keep', true);
@@ -472,6 +478,12 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     if (publisher === undefined) return this.outbox.push(frames, false, session.key, session.route);
     this.sendQueue.run(() => publisher.send(frames)).catch(() => undefined);
   }
+}
+
+/** Whether a batch's route is its session's: the session route it was compared with, and the answer. */
+interface RouteCheck {
+  known: Buffer[] | undefined;
+  same: boolean;
 }
 
 function gone(sessionId: string): ChannelError {
