@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { openInto, sealPartInto } from '../../src/crypto';
+import { open, openInto, sealPartInto } from '../../src/crypto';
 import { isCommand, MechanismError, type DecodedPart, type PartFlags } from '../../src';
 import { commandName, malformed, MESSAGE_MIN_SIZE, TAG_SIZE } from './commands';
 import { NONCE_BYTES, ReceivedNonce, type SendCounter } from './nonces';
@@ -111,10 +111,18 @@ export class MessageCodec {
     }
     this.lastReceived.check(blob, HEADER.length);
     copyShortNonce(blob, HEADER.length, this.receiveNonce, PREFIX_SIZE);
+    const boxed = blob.subarray(HEADER_SIZE);
     // In place, the plaintext lands where its ciphertext was (libsodium moves overlapping
     // spans first); the header and nonce before it stay readable for the nonce record.
-    const plaintext = inPlace ? blob.subarray(PLAINTEXT_AT) : new Uint8Array(blob.length - PLAINTEXT_AT);
-    openInto(inPlace ? blob : plaintext, inPlace ? PLAINTEXT_AT : 0, blob.subarray(HEADER_SIZE), this.receiveNonce, this.key, 'MESSAGE');
+    // Otherwise the backend returns the plaintext in the fresh array it finds cheapest (sodium:
+    // an on-heap copy of its scratch buffer; tweetnacl: its own padded array, uncopied).
+    let plaintext: Uint8Array;
+    if (inPlace) {
+      openInto(blob, PLAINTEXT_AT, boxed, this.receiveNonce, this.key, 'MESSAGE');
+      plaintext = blob.subarray(PLAINTEXT_AT);
+    } else {
+      plaintext = open(boxed, this.receiveNonce, this.key, 'MESSAGE');
+    }
     const flags = plaintext[0]!;
     if ((flags & ~(FLAG_MORE | FLAG_COMMAND)) !== 0) throw malformed('MESSAGE', 'reserved flag bits are set');
     this.lastReceived.accept(blob, HEADER.length);
