@@ -8,7 +8,7 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Authorizer } from '../../auth';
-import type { Mechanism, MechanismDefinition, PeerIdentity } from '../../mechanism';
+import type { MechanismDefinition, PeerIdentity, ServerSessions } from '../../mechanism';
 import type { AnyMechanismOptions, MechanismRegistry } from '../../registry';
 import { SecureStream, type SecureStreamBaseOptions } from './secure-stream';
 import { channelSettings } from './settings';
@@ -56,7 +56,7 @@ export interface SecureConnectOptions extends MechanismChoice, SecureChannelOpti
  * stream is then already destroyed; it is `undefined` when the session factory itself threw). A stream's errors after `'secureConnection'` are its own.
  */
 export class SecureServer extends net.Server {
-  private readonly makeSession: () => Mechanism;
+  private readonly makeSession: ServerSessions;
   private readonly authorizer: Authorizer;
   private readonly channelOptions: SecureChannelOptions;
 
@@ -76,6 +76,16 @@ export class SecureServer extends net.Server {
     this.channelOptions = channelOptions(options);
     this.on('connection', (socket: net.Socket) => this.secure(socket));
     if (onSecureConnection !== undefined) this.on('secureConnection', onSecureConnection);
+  }
+
+  /**
+   * Stops accepting connections, as `net.Server.close`, and wipes the endpoint's shared secrets
+   * (CURVE's cookie keys, through the session factory's `close()`). Open connections go on;
+   * a handshake caught between WELCOME and INITIATE fails.
+   */
+  override close(callback?: (error?: Error) => void): this {
+    this.makeSession.close?.();
+    return super.close(callback);
   }
 
   private secure(socket: net.Socket): void {

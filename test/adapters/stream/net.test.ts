@@ -176,3 +176,27 @@ describe('streaming over TCP with backpressure', () => {
     await close();
   });
 });
+
+describe('closing a stream server', () => {
+  test('wipes its session factory\'s secrets, and open connections go on', async () => {
+    let closes = 0;
+    const sessions = CURVE.server({ secretKey: SERVER_KEYS.secretKey });
+    const definition = { ...CURVE, server: () => Object.assign(() => sessions(), { close: () => (closes++, sessions.close!()) }) };
+    const server = createServer({ mechanism: definition, authorizer: () => true }, (stream) => {
+      stream.on('error', () => undefined);
+      stream.pipe(stream);
+    });
+    const port = await listen(server);
+    const client = connect({ mechanism: CURVE, mechanismOptions: { secretKey: CLIENT_KEYS.secretKey, serverKey: SERVER_KEYS.publicKey }, port, host: '127.0.0.1' });
+    await client.handshake;
+    const closed = once(server, 'close');
+    server.close();
+    expect(closes).toBe(1);
+    expect(() => sessions()).toThrow(/closed/);
+    client.write(Buffer.from('still here'));
+    const [echo] = (await once(client, 'data')) as [Buffer];
+    expect(echo.toString()).toBe('still here');
+    client.destroy();
+    await closed;
+  });
+});
