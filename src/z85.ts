@@ -27,17 +27,19 @@ export function z85Encode(bytes: Uint8Array): string {
   if (bytes.length % 4 !== 0) {
     throw new RangeError(`"bytes" length must be a multiple of 4, got ${bytes.length}`);
   }
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 4) {
-    let value =
-      ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0;
-    let group = '';
-    for (let j = 0; j < 5; j++) {
-      group = Z85_ALPHABET[value % 85]! + group;
+  // Character codes first, then one flat string: concatenation would build a rope of 2 × 8
+  // pieces for a key, and a session keeps its peer's key text for its whole life.
+  const codes = new Array<number>((bytes.length / 4) * 5);
+  for (let i = 0, at = 0; i < bytes.length; i += 4, at += 5) {
+    let value = ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0;
+    for (let j = 4; j >= 0; j--) {
+      codes[at + j] = Z85_ALPHABET.charCodeAt(value % 85);
       value = Math.floor(value / 85);
     }
-    out += group;
   }
+  let out = '';
+  // In slices, so that a long input never passes more arguments than a call can take.
+  for (let at = 0; at < codes.length; at += 8192) out += String.fromCharCode(...codes.slice(at, at + 8192));
   return out;
 }
 

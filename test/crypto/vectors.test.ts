@@ -178,6 +178,13 @@ describe('Z85 (RFC 32)', () => {
     expect(() => z85Encode(new Uint8Array(length))).toThrow(RangeError);
   });
 
+  test('a 1 MiB input round-trips (the encoder builds its text in slices)', () => {
+    const big = Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 7) & 0xff);
+    const text = z85Encode(big);
+    expect(text).toHaveLength(1_310_720);
+    expect(z85Decode(text)).toEqual(big);
+  });
+
   test('non-string and non-bytes arguments throw TypeError', () => {
     expect(() => z85Decode(42 as unknown as string)).toThrow(TypeError);
     expect(() => z85Encode('HelloWorld' as unknown as Uint8Array)).toThrow(TypeError);
