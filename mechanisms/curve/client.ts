@@ -165,14 +165,14 @@ export class CurveClient extends MechanismBase {
     const nonce = readShortNonce(ready.nonce, 0);
     const plaintext = open(ready.box, shortNonce(READY_PREFIX, nonce), this.sessionKey!, 'READY');
     const metadata = decodeMetadata(plaintext);
-    this.codec = new MessageCodec({
+    this.adoptCodec(new MessageCodec({
       key: this.sessionKey!,
       counter: this.counter,
       sendPrefix: MESSAGE_CLIENT_PREFIX,
       receivePrefix: MESSAGE_SERVER_PREFIX,
       lastReceived: nonce,
       maxMessageSize: this.config.maxMessageSize,
-    });
+    }));
     this.dropHandshakeState();
     this.state = 'ready';
     this.becomeReady({
@@ -187,10 +187,20 @@ export class CurveClient extends MechanismBase {
 
   /** Forgets the handshake's buffers (already wiped), to keep an established session small. */
   private dropHandshakeState(): void {
-    this.secrets = [this.sessionKey!];
     this.transientSecret = undefined;
     this.transientPublic = undefined;
     this.helloKey = undefined;
+  }
+
+  /**
+   * Hands the session key over to the codec, which keeps its own copy beside the nonces: the
+   * session's copy is wiped now, and the codec's is the one secret left to wipe.
+   */
+  private adoptCodec(codec: MessageCodec): void {
+    wipe(this.sessionKey);
+    this.sessionKey = undefined;
+    this.codec = codec;
+    this.secrets = [codec.key];
   }
 
   protected encodePart(data: Uint8Array, flags: PartFlags): Uint8Array {

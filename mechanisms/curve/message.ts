@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { open, openInto, sealPartInto } from '../../src/crypto';
+import { KEY_BYTES, open, openInto, sealPartInto } from '../../src/crypto';
 import { isCommand, MechanismError, type DecodedPart, type PartFlags } from '../../src';
 import { commandName, malformed, MESSAGE_MIN_SIZE, TAG_SIZE } from './commands';
 import { NONCE_BYTES, ReceivedNonce, type SendCounter } from './nonces';
@@ -41,7 +41,7 @@ let slabOffset = 0;
 
 /** What a {@link MessageCodec} is built from at the end of the handshake. */
 export interface MessageCodecInit {
-  /** The precomputed key K = beforenm(peer', own'); the session that owns it wipes it. */
+  /** The precomputed key K = beforenm(peer', own'), copied into the codec (see {@link MessageCodec.key}). */
   readonly key: Uint8Array;
   /** The side's send counter, continued from its handshake commands. */
   readonly counter: SendCounter;
@@ -57,15 +57,26 @@ export interface MessageCodecInit {
 
 /** Encodes and decodes MESSAGE commands for one session. */
 export class MessageCodec {
-  private readonly key: Uint8Array;
+  /**
+   * The session key, in the codec's own buffer: the session wipes it (and only it) when it
+   * ends, and wipes the key it was given as soon as the codec exists.
+   */
+  readonly key: Uint8Array;
   private readonly counter: SendCounter;
-  private readonly sendNonce = new Uint8Array(NONCE_BYTES);
-  private readonly receiveNonce = new Uint8Array(NONCE_BYTES);
+  private readonly sendNonce: Uint8Array;
+  private readonly receiveNonce: Uint8Array;
   private readonly lastReceived: ReceivedNonce;
   private readonly maxMessageSize: number;
 
+  /** Copies `init.key`: the caller wipes its own copy. */
   constructor(init: MessageCodecInit) {
-    this.key = init.key;
+    // Key and both nonces share one buffer: a session lives long, and each typed array that
+    // native code has seen holds a backing store of its own (about 150 B of heap each).
+    const state = new ArrayBuffer(KEY_BYTES + 2 * NONCE_BYTES);
+    this.key = new Uint8Array(state, 0, KEY_BYTES);
+    this.sendNonce = new Uint8Array(state, KEY_BYTES, NONCE_BYTES);
+    this.receiveNonce = new Uint8Array(state, KEY_BYTES + NONCE_BYTES, NONCE_BYTES);
+    this.key.set(init.key);
     this.counter = init.counter;
     this.sendNonce.set(init.sendPrefix);
     this.receiveNonce.set(init.receivePrefix);

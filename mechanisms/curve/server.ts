@@ -232,14 +232,14 @@ export class CurveServer extends MechanismBase {
     this.dropHandshakeState();
     const nonce = this.counter.take('READY');
     const box = seal(this.endpoint.config.metadata, shortNonce(READY_PREFIX, nonce), this.sessionKey!);
-    this.codec = new MessageCodec({
+    this.adoptCodec(new MessageCodec({
       key: this.sessionKey!,
       counter: this.counter,
       sendPrefix: MESSAGE_SERVER_PREFIX,
       receivePrefix: MESSAGE_CLIENT_PREFIX,
       lastReceived,
       maxMessageSize: this.endpoint.config.maxMessageSize,
-    });
+    }));
     const publicKeyZ85 = z85Encode(clientKey);
     this.state = 'ready';
     this.becomeReady({
@@ -261,6 +261,17 @@ export class CurveServer extends MechanismBase {
   private dropHandshakeState(): void {
     this.initiated = undefined;
     this.secrets = [this.sessionKey!];
+  }
+
+  /**
+   * Hands the session key over to the codec, which keeps its own copy beside the nonces: the
+   * session's copy is wiped now, and the codec's is the one secret left to wipe.
+   */
+  private adoptCodec(codec: MessageCodec): void {
+    wipe(this.sessionKey);
+    this.sessionKey = undefined;
+    this.codec = codec;
+    this.secrets = [codec.key];
   }
 
   protected encodePart(data: Uint8Array, flags: PartFlags): Uint8Array {
