@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Mechanism } from '../../mechanism';
+import type { Mechanism, ServerSessions } from '../../mechanism';
 import type { AnyMechanismOptions, MechanismRegistry } from '../../registry';
 
 /** Makes one fresh mechanism (one session). */
@@ -35,11 +35,12 @@ export function clientFactory(source: MechanismSource): MechanismFactory {
 
 /**
  * The server's factory: `registry.server()` is called once here, so every session of the
- * endpoint shares its state (for CURVE: the cookie keys and the replay record).
+ * endpoint shares its state (for CURVE: the cookie keys and the replay record), which its
+ * `close()`, when it has one, wipes.
  *
  * @throws {@link TypeError} when `source` is neither a function nor a `{registry, name}` object
  */
-export function serverFactory(source: MechanismSource): MechanismFactory {
+export function serverFactory(source: MechanismSource): ServerSessions {
   if (typeof source === 'function') return source;
   const named = checkNamed(source);
   return named.registry.server(named.name, named.options ?? {});

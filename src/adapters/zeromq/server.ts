@@ -9,12 +9,12 @@ import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
 import { decide, type Authorizer } from '../../auth';
 import { ChannelError, StateError } from '../../errors';
-import type { AuthDecision, PeerIdentity, Step } from '../../mechanism';
+import type { AuthDecision, PeerIdentity, ServerSessions, Step } from '../../mechanism';
 import { checkCount, checkDuration } from './deadline';
 import { encodeEnvelope, KIND_HANDSHAKE, sessionKey, sessionTopic, type Envelope } from './envelope';
 import { Inbox, SerialQueue } from './inbox';
 import { startReader, writeLink, type Link } from './link';
-import { serverFactory, type MechanismFactory } from './mechanism-source';
+import { serverFactory } from './mechanism-source';
 import { decodeNext, encodeClose, encodeMessage, encodePong, parseFrames, type NextMessage } from './message-codec';
 import { Outbox } from './outbox';
 import { toParts, type MessageLike } from './parts';
@@ -48,7 +48,7 @@ const denyAll: Authorizer = () => ({ status: 400, statusText: 'No authorizer' })
 export class SecureServer implements AsyncIterable<IncomingMessage> {
   /** Events (see {@link ServerEvents}). */
   readonly events = new EventEmitter<ServerEvents>();
-  private readonly makeMechanism: MechanismFactory;
+  private readonly makeMechanism: ServerSessions;
   private readonly authorizer: Authorizer;
   private readonly socket: zmq.Router;
   private readonly link: Link;
@@ -200,8 +200,9 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   }
 
   /**
-   * Drops every session (telling each ready client with CLOSE) and closes the sockets once
-   * those last sends are queued. Pending and later receives reject.
+   * Drops every session (telling each ready client with CLOSE), wipes the endpoint's shared
+   * secrets (CURVE's cookie keys) and closes the sockets once those last sends are queued.
+   * Pending and later receives reject.
    */
   close(): void {
     if (this.closed) return;
@@ -209,6 +210,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     // A Router with `mandatory` set could block a send; at close nothing may wait.
     this.socket.sendTimeout = 0;
     for (const key of [...this.sessions.keys()]) this.drop(key, 'closed');
+    this.makeMechanism.close?.(); // wipes the endpoint's secrets (CURVE's cookie keys)
     const closed = new ChannelError('ERR_CHANNEL_CLOSED', 'the server is closed');
     this.inbox.end(closed, true);
     // What is queued (replies, the CLOSEs above) goes out first, each send failing at once if
@@ -254,6 +256,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   }
 
   private open(key: string, envelope: Envelope, route: Buffer[]): void {
+    if (this.closed) return; // a HELLO read before the sockets closed: the factory is closed
     if (this.sessions.size >= this.limits.maxSessions) return void this.events.emit('limit', 'maxSessions');
     if (this.pending.size >= this.limits.maxHandshakes && !this.evictStalledHandshake()) {
       return void this.events.emit('limit', 'maxHandshakes');

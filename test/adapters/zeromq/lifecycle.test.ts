@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import * as zmq from 'zeromq';
-import { defaultRegistry } from '../../../mechanisms';
-import { ChannelError, StateError } from '../../../src';
+import { CURVE, defaultRegistry } from '../../../mechanisms';
+import { ChannelError, generateKeyPair, StateError } from '../../../src';
 import { encodeEnvelope, KIND_HANDSHAKE, SecureClient, SecureServer } from '../../../src/adapters/zeromq';
 import { Inbox } from '../../../src/adapters/zeromq/inbox';
 import { freshAddress, setup, texts, Tracker } from './helpers';
@@ -283,4 +283,21 @@ test('receiveTimeout: receive() rejects with ERR_IDLE_TIMEOUT, and a later messa
   await (await server.receive()).reply('pong');
   expect(texts(await client.receive())).toEqual(['pong']);
   expect(() => new SecureClient({ mechanism: NULL_SOURCE, receiveTimeout: -1 })).toThrow(/"receiveTimeout"/);
+});
+
+test('close() closes the session factory: CURVE\'s cookie keys are wiped once, and nothing is made after', async () => {
+  let closes = 0;
+  let made = 0;
+  const serverKeys = generateKeyPair();
+  const sessions = CURVE.server({ secretKey: serverKeys.secretKey });
+  const factory = Object.assign(() => (made++, sessions()), { close: () => (closes++, sessions.close!()) });
+  const server = tracker.server({ mechanism: factory, authorizer: () => true });
+  const endpoint = await server.bind(freshAddress('tcp'));
+  const client = tracker.client({ mechanism: () => CURVE.client({ secretKey: generateKeyPair().secretKey, serverKey: serverKeys.publicKey }) });
+  await client.connect(endpoint);
+  expect(made).toBe(1);
+  server.close();
+  server.close();
+  expect(closes).toBe(1);
+  expect(() => sessions()).toThrow(StateError);
 });
