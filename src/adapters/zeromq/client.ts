@@ -16,6 +16,7 @@ import { loopLink, requestLink, startReader, type Link } from './link';
 import { clientFactory } from './mechanism-source';
 import { Heartbeat } from './heartbeat';
 import { decodeNext, encodeClose, encodeMessage, encodePing, parseFrames } from './message-codec';
+import { packEnvelopes } from './packed';
 import { Outbox } from './outbox';
 import type { ClientEvents, ClientStatus, ConnectOptions, SecureClientOptions } from './client-types';
 import { toParts, type MessageLike } from './parts';
@@ -79,6 +80,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
       // A Request socket takes one request per reply: no batches there.
       canBatch: () => !(this.socket instanceof zmq.Request),
       onError: (error) => this.fail(error, 'session:error'),
+      pack: packEnvelopes,
     });
     // Last, so that nothing above can throw and leave a socket open.
     this.socket = checkSocket(options.socket) ?? new zmq.Dealer(this.linger);

@@ -13,7 +13,8 @@
  * (encrypted, RFC 26) MORE flag is clear; a CLOSE, PING or PONG part is an application message
  * of its own. The receiver handles each application message as if it had come alone. A
  * ZeroMQ message whose frames are not all envelopes of the same kind and session is dropped
- * whole. See "Batches" in `docs/zeromq.md`.
+ * whole. Runs of small MESSAGE envelopes may travel as one packed frame (`%x03`, see
+ * `./packed.ts`). See "Batches" in `docs/zeromq.md`.
  *
  * The session id keys the session on the server, so a session survives a change of route (a
  * new Dealer, a reconnect). It is random, so it reveals no key and cannot be guessed; knowing it

@@ -9,7 +9,8 @@
 import { equalBytes } from '../../bytes';
 import { encodeCommand, isCommand } from '../../codec/command';
 import type { DecodedPart, Mechanism } from '../../mechanism';
-import { encodeEnvelope, HEADER_BYTES, KIND_MESSAGE, parseEnvelope, type Envelope } from './envelope';
+import { encodeEnvelope, KIND_MESSAGE, parseEnvelope, SESSION_ID_BYTES, type Envelope } from './envelope';
+import { KIND_PACKED, unpackFrame } from './packed';
 import { asBuffer } from './parts';
 
 /** Encodes the parts of one message into frames (the nonces are taken now, in order). */
@@ -120,23 +121,32 @@ function decodeCommandPart(data: Uint8Array): DecodedMessage | undefined {
 }
 
 /**
- * Parses every frame of a ZeroMQ message. All must be envelopes of the same kind and session;
- * otherwise `undefined` (the whole ZeroMQ message is dropped, nothing of it is decoded).
+ * Parses every frame of a ZeroMQ message, packed frames (see `./packed.ts`) into the MESSAGE
+ * envelopes they stand for. All must be envelopes of the same kind and session; otherwise
+ * `undefined` (the whole ZeroMQ message is dropped, nothing of it is decoded).
  */
 export function parseFrames(frames: readonly Uint8Array[]): Envelope[] | undefined {
   const envelopes: Envelope[] = [];
-  const head = frames[0];
   for (const frame of frames) {
-    const envelope = parseEnvelope(frame);
-    if (envelope === undefined || !sameHeader(frame, head!)) return undefined;
-    envelopes.push(envelope);
+    if (frame[0] === KIND_PACKED) {
+      if (!unpackFrame(frame, envelopes)) return undefined;
+    } else {
+      const envelope = parseEnvelope(frame);
+      if (envelope === undefined) return undefined;
+      envelopes.push(envelope);
+    }
   }
-  return envelopes.length === 0 ? undefined : envelopes;
+  const head = envelopes[0];
+  if (head === undefined) return undefined;
+  for (const envelope of envelopes) {
+    if (envelope.kind !== head.kind || !sameId(envelope.sessionId, head.sessionId)) return undefined;
+  }
+  return envelopes;
 }
 
-/** True when two frames start with the same kind and session id (both at least a header long). */
-function sameHeader(a: Uint8Array, b: Uint8Array): boolean {
+/** True when two session ids are equal (the envelopes of one packed frame share one view). */
+function sameId(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;
-  for (let i = 0; i < HEADER_BYTES; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < SESSION_ID_BYTES; i++) if (a[i] !== b[i]) return false;
   return true;
 }

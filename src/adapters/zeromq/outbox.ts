@@ -42,6 +42,11 @@ export interface OutboxOptions {
   readonly canBatch: () => boolean;
   /** A ZeroMQ send failed; `count` queued messages went with it. */
   readonly onError: (error: Error, count: number) => void;
+  /**
+   * Rewrites a batch's envelopes before it leaves (the adapters pack small ones into one
+   * frame: `packEnvelopes`); default: as they are.
+   */
+  readonly pack?: (envelopes: Buffer[]) => Buffer[];
 }
 
 /** A bounded FIFO of encoded messages and the writer that drains it in batches. */
@@ -154,12 +159,12 @@ export class Outbox {
    */
   private takeBatch(): { frames: Buffer[]; count: number } {
     const head = this.queue[0]!;
-    const frames = [...head.route, ...head.frames];
     if (head.alone || !this.options.canBatch()) {
       this.queue.shift();
       this.queuedBytes -= head.bytes;
-      return { frames, count: 1 };
+      return { frames: [...head.route, ...head.frames], count: 1 };
     }
+    const envelopes = [...head.frames];
     let bytes = head.bytes;
     let count = 1;
     let open = true;
@@ -167,9 +172,9 @@ export class Outbox {
     for (let i = 1; i < this.queue.length; i++) {
       const entry = this.queue[i]!;
       if (open && entry.peer === head.peer) {
-        const fits = frames.length + entry.frames.length <= MAX_BATCH_FRAMES && bytes + entry.bytes <= MAX_BATCH_BYTES;
+        const fits = envelopes.length + entry.frames.length <= MAX_BATCH_FRAMES && bytes + entry.bytes <= MAX_BATCH_BYTES;
         if (!entry.alone && entry.route === head.route && fits) {
-          for (const frame of entry.frames) frames.push(frame);
+          for (const frame of entry.frames) envelopes.push(frame);
           bytes += entry.bytes;
           count++;
           continue;
@@ -180,7 +185,8 @@ export class Outbox {
     }
     this.queue = left;
     this.queuedBytes -= bytes;
-    return { frames, count };
+    const pack = this.options.pack;
+    return { frames: [...head.route, ...(count > 1 && pack !== undefined ? pack(envelopes) : envelopes)], count };
   }
 
   private releaseDrainWaiters(): void {

@@ -16,6 +16,7 @@ import { Inbox, SerialQueue } from './inbox';
 import { startReader, writeLink, type Link } from './link';
 import { serverFactory } from './mechanism-source';
 import { decodeNext, encodeClose, encodeMessage, encodePong, parseFrames, type NextMessage } from './message-codec';
+import { packEnvelopes } from './packed';
 import { Outbox } from './outbox';
 import { toParts, type MessageLike } from './parts';
 import type { IncomingMessage, SecureServerOptions, ServerEvents, SessionCloseReason } from './server-types';
@@ -94,6 +95,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
       highWaterMark: this.limits.sendHighWaterMark,
       send: (frames) => this.link.send(frames),
       canBatch: () => true,
+      pack: packEnvelopes,
       // The batch is lost (the client sees a gap in the nonces, which RFC 26 allows).
       onError: (error) => {
         if (!this.closed) this.onFault(error);

@@ -11,6 +11,7 @@ import { MechanismError, runHandshake, type Mechanism } from '../../../src';
 import { encodeEnvelope, KIND_MESSAGE } from '../../../src/adapters/zeromq';
 import { decodeNext, encodeMessage, encodePing, parseFrames, type DecodedMessage } from '../../../src/adapters/zeromq/message-codec';
 import { MAX_BATCH_FRAMES, Outbox } from '../../../src/adapters/zeromq/outbox';
+import { KIND_PACKED, packEnvelopes } from '../../../src/adapters/zeromq/packed';
 import { freshAddress, setup, texts, Tracker } from './helpers';
 
 /** One application message of the model: data parts, or a PING with a context. */
@@ -189,6 +190,21 @@ describe('outgoing queue', () => {
     for (let i = 0; i < 10; i++) outbox.push([frame(`m${i}a`), frame(`m${i}b`)]);
     await outbox.idle();
     expect(sent).toEqual([Array.from({ length: 10 }, (_, i) => [`m${i}a`, `m${i}b`]).flat()]);
+  });
+
+  test('with packing, a burst of small envelopes leaves as one packed frame behind the route', async () => {
+    const sent: Buffer[][] = [];
+    const outbox = new Outbox({ highWaterMark: 100, send: async (frames) => void sent.push(frames), canBatch: () => true, onError: () => undefined, pack: packEnvelopes });
+    const route = [Buffer.from('route')];
+    const session = Buffer.alloc(16, 5);
+    for (let i = 0; i < 5; i++) outbox.push([encodeEnvelope(KIND_MESSAGE, session, Buffer.from(`m${i}`))], false, 's', route);
+    await outbox.idle();
+    expect(sent).toHaveLength(1);
+    const [routeFrame, packed, ...rest] = sent[0]!;
+    expect(routeFrame).toBe(route[0]);
+    expect(rest).toEqual([]);
+    expect(packed![0]).toBe(KIND_PACKED);
+    expect(parseFrames([packed!])!.map((e) => Buffer.from(e.blob).toString())).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
   });
 
   test('a handshake command leaves alone and at once; a Request socket gets one message per send', async () => {
