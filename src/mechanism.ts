@@ -100,6 +100,25 @@ export interface PartFlags {
   readonly more?: boolean;
   /** The part is a ZMTP command (PING, PONG, SUBSCRIBE...) rather than data (CURVE bit 1). */
   readonly command?: boolean;
+  /**
+   * A hint, for a transport that puts a header of its own before each blob: leave this many
+   * bytes free in front of the blob. A mechanism that follows it returns a blob that is the
+   * end of a buffer made for it alone: `blob.byteOffset === headroom` and
+   * `blob.buffer.byteLength === headroom + blob.length`, so the caller may write its header
+   * there and send the whole buffer without copying the blob. Only a blob of exactly that
+   * shape may be used so (see `ownsHeadroom`); a mechanism may ignore the hint (CURVE follows
+   * it for parts over 8 KiB, where a copy costs more than a buffer of its own).
+   */
+  readonly headroom?: number;
+}
+
+/**
+ * True when `blob` came back from `encode(data, { headroom })` with the headroom it asked for:
+ * the last bytes of a buffer made for it alone, `headroom` bytes in. The caller may then write
+ * into those first bytes.
+ */
+export function ownsHeadroom(blob: Uint8Array, headroom: number): boolean {
+  return headroom > 0 && blob.byteOffset === headroom && blob.buffer.byteLength === headroom + blob.length;
 }
 
 /** One decoded message part. */

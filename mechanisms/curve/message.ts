@@ -93,7 +93,7 @@ export class MessageCodec {
     this.counter.takeInto('MESSAGE', this.sendNonce, PREFIX_SIZE);
     // One buffer for the whole command, and no view of it: the backend seals flags ‖ part
     // into the box's place (see `sealPartInto`).
-    const out = allocFrame(MESSAGE_MIN_SIZE + data.length);
+    const out = allocFrame(MESSAGE_MIN_SIZE + data.length, flags.headroom);
     const first = (flags.more ? FLAG_MORE : 0) | (flags.command ? FLAG_COMMAND : 0);
     sealPartInto(out, HEADER_SIZE, first, data, this.sendNonce, this.key);
     // Written after sealing: the 16 bytes before the box may serve as NaCl's padding.
@@ -153,10 +153,11 @@ function notMessage(blob: Uint8Array): MechanismError {
  * V8's heap, and the first time native code (sodium-native) asks for its memory V8 moves it
  * off the heap, which costs more than sealing a short message. The slab only moves forward
  * and a full one is replaced, never reused, so no frame handed out is ever written again;
- * frames share their `.buffer`, which holds only sealed commands.
+ * frames share their `.buffer`, which holds only sealed commands. A larger frame has a buffer
+ * of its own, with `headroom` free bytes in front when asked (`PartFlags.headroom`).
  */
-function allocFrame(length: number): Uint8Array {
-  if (length > SLAB_FRAME_MAX) return new Uint8Array(length);
+function allocFrame(length: number, headroom = 0): Uint8Array {
+  if (length > SLAB_FRAME_MAX) return headroom > 0 ? new Uint8Array(new ArrayBuffer(headroom + length), headroom) : new Uint8Array(length);
   if (slabOffset + length > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
     slabOffset = 0;

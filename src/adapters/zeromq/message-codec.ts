@@ -8,16 +8,25 @@
  */
 import { equalBytes } from '../../bytes';
 import { encodeCommand, isCommand } from '../../codec/command';
-import type { DecodedPart, Mechanism } from '../../mechanism';
-import { encodeEnvelope, KIND_MESSAGE, parseEnvelope, SESSION_ID_BYTES, type Envelope } from './envelope';
+import { ownsHeadroom, type DecodedPart, type Mechanism } from '../../mechanism';
+import { encodeEnvelope, HEADER_BYTES, KIND_MESSAGE, parseEnvelope, SESSION_ID_BYTES, type Envelope } from './envelope';
 import { KIND_PACKED, unpackFrame } from './packed';
 import { asBuffer } from './parts';
 
 /** Encodes the parts of one message into frames (the nonces are taken now, in order). */
 export function encodeMessage(mechanism: Mechanism, sessionId: Uint8Array, parts: readonly Uint8Array[]): Buffer[] {
-  return parts.map((part, index) =>
-    encodeEnvelope(KIND_MESSAGE, sessionId, mechanism.encode(part, { more: index < parts.length - 1 })),
-  );
+  return parts.map((part, index) => {
+    const blob = mechanism.encode(part, { more: index < parts.length - 1, headroom: HEADER_BYTES });
+    return ownsHeadroom(blob, HEADER_BYTES) ? envelopeInPlace(sessionId, blob) : encodeEnvelope(KIND_MESSAGE, sessionId, blob);
+  });
+}
+
+/** The MESSAGE envelope of a blob with its header room: the header is written there, uncopied. */
+function envelopeInPlace(sessionId: Uint8Array, blob: Uint8Array): Buffer {
+  const frame = Buffer.from(blob.buffer, 0, HEADER_BYTES + blob.length);
+  frame[0] = KIND_MESSAGE;
+  frame.set(sessionId, 1);
+  return frame;
 }
 
 /**
