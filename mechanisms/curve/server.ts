@@ -255,12 +255,11 @@ export class CurveServer extends MechanismBase {
 
   /**
    * Forgets what only the handshake needed, to keep an established session small: the
-   * `initiated` record (its fields live on in the codec and the peer identity) and the
-   * already-wiped secrets.
+   * `initiated` record (its fields live on in the codec and the peer identity). The wiped
+   * secrets go when the codec takes the session key ({@link adoptCodec}).
    */
   private dropHandshakeState(): void {
     this.initiated = undefined;
-    this.secrets = [this.sessionKey!];
   }
 
   /**

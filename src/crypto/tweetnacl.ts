@@ -51,6 +51,10 @@ export const tweetnaclBackend: CryptoBackend = {
     lowlevel.crypto_core_hsalsa20(out, input, key, SIGMA);
     return out;
   },
+  // NaCl's own zero-padded functions (m = 32 zero bytes ‖ plaintext, c = 16 zero bytes ‖ tag ‖
+  // ciphertext) in place on one array laid out once, where `nacl.secretbox` and
+  // `nacl.secretbox.open` allocate two padded arrays and copy byte by byte in JavaScript. The
+  // façade's `sealInto`/`openInto` copy these results into place (no `...Into` methods here).
   secretboxSeal(plaintext, nonce, key) {
     checkNonceAndKey(nonce, key);
     const padded = new Uint8Array(plaintext.length + ZERO_BYTES);
@@ -65,26 +69,6 @@ export const tweetnaclBackend: CryptoBackend = {
     padded.set(boxed, BOX_ZERO_BYTES);
     if (lowlevel.crypto_secretbox_open(padded, padded, padded.length, nonce, key) !== 0) return null;
     return padded.subarray(ZERO_BYTES);
-  },
-  // The fast paths call NaCl's own zero-padded functions (m = 32 zero bytes ‖ plaintext,
-  // c = 16 zero bytes ‖ tag ‖ ciphertext) in place on one array laid out once, where
-  // `nacl.secretbox` and `nacl.secretbox.open` allocate two padded arrays, copy byte by byte in
-  // JavaScript and return a view, which the façade then copies again.
-  secretboxSealInto(out, plaintext, nonce, key) {
-    checkNonceAndKey(nonce, key);
-    const padded = new Uint8Array(plaintext.length + ZERO_BYTES);
-    padded.set(plaintext, ZERO_BYTES);
-    lowlevel.crypto_secretbox(padded, padded, padded.length, nonce, key);
-    out.set(padded.subarray(BOX_ZERO_BYTES));
-  },
-  secretboxOpenInto(out, boxed, nonce, key) {
-    checkNonceAndKey(nonce, key);
-    if (boxed.length < TAG_BYTES) return false;
-    const padded = new Uint8Array(boxed.length + BOX_ZERO_BYTES);
-    padded.set(boxed, BOX_ZERO_BYTES);
-    if (lowlevel.crypto_secretbox_open(padded, padded, padded.length, nonce, key) !== 0) return false;
-    out.set(padded.subarray(ZERO_BYTES));
-    return true;
   },
   secretboxSealPartInto(out, offset, first, data, nonce, key) {
     checkNonceAndKey(nonce, key);
