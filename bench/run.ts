@@ -3,14 +3,13 @@
  * each peer and written to `bench/results.json` with the machine it ran on.
  *
  * Environment: BENCH_QUICK=1 for a short smoke run (fewer, shorter rounds; figures are then
- * rough), BENCH_PARTS=memory,heap,network,hotpath to run only some parts.
+ * rough), BENCH_PARTS=memory,heap,network to run only some parts.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { measureStreamHeap } from './heap-stream';
-import { runHotPath, type HotPathFigures } from './hot-path';
 import { runMemory, type MemoryFigures } from './memory';
 import { runNetwork, type NetFigures } from './net/runner';
 import { renderTables } from './table';
@@ -30,12 +29,10 @@ export interface Results {
     stream: { connections: number; tcpBytesPerConnection: number; curveStreamBytesPerConnection: number } | null;
   } | null;
   network: NetFigures[] | null;
-  /** The current CURVE MESSAGE codec beside the proposed lean one (see hot-path.ts). */
-  hotPath: HotPathFigures | null;
 }
 
 const quick = process.env.BENCH_QUICK === '1';
-const parts = new Set((process.env.BENCH_PARTS ?? 'memory,heap,network,hotpath').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'memory,heap,network').split(','));
 const rounds = quick ? 1 : 3;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -75,8 +72,6 @@ async function main(): Promise<void> {
     const sessions = quick ? 1000 : 10_000;
     heap = { ...heapPerSession(sessions), stream: await streamHeap(sessions) };
   }
-  if (parts.has('hotpath')) log('  hot path: current and proposed MESSAGE codec');
-  const hotPath = parts.has('hotpath') ? runHotPath(quick ? 1 : 4, quick ? 0.1 : 0.25) : null;
   const network = parts.has('network')
     ? await runNetwork({ rounds: quick ? 1 : 3, connSeconds: quick ? 0.5 : 2, messageSeconds: quick ? 0.3 : 0.8, log })
     : null;
@@ -97,11 +92,10 @@ async function main(): Promise<void> {
     memory,
     heap,
     network,
-    hotPath,
   };
   const tables = renderTables(results);
   process.stdout.write(tables);
-  if (!quick && parts.size === 4) {
+  if (!quick && parts.size === 3) {
     writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     updateDoc(tables);
   }

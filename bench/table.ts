@@ -91,26 +91,6 @@ export function renderTables(results: Results): string {
     out += '\n"decode" copies the part out, leaving the blob untouched; "in place" decrypts into the received blob (`DecodeOptions.inPlace`), as both adapters do.\n\n';
   }
 
-  if (results.hotPath != null) {
-    out += `#### MESSAGE codec: current beside the proposed lean one (${results.hotPath.backend}; medians)\n\n`;
-    out += row(['size', 'encode now', 'encode lean', 'ratio', 'decode now', 'decode lean', 'ratio', 'decode in place', 'ratio']);
-    out += row(Array(9).fill('---'));
-    for (const r of results.hotPath.rows) {
-      out += row([
-        sizeName(r.size),
-        formatRate(r.currentEncode),
-        formatRate(r.leanEncode),
-        ratio(r.leanEncode, r.currentEncode),
-        formatRate(r.currentDecode),
-        formatRate(r.leanDecode),
-        ratio(r.leanDecode, r.currentDecode),
-        formatRate(r.inPlaceDecode),
-        ratio(r.inPlaceDecode, r.currentDecode),
-      ]);
-    }
-    out += '\n';
-  }
-
   if (results.heap != null) {
     out += `#### Server heap per established session\n\n${results.heap.bytesPerSession.toFixed(0)} bytes per session with ${results.heap.sessions} in-memory CURVE server sessions (mechanism state), of which about ${results.heap.replayRecordBytesPerSession.toFixed(0)} bytes are the endpoint's replay-record entry\n\n`;
     const stream = results.heap.stream;

@@ -3,6 +3,7 @@
  * `node:inspector`, summarised as self time per function: the evidence behind each bound named
  * in `docs/performance.md`.
  */
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
 /** One line of a summary: a function, where it is, and its share of the samples. */
@@ -40,11 +41,15 @@ export async function startProfile(): Promise<void> {
   await post('Profiler.start');
 }
 
-/** Stops sampling and returns the `top` functions by self time. */
-export async function stopProfile(top: number): Promise<ProfileSummary> {
+/**
+ * Stops sampling and returns the `top` functions by self time. With `save`, also writes the
+ * whole profile there: the format `node --cpu-prof` writes, which Chrome DevTools opens.
+ */
+export async function stopProfile(top: number, save?: string): Promise<ProfileSummary> {
   const { profile } = await post<{ profile: { nodes: ProfileNode[]; samples: number[] } }>('Profiler.stop');
   session!.disconnect();
   session = undefined;
+  if (save !== undefined) writeFileSync(save, JSON.stringify(profile));
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, ProfileNode>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node);

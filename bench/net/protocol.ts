@@ -38,7 +38,10 @@ export interface CpuRequest {
  */
 export interface ProfileRequest {
   readonly op: 'profile';
+  /** Set when stopping: how many functions the summary lists. */
   readonly top?: number;
+  /** Set when stopping, optionally: where to write the whole profile as a `.cpuprofile` file. */
+  readonly save?: string;
 }
 
 /** CPU microseconds this process has used, user and system, all threads. */

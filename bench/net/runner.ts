@@ -69,10 +69,18 @@ function spawn(role: string, peer: string): ChildProcess {
 
 async function firstMessage<T>(child: ChildProcess, timeoutMs: number): Promise<T> {
   const timer = setTimeout(() => child.kill(), timeoutMs);
+  // Both waits are cancelled once one wins: `once` leaves its listeners otherwise, and a
+  // process asked a hundred questions would pile up as many.
+  const cancel = new AbortController();
+  const message = once(child, 'message', { signal: cancel.signal });
+  const exit = once(child, 'exit', { signal: cancel.signal }).then(() => [{ error: 'process exited' }]);
+  message.catch(() => undefined);
+  exit.catch(() => undefined);
   try {
-    const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ error: 'process exited' }])])) as [T];
-    return message;
+    const [reply] = (await Promise.race([message, exit])) as [T];
+    return reply;
   } finally {
+    cancel.abort();
     clearTimeout(timer);
   }
 }
@@ -201,8 +209,10 @@ export interface PeerProfile {
 /**
  * Profiles one peer during one measurement: connections for `seconds` (`size` absent), or
  * one-way messages of `size` bytes for about `seconds`. A warm-up run comes first, unprofiled.
+ * With `saveDir`, each process also writes its whole profile there as
+ * `PEER-(conn|SIZE)-(client|server).cpuprofile`.
  */
-export async function profilePeer(name: string, size: number | undefined, seconds: number, top: number): Promise<PeerProfile> {
+export async function profilePeer(name: string, size: number | undefined, seconds: number, top: number, saveDir?: string): Promise<PeerProfile> {
   tlsCredentials(CERT_DIR);
   const run = await start(name);
   if (typeof run === 'string') throw new Error(`${name}: ${run}`);
@@ -219,8 +229,9 @@ export async function profilePeer(name: string, size: number | undefined, second
     const begin = (child: ChildProcess) => (child.send({ op: 'profile' }), firstMessage(child, 10_000));
     await Promise.all([begin(run.client), begin(run.server)]);
     const { result, cpu } = await measure(run, request, timeout);
-    const end = (child: ChildProcess) => (child.send({ op: 'profile', top }), firstMessage<ProfileSummary>(child, 30_000));
-    const [client, server] = await Promise.all([end(run.client), end(run.server)]);
+    const save = (role: string) => (saveDir === undefined ? undefined : join(saveDir, `${name}-${size ?? 'conn'}-${role}.cpuprofile`));
+    const end = (child: ChildProcess, role: string) => (child.send({ op: 'profile', top, save: save(role) }), firstMessage<ProfileSummary>(child, 30_000));
+    const [client, server] = await Promise.all([end(run.client, 'client'), end(run.server, 'server')]);
     return { result, cpu, client, server };
   } finally {
     stop(run);

@@ -54,7 +54,7 @@ async function profile(request: ProfileRequest): Promise<unknown> {
     await startProfile();
     return { started: true };
   }
-  return stopProfile(request.top);
+  return stopProfile(request.top, request.save);
 }
 
 if (role === 'server') {
