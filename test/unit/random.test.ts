@@ -44,9 +44,13 @@ describe('random sources', () => {
     expect(seen.size).toBe(600); // 600 draws over more than 4 refills of 4 KiB, none repeated
   });
 
-  test('drawRandom hands over what secureRandom returned without a second, unwiped copy', () => {
+  test('drawRandom(secureRandom) returns the only copy of the drawn bytes: an array of its own, the pool wiped behind it', () => {
     const out = drawRandom(secureRandom, 32);
-    expect(out.length).toBe(32);
+    expect(out.byteOffset).toBe(0);
+    expect(out.buffer.byteLength).toBe(32); // no larger buffer (such as the pool) behind the array
     expect(out.some((b) => b !== 0)).toBe(true);
+    const { pool, drawn } = randomPoolForTest();
+    expect(out.buffer).not.toBe(pool!.buffer);
+    expect(pool!.subarray(drawn - 32, drawn).every((b) => b === 0)).toBe(true);
   });
 });
