@@ -44,7 +44,7 @@ describe('random sources', () => {
     expect(seen.size).toBe(600); // 600 draws over more than 4 refills of 4 KiB, none repeated
   });
 
-  test('drawRandom(secureRandom) returns the only copy of the drawn bytes: an array of its own, the pool wiped behind it', () => {
+  test('drawRandom(secureRandom) returns the bytes in an array of its own, not a view of the pool, and the pool is wiped behind them', () => {
     const out = drawRandom(secureRandom, 32);
     expect(out.byteOffset).toBe(0);
     expect(out.buffer.byteLength).toBe(32); // no larger buffer (such as the pool) behind the array
