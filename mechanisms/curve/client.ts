@@ -22,12 +22,9 @@ import {
   decodeMetadata,
   drawRandom,
   Metadata,
-  MechanismBase,
   MechanismError,
   peerErrorFrom,
   z85Encode,
-  type DecodedPart,
-  type PartFlags,
 } from '../../src';
 import {
   commandName,
@@ -40,6 +37,7 @@ import {
   parseWelcome,
 } from './commands';
 import { MessageCodec } from './message';
+import { CurveSession } from './session';
 import { checkPeerKey } from './peer-key';
 import {
   HELLO_PREFIX,
@@ -62,22 +60,15 @@ import { clientConfig, type ClientConfig, type CurveOptions } from './options';
 export type CurveClientState = 'start' | 'expectWelcome' | 'expectReady' | 'ready';
 
 /** One CURVE client session. */
-export class CurveClient extends MechanismBase {
+export class CurveClient extends CurveSession {
   readonly name = 'CURVE';
   private state: CurveClientState = 'start';
   private readonly config: ClientConfig;
   private readonly counter: SendCounter;
-  /**
-   * Every secret buffer this session made, so that one wipe reaches them all. Once ready, only
-   * the session key is live: the others are already zero, so the list shrinks to it.
-   */
-  private secrets: Uint8Array[] = [];
   private transientSecret: Uint8Array | undefined;
   private transientPublic: Uint8Array | undefined;
   /** beforenm(S, c'): opens WELCOME as it sealed HELLO. */
   private helloKey: Uint8Array | undefined;
-  private sessionKey: Uint8Array | undefined;
-  private codec: MessageCodec | undefined;
 
   /**
    * @throws {@link TypeError} / {@link RangeError} for bad options (see `CurveOptions`)
@@ -85,18 +76,13 @@ export class CurveClient extends MechanismBase {
   constructor(options: CurveOptions) {
     super('client');
     this.config = clientConfig(options);
-    this.secrets.push(this.config.secretKey);
+    this.keep(this.config.secretKey);
     this.counter = new SendCounter(this.config.initialNonce);
   }
 
   /** The protocol state, named by what is expected next (for tests and logs). */
   get protocolState(): CurveClientState {
     return this.state;
-  }
-
-  /** @internal Every secret buffer the session made (the same arrays), for tests of wiping. */
-  secretsForTest(): readonly Uint8Array[] {
-    return this.secrets;
   }
 
   protected onStart(): Uint8Array[] {
@@ -190,33 +176,5 @@ export class CurveClient extends MechanismBase {
     this.transientSecret = undefined;
     this.transientPublic = undefined;
     this.helloKey = undefined;
-  }
-
-  /**
-   * Hands the session key over to the codec, which keeps its own copy beside the nonces: the
-   * session's copy is wiped now, and the codec's is the one secret left to wipe.
-   */
-  private adoptCodec(codec: MessageCodec): void {
-    wipe(this.sessionKey);
-    this.sessionKey = undefined;
-    this.codec = codec;
-    this.secrets = [codec.key];
-  }
-
-  protected encodePart(data: Uint8Array, flags: PartFlags): Uint8Array {
-    return this.codec!.encode(data, flags);
-  }
-
-  protected decodePart(blob: Uint8Array, inPlace: boolean): DecodedPart {
-    return this.codec!.decode(ownBytes(blob), inPlace);
-  }
-
-  protected wipeSecrets(): void {
-    wipe(...this.secrets);
-  }
-
-  private keep(secret: Uint8Array): Uint8Array {
-    this.secrets.push(secret);
-    return secret;
   }
 }

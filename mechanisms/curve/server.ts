@@ -24,12 +24,9 @@ import {
   drawRandom,
   encodeError,
   Metadata,
-  MechanismBase,
   MechanismError,
   z85Encode,
   type AuthDecision,
-  type DecodedPart,
-  type PartFlags,
 } from '../../src';
 import {
   commandName,
@@ -47,6 +44,7 @@ import {
 } from './commands';
 import { CookieKeyRing, type CookieContents } from './cookie';
 import { MessageCodec } from './message';
+import { CurveSession } from './session';
 import { checkPeerKey } from './peer-key';
 import {
   HELLO_PREFIX,
@@ -98,19 +96,12 @@ interface Initiated {
 }
 
 /** One CURVE server session (one connection). */
-export class CurveServer extends MechanismBase {
+export class CurveServer extends CurveSession {
   readonly name = 'CURVE';
   private state: CurveServerState = 'start';
   private readonly endpoint: CurveServerEndpoint;
   private readonly counter: SendCounter;
-  /**
-   * Every secret buffer this session made, so that one wipe reaches them all. Once ready, only
-   * the session key is live: the others are already zero, so the list shrinks to it.
-   */
-  private secrets: Uint8Array[] = [];
-  private sessionKey: Uint8Array | undefined;
   private initiated: Initiated | undefined;
-  private codec: MessageCodec | undefined;
 
   /** Sessions are made by `CURVE.server(options)()`, which shares `endpoint` among them. */
   constructor(endpoint: CurveServerEndpoint) {
@@ -122,11 +113,6 @@ export class CurveServer extends MechanismBase {
   /** The protocol state, named by what is expected next (for tests and logs). */
   get protocolState(): CurveServerState {
     return this.state;
-  }
-
-  /** @internal Every secret buffer the session made (the same arrays), for tests of wiping. */
-  secretsForTest(): readonly Uint8Array[] {
-    return this.secrets;
   }
 
   protected onStart(): Uint8Array[] {
@@ -260,33 +246,5 @@ export class CurveServer extends MechanismBase {
    */
   private dropHandshakeState(): void {
     this.initiated = undefined;
-  }
-
-  /**
-   * Hands the session key over to the codec, which keeps its own copy beside the nonces: the
-   * session's copy is wiped now, and the codec's is the one secret left to wipe.
-   */
-  private adoptCodec(codec: MessageCodec): void {
-    wipe(this.sessionKey);
-    this.sessionKey = undefined;
-    this.codec = codec;
-    this.secrets = [codec.key];
-  }
-
-  protected encodePart(data: Uint8Array, flags: PartFlags): Uint8Array {
-    return this.codec!.encode(data, flags);
-  }
-
-  protected decodePart(blob: Uint8Array, inPlace: boolean): DecodedPart {
-    return this.codec!.decode(ownBytes(blob), inPlace);
-  }
-
-  protected wipeSecrets(): void {
-    wipe(...this.secrets);
-  }
-
-  private keep(secret: Uint8Array): Uint8Array {
-    this.secrets.push(secret);
-    return secret;
   }
 }

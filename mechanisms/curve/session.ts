@@ -1,0 +1,56 @@
+/**
+ * What the CURVE client and server sessions share: the list of secrets one wipe reaches, and
+ * the MESSAGE codec that takes over the session key once the handshake is done (RFC 26 MESSAGE).
+ *
+ * @module
+ */
+import { wipe } from '../../src/bytes';
+import { MechanismBase, type DecodedPart, type PartFlags } from '../../src';
+import { ownBytes } from './commands';
+import type { MessageCodec } from './message';
+
+/** A CURVE session of either role: its secrets, and its codec once ready. */
+export abstract class CurveSession extends MechanismBase {
+  /**
+   * Every secret buffer this session made, so that one wipe reaches them all. Once ready, only
+   * the codec's session key is live: the others are already zero, so the list shrinks to it.
+   */
+  private secrets: Uint8Array[] = [];
+  /** beforenm(peer', own'), from INITIATE until the codec takes it over. */
+  protected sessionKey: Uint8Array | undefined;
+  private codec: MessageCodec | undefined;
+
+  /** @internal Every secret buffer the session made (the same arrays), for tests of wiping. */
+  secretsForTest(): readonly Uint8Array[] {
+    return this.secrets;
+  }
+
+  /** Records `secret` for wiping and returns it. */
+  protected keep(secret: Uint8Array): Uint8Array {
+    this.secrets.push(secret);
+    return secret;
+  }
+
+  /**
+   * Hands the session over to `codec`, which keeps its own copy of the session key beside the
+   * nonces: the session's copy is wiped now, and the codec's is the one secret left to wipe.
+   */
+  protected adoptCodec(codec: MessageCodec): void {
+    wipe(this.sessionKey);
+    this.sessionKey = undefined;
+    this.codec = codec;
+    this.secrets = [codec.key];
+  }
+
+  protected encodePart(data: Uint8Array, flags: PartFlags): Uint8Array {
+    return this.codec!.encode(data, flags);
+  }
+
+  protected decodePart(blob: Uint8Array, inPlace: boolean): DecodedPart {
+    return this.codec!.decode(ownBytes(blob), inPlace);
+  }
+
+  protected wipeSecrets(): void {
+    wipe(...this.secrets);
+  }
+}
