@@ -34,7 +34,9 @@ async function serveChild(root: string, secretZ85: string, chunkSize: number, ba
   for (const name of ['CURVE', 'NULL']) {
     const server = new FileMqServer({
       root,
-      mechanism: { registry: defaultRegistry, name, options: name === 'CURVE' ? { secretKey } : {} },
+      mechanism: name,
+      registry: defaultRegistry,
+      mechanismOptions: name === 'CURVE' ? { secretKey } : {},
       authorizer: () => true,
       chunkSize,
     });
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
         try {
           const options = name === 'CURVE' ? { secretKey: client.secretKey, serverKey: server.publicKey } : {};
           const start = now();
-          const result = await syncFiles({ endpoint: ready.endpoints[name]!, into, mechanism: { registry: defaultRegistry, name, options }, credit });
+          const result = await syncFiles({ endpoint: ready.endpoints[name]!, into, mechanism: name, registry: defaultRegistry, mechanismOptions: options, credit });
           if (round > 0) times[name]!.push(now() - start);
           if (result.bytes !== size) throw new Error(`${name}: received ${result.bytes} of ${size} bytes`);
         } finally {

@@ -49,7 +49,7 @@ const HANDSHAKE_TIMEOUT_MS = 2_000;
 export async function zeromqFlood(seconds: number): Promise<ZeromqFloodResult> {
   const setup = curveSetup();
   const server = new SecureServer({
-    mechanism: setup.zmqServer,
+    ...setup.zmqServer,
     authorizer: setup.authorizer,
     maxHandshakes: MAX_HANDSHAKES,
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
@@ -60,7 +60,7 @@ export async function zeromqFlood(seconds: number): Promise<ZeromqFloodResult> {
   const echo = (async () => {
     for await (const message of server) await message.reply(message.parts);
   })().catch(() => undefined);
-  const hellos = Array.from({ length: 64 }, (_, i) => defaultRegistry.client('CURVE', setup.zmqClient(i).options).start().send[0]!);
+  const hellos = Array.from({ length: 64 }, (_, i) => defaultRegistry.client('CURVE', setup.zmqClient(i).mechanismOptions).start().send[0]!);
   const attackers = [new RawSessions(setup), new RawSessions(setup)];
   for (const attacker of attackers) attacker.connect(endpoint);
   const heapBefore = settledHeap();
@@ -134,7 +134,7 @@ export async function zeromqFlood(seconds: number): Promise<ZeromqFloodResult> {
 
 /** One good client: handshake, one round trip, close. False on any failure (timeout included). */
 async function goodRoundTrip(setup: CurveSetup, endpoint: string, i: number): Promise<boolean> {
-  const client = new SecureClient({ mechanism: setup.zmqClient(i), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+  const client = new SecureClient({ ...setup.zmqClient(i), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
   try {
     await client.connect(endpoint);
     await client.send('ping');
@@ -178,7 +178,7 @@ export async function streamHalfOpen(halfOpen: number, good: number): Promise<St
   const port = (server.address() as AddressInfo).port;
   const sockets: net.Socket[] = [];
   try {
-    const hello = encodeFrame(defaultRegistry.client('CURVE', setup.zmqClient(0).options).start().send[0]!);
+    const hello = encodeFrame(defaultRegistry.client('CURVE', setup.zmqClient(0).mechanismOptions).start().send[0]!);
     const before = settledHeap();
     await withDeadline(
       pool(halfOpen, 200, async () => {

@@ -29,7 +29,7 @@ export interface IdleResult {
 export async function zeromqIdle(count: number): Promise<IdleResult> {
   const setup = curveSetup();
   const server = new SecureServer({
-    mechanism: setup.zmqServer,
+    ...setup.zmqServer,
     authorizer: setup.authorizer,
     maxSessions: count + 10,
     maxHandshakes: 1_000,

@@ -30,7 +30,7 @@ export class RawSessions {
   /** Runs one full handshake; resolves true when the session is ready. */
   handshake(index: number): Promise<boolean> {
     const id = randomBytes(SESSION_ID_BYTES);
-    const mechanism = defaultRegistry.client('CURVE', this.setup.zmqClient(index).options);
+    const mechanism = defaultRegistry.client('CURVE', this.setup.zmqClient(index).mechanismOptions);
     return new Promise<boolean>((resolve) => {
       this.sessions.set(sessionKey(id), { mechanism, done: resolve });
       void this.apply(id, mechanism.start());
@@ -39,7 +39,7 @@ export class RawSessions {
 
   /** Sends a valid HELLO for a new session id and never answers the WELCOME (a half-open handshake). */
   async halfOpen(index: number): Promise<void> {
-    const hello = defaultRegistry.client('CURVE', this.setup.zmqClient(index).options).start().send[0]!;
+    const hello = defaultRegistry.client('CURVE', this.setup.zmqClient(index).mechanismOptions).start().send[0]!;
     await this.send(encodeEnvelope(KIND_HANDSHAKE, randomBytes(SESSION_ID_BYTES), hello));
   }
 

@@ -4,19 +4,19 @@
  *
  * @module
  */
-import { defaultRegistry } from '../mechanisms';
+import { CURVE } from '../mechanisms';
 import { curveKeyPair, type Authorizer, type Z85KeyPair } from '../src';
-import type { NamedMechanism } from '../src/adapters/zeromq';
+import type { MechanismChoice } from '../src/adapters/zeromq';
 
 /** The server's keys and an authorizer that lets in every key of `clients`. */
 export interface CurveSetup {
   readonly serverKeys: Z85KeyPair;
   readonly clients: readonly Z85KeyPair[];
   readonly authorizer: Authorizer;
-  /** The ZeroMQ server's mechanism. */
-  readonly zmqServer: NamedMechanism;
-  /** The ZeroMQ mechanism of client `i` (keys reused modulo the pool). */
-  zmqClient(i: number): NamedMechanism;
+  /** The ZeroMQ server's mechanism, to spread into its options. */
+  readonly zmqServer: MechanismChoice;
+  /** The ZeroMQ mechanism of client `i` (keys reused modulo the pool), to spread into its options. */
+  zmqClient(i: number): MechanismChoice;
 }
 
 /** Makes a server key pair and `count` allowed client key pairs. */
@@ -28,11 +28,10 @@ export function curveSetup(count = 64): CurveSetup {
     serverKeys,
     clients,
     authorizer: (request) => request.publicKeyZ85 !== undefined && allowed.has(request.publicKeyZ85),
-    zmqServer: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: serverKeys.secretKey } },
+    zmqServer: { mechanism: CURVE, mechanismOptions: { secretKey: serverKeys.secretKey } },
     zmqClient: (i) => ({
-      registry: defaultRegistry,
-      name: 'CURVE',
-      options: { secretKey: clients[i % clients.length]!.secretKey, serverKey: serverKeys.publicKey },
+      mechanism: CURVE,
+      mechanismOptions: { secretKey: clients[i % clients.length]!.secretKey, serverKey: serverKeys.publicKey },
     }),
   };
 }

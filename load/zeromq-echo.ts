@@ -24,7 +24,7 @@ export interface EchoResult {
 /** Runs the scenario; connects at most `concurrency` clients at a time, all of them stay open. */
 export async function zeromqEcho(clients: number, messages: number, concurrency = 200): Promise<EchoResult> {
   const setup = curveSetup();
-  const server = new SecureServer({ mechanism: setup.zmqServer, authorizer: setup.authorizer, maxHandshakes: concurrency * 2 });
+  const server = new SecureServer({ ...setup.zmqServer, authorizer: setup.authorizer, maxHandshakes: concurrency * 2 });
   const endpoint = await server.bind('tcp://127.0.0.1:*');
   const echo = (async () => {
     for await (const message of server) await message.reply(message.parts);
@@ -36,7 +36,7 @@ export async function zeromqEcho(clients: number, messages: number, concurrency 
   try {
     const results = await withDeadline(
       pool(clients, concurrency, async (id) => {
-        const client = new SecureClient({ mechanism: setup.zmqClient(id), handshakeTimeout: 60_000 });
+        const client = new SecureClient({ ...setup.zmqClient(id), handshakeTimeout: 60_000 });
         open.push(client);
         const t0 = performance.now();
         await client.connect(endpoint);

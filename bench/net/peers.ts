@@ -417,7 +417,9 @@ const curveZmq: Peer = {
     const { adapter, mechanisms } = ourZmq();
     const make = async (sink: boolean) => {
       const server = new adapter.SecureServer({
-        mechanism: { registry: mechanisms.defaultRegistry, name: 'CURVE', options: { secretKey: serverKeys.secretKey } },
+        mechanism: 'CURVE',
+        registry: mechanisms.defaultRegistry,
+        mechanismOptions: { secretKey: serverKeys.secretKey },
         authorizer: () => true,
       });
       const endpoint = await server.bind('tcp://127.0.0.1:0');
@@ -475,11 +477,9 @@ const curveZmq: Peer = {
 function ourZmqClient(): InstanceType<ZmqAdapter['SecureClient']> {
   const { adapter, mechanisms } = ourZmq();
   return new adapter.SecureClient({
-    mechanism: {
-      registry: mechanisms.defaultRegistry,
-      name: 'CURVE',
-      options: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
-    },
+    mechanism: 'CURVE',
+    registry: mechanisms.defaultRegistry,
+    mechanismOptions: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
   });
 }
 

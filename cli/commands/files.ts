@@ -85,7 +85,9 @@ async function serveFiles(dir: string, endpoint: string, args: string[], io: Fil
   if ((await stat(dir).catch(() => undefined))?.isDirectory() !== true) throw new UsageError(`${dir} is not a directory`);
   const server = new FileMqServer({
     root: dir,
-    mechanism: { registry: context.registry, name: context.mechanism, options: context.serverOptions },
+    mechanism: context.mechanism,
+    registry: context.registry,
+    mechanismOptions: context.serverOptions,
     authorizer: context.authorizer,
   });
   server.events.on('session:close', (route, error) => {
@@ -113,7 +115,9 @@ async function getFiles(path: string, endpoint: string, into: string, retries: n
       endpoint,
       into,
       path,
-      mechanism: { registry: context.registry, name: context.mechanism, options: context.clientOptions },
+      mechanism: context.mechanism,
+      registry: context.registry,
+      mechanismOptions: context.clientOptions,
       timeout: context.timeoutMs,
       retries,
       onProgress: (p) => bar.update(p.receivedBytes, p.expectedBytes),

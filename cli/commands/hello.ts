@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { defaultRegistry } from '../../mechanisms';
+import { CURVE } from '../../mechanisms';
 import { curveKeyPair, CurveZmqError, parseCommand } from '../../src';
 import { SecureClient, SecureServer } from '../../src/adapters/zeromq';
 import { EXIT } from '../exit-codes';
@@ -29,7 +29,8 @@ export async function hello(): Promise<number> {
   const print = (line: string): boolean => process.stdout.write(line + '\n');
   let clientKey = '';
   const server = new SecureServer({
-    mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: serverKeys.secretKey } },
+    mechanism: CURVE,
+    mechanismOptions: { secretKey: serverKeys.secretKey },
     authorizer: (request) => {
       clientKey = request.publicKeyZ85 ?? '';
       return clientKey === clientKeys.publicKey;
@@ -37,7 +38,8 @@ export async function hello(): Promise<number> {
     handshakeTimeout: TIMEOUT_MS,
   });
   const client = new SecureClient({
-    mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey } },
+    mechanism: CURVE,
+    mechanismOptions: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
     handshakeTimeout: TIMEOUT_MS,
     linger: 0,
   });

@@ -6,14 +6,16 @@
  * @module
  */
 import { ChannelError, CurveZmqError, type PeerIdentity } from '../../src';
-import { SecureClient, SecureServer, type NamedMechanism } from '../../src/adapters/zeromq';
+import { SecureClient, SecureServer } from '../../src/adapters/zeromq';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliTransport, ConnectContext, ServeContext } from './types';
 
 /** Echoes every message until `context.signal` aborts; logs the bound endpoint and each peer. */
 export async function serve(context: ServeContext): Promise<number> {
   const server = new SecureServer({
-    mechanism: named(context.registry, context.mechanism, context.serverOptions),
+    mechanism: context.mechanism,
+    registry: context.registry,
+    mechanismOptions: context.serverOptions,
     ...(context.authorizer === undefined ? {} : { authorizer: context.authorizer }),
   });
   server.events.on('handshake', (_id, peer) => context.log(`secure: ${describePeer(peer)}`));
@@ -42,7 +44,9 @@ export async function serve(context: ServeContext): Promise<number> {
 /** Connects, sends each message, checks each echo; the exit code says how it went. */
 export async function connect(context: ConnectContext): Promise<number> {
   const client = new SecureClient({
-    mechanism: named(context.registry, context.mechanism, context.clientOptions),
+    mechanism: context.mechanism,
+    registry: context.registry,
+    mechanismOptions: context.clientOptions,
     handshakeTimeout: context.timeoutMs,
     receiveTimeout: context.timeoutMs,
     // The command's outcome is settled when it closes; nothing queued may hold the process.
@@ -71,10 +75,6 @@ export async function connect(context: ConnectContext): Promise<number> {
 
 /** The ZeroMQ transport, as `./index` picks it. */
 export const zeromqTransport: CliTransport = { serve, connect };
-
-function named(registry: NamedMechanism['registry'], name: string, options: NamedMechanism['options']): NamedMechanism {
-  return { registry, name, ...(options === undefined ? {} : { options }) };
-}
 
 function aborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();

@@ -11,17 +11,17 @@ import { ClientSession } from '../../src/filemq';
 import { allow } from '../../src';
 import { patternBytes, removeDir, tempDir, writeTree } from './tree';
 
-const mechanism = { registry: defaultRegistry, name: 'NULL' };
+const nullByName = { mechanism: 'NULL', registry: defaultRegistry };
 
 test('the server never sends more than the granted credit, and resumes on the next NOM', async () => {
   const root = await tempDir('stall');
   await writeTree(root, { 'file.bin': patternBytes(3 * 1024 * 1024, 7) });
-  const server = new FileMqServer({ root, mechanism, authorizer: () => allow(), chunkSize: 64 * 1024 });
+  const server = new FileMqServer({ root, ...nullByName, authorizer: () => allow(), chunkSize: 64 * 1024 });
   const dealer = new zmq.Dealer({ linger: 0 });
   try {
     dealer.connect(await server.bind('tcp://127.0.0.1:*'));
     const window = 200 * 1024;
-    const session = new ClientSession({ mechanisms: clientFactories(mechanism), path: '/', credit: { window, slice: window } });
+    const session = new ClientSession({ mechanisms: clientFactories(nullByName), path: '/', credit: { window, slice: window } });
     const send = (frames: Uint8Array[]) => Promise.all(frames.map((f) => dealer.send(Buffer.from(f))));
     await send(session.start().send);
     let received = 0;

@@ -2,7 +2,8 @@
  * FileMQ over real zeromq sockets on tcp://127.0.0.1: whole trees, resync, resume, refusal and
  * credit, with CURVE.
  */
-import { defaultRegistry } from '../../mechanisms';
+import { CURVE, defaultRegistry, NULL } from '../../mechanisms';
+import type { MechanismChoice } from '../../src/adapters/zeromq';
 import { FileMqServer, syncFiles, type SyncOptions } from '../../src/adapters/zeromq/filemq';
 import { isFileMqError } from '../../src/filemq';
 import { generateKeyPair, keyToZ85 } from '../../src';
@@ -24,8 +25,9 @@ let endpoint: string;
 let server: FileMqServer;
 const dirs: string[] = [];
 
-function curveClient(secretKey: Uint8Array): SyncOptions['mechanism'] {
-  return { registry: defaultRegistry, name: 'CURVE', options: { secretKey, serverKey: serverKeys.publicKey } };
+/** The client by definition (the server below takes its mechanism by name). */
+function curveClient(secretKey: Uint8Array): MechanismChoice {
+  return { mechanism: CURVE, mechanismOptions: { secretKey, serverKey: serverKeys.publicKey } };
 }
 
 async function into(label: string): Promise<string> {
@@ -49,7 +51,9 @@ beforeAll(async () => {
   });
   server = new FileMqServer({
     root: served,
-    mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: serverKeys.secretKey } },
+    mechanism: 'CURVE',
+    registry: defaultRegistry,
+    mechanismOptions: { secretKey: serverKeys.secretKey },
     authorizer: (request) => request.publicKeyZ85 !== undefined && allowed.has(request.publicKeyZ85),
   });
   endpoint = await server.bind('tcp://127.0.0.1:*');
@@ -64,13 +68,13 @@ afterAll(async () => {
 // The 50 MB case takes a few seconds; a loaded machine gets room before jest gives up.
 test('a tree (empty, tiny, 50 MB, many small, nested) arrives identical, and a second sync sends nothing', async () => {
   const dir = await into('tree');
-  const first = await syncFiles({ endpoint, into: dir, mechanism: curveClient(clientKeys.secretKey) });
+  const first = await syncFiles({ endpoint, into: dir, ...curveClient(clientKeys.secretKey) });
   expect(await hashTree(dir)).toEqual(await hashTree(served));
   expect(first.files).toHaveLength(46);
   expect(first.bytes).toBe(Object.values(await sizes(served)).reduce((a, b) => a + b, 0));
   expect(first.peer?.mechanism).toBe('CURVE');
 
-  const second = await syncFiles({ endpoint, into: dir, mechanism: curveClient(clientKeys.secretKey) });
+  const second = await syncFiles({ endpoint, into: dir, ...curveClient(clientKeys.secretKey) });
   expect(second.files).toEqual([]);
   expect(second.bytes).toBe(0);
   expect(await hashTree(dir)).toEqual(await hashTree(served));
@@ -79,16 +83,16 @@ test('a tree (empty, tiny, 50 MB, many small, nested) arrives identical, and a s
 
 test('a subscription to one directory fetches only that directory', async () => {
   const dir = await into('sub');
-  const result = await syncFiles({ endpoint, into: dir, path: '/deep', mechanism: curveClient(clientKeys.secretKey) });
+  const result = await syncFiles({ endpoint, into: dir, path: '/deep', ...curveClient(clientKeys.secretKey) });
   expect(result.files).toEqual(['deep/a/b/c.txt']);
   expect(Object.keys(await hashTree(dir))).toEqual(['deep/a/b/c.txt']);
-  const again = await syncFiles({ endpoint, into: dir, path: '/deep', mechanism: curveClient(clientKeys.secretKey) });
+  const again = await syncFiles({ endpoint, into: dir, path: '/deep', ...curveClient(clientKeys.secretKey) });
   expect(again.files).toEqual([]);
 });
 
 test('a path that names nothing on the server is ERR_FILEMQ_NOT_FOUND, and nothing is written', async () => {
   const dir = join(await into('notfound'), 'target');
-  const error = await syncFiles({ endpoint, into: dir, path: 'deep/a/nope', mechanism: curveClient(clientKeys.secretKey) }).catch((e: unknown) => e);
+  const error = await syncFiles({ endpoint, into: dir, path: 'deep/a/nope', ...curveClient(clientKeys.secretKey) }).catch((e: unknown) => e);
   expect(isFileMqError(error, 'ERR_FILEMQ_NOT_FOUND')).toBe(true);
   expect(existsSync(dir)).toBe(false);
 });
@@ -96,7 +100,7 @@ test('a path that names nothing on the server is ERR_FILEMQ_NOT_FOUND, and nothi
 test('a connection killed mid-file resumes without resending completed chunks', async () => {
   const dir = await into('resume');
   const controller = new AbortController();
-  const options: SyncOptions = { endpoint, into: dir, path: 'resume', mechanism: curveClient(clientKeys.secretKey) };
+  const options: SyncOptions = { endpoint, into: dir, path: 'resume', ...curveClient(clientKeys.secretKey) };
   const killed = syncFiles({
     ...options,
     signal: controller.signal,
@@ -128,7 +132,9 @@ test('a server killed mid-file: the client times out, and a sync with a restarte
   const dir = await into('server-killed');
   const serverOptions = {
     root: served,
-    mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: serverKeys.secretKey } },
+    mechanism: 'CURVE',
+    registry: defaultRegistry,
+    mechanismOptions: { secretKey: serverKeys.secretKey },
     authorizer: () => true,
   };
   const first = new FileMqServer(serverOptions);
@@ -137,7 +143,7 @@ test('a server killed mid-file: the client times out, and a sync with a restarte
     endpoint: firstEndpoint,
     into: dir,
     path: 'resume',
-    mechanism: curveClient(clientKeys.secretKey),
+    ...curveClient(clientKeys.secretKey),
     timeout: 1000,
     onProgress: (p) => {
       if (p.receivedBytes >= 4 * MB) first.close();
@@ -146,7 +152,7 @@ test('a server killed mid-file: the client times out, and a sync with a restarte
   await expect(broken).rejects.toMatchObject({ code: 'ERR_FILEMQ_TIMEOUT' });
   const second = new FileMqServer(serverOptions);
   try {
-    const resumed = await syncFiles({ endpoint: await second.bind('tcp://127.0.0.1:*'), into: dir, path: 'resume', mechanism: curveClient(clientKeys.secretKey) });
+    const resumed = await syncFiles({ endpoint: await second.bind('tcp://127.0.0.1:*'), into: dir, path: 'resume', ...curveClient(clientKeys.secretKey) });
     expect(resumed.bytes).toBeLessThanOrEqual(8 * MB);
     expect(await hashTree(dir)).toEqual({ 'resume/twelve.bin': (await hashTree(served))['resume/twelve.bin'] });
   } finally {
@@ -177,7 +183,7 @@ test('a connection cut by the network mid-file: the sync retries on its own and 
       endpoint: `tcp://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
       into: dir,
       path: 'resume',
-      mechanism: curveClient(clientKeys.secretKey),
+      ...curveClient(clientKeys.secretKey),
       timeout: 1000,
       retries: 3,
       onProgress: (p) => {
@@ -205,7 +211,7 @@ test('a client with an unknown key is refused and writes nothing', async () => {
   const closed = new Promise<Error | undefined>((resolve) => (onClose = (_route, error) => resolve(error)));
   server.events.on('chunk', onChunk).once('session:close', onClose);
   const before = server.sessions;
-  const attempt = syncFiles({ endpoint, into: dir, mechanism: curveClient(strangerKeys.secretKey), retries: 3 });
+  const attempt = syncFiles({ endpoint, into: dir, ...curveClient(strangerKeys.secretKey), retries: 3 });
   const error = await attempt.catch((e: unknown) => e);
   const refusal = await closed;
   server.events.off('chunk', onChunk);
@@ -219,8 +225,8 @@ test('a client with an unknown key is refused and writes nothing', async () => {
 
 test('a client that does not know the server key fails the handshake and writes nothing', async () => {
   const dir = join(await into('wrongserver'), 'target');
-  const wrong = { registry: defaultRegistry, name: 'CURVE', options: { secretKey: clientKeys.secretKey, serverKey: strangerKeys.publicKey } };
-  const error = await syncFiles({ endpoint, into: dir, mechanism: wrong }).catch((e: unknown) => e);
+  const wrong = { secretKey: clientKeys.secretKey, serverKey: strangerKeys.publicKey };
+  const error = await syncFiles({ endpoint, into: dir, mechanism: 'CURVE', registry: defaultRegistry, mechanismOptions: wrong }).catch((e: unknown) => e);
   // The server cannot open HELLO, so it answers SRSLY: no file-protocol byte was served.
   expect(isFileMqError(error, 'ERR_FILEMQ_REFUSED')).toBe(true);
   expect(existsSync(dir)).toBe(false);
@@ -235,7 +241,7 @@ test('credit is respected: with a small window the server splits chunks and neve
     endpoint,
     into: dir,
     path: 'medium',
-    mechanism: curveClient(clientKeys.secretKey),
+    ...curveClient(clientKeys.secretKey),
     credit: { window, slice: 16 * 1024 },
     onProgress: (p) => {
       maxChunk = Math.max(maxChunk, p.chunk.data.length);
@@ -268,7 +274,7 @@ test('many clients at once each receive an identical copy; each peering is known
   };
   server.events.on('session:ready', onReady).on('session:close', onClose);
   const results = await Promise.all(
-    targets.map((dir) => syncFiles({ endpoint, into: dir, path: 'many', mechanism: curveClient(clientKeys.secretKey) })),
+    targets.map((dir) => syncFiles({ endpoint, into: dir, path: 'many', ...curveClient(clientKeys.secretKey) })),
   );
   const expected = Object.fromEntries(Object.entries(await hashTree(served)).filter(([path]) => path.startsWith('many/')));
   for (const [index, dir] of targets.entries()) {
@@ -290,7 +296,7 @@ test('a server that never answers is ERR_FILEMQ_TIMEOUT at once (no retry before
       for await (const [, frame] of silent) if (frame?.[2] === 1) opened += 1; // OHAI
     })();
     const dir = join(await into('silent'), 'target');
-    const error = await syncFiles({ endpoint: silent.lastEndpoint!, into: dir, mechanism: curveClient(clientKeys.secretKey), timeout: 300, retries: 5 }).catch((e: unknown) => e);
+    const error = await syncFiles({ endpoint: silent.lastEndpoint!, into: dir, ...curveClient(clientKeys.secretKey), timeout: 300, retries: 5 }).catch((e: unknown) => e);
     expect(isFileMqError(error, 'ERR_FILEMQ_TIMEOUT')).toBe(true);
     expect((error as Error).message).toMatch(/handshaking/);
     expect(opened).toBe(1); // one attempt: a silent server is not retried
@@ -300,13 +306,39 @@ test('a server that never answers is ERR_FILEMQ_TIMEOUT at once (no retry before
   }
 });
 
+test('several mechanisms in order of preference: the server picks the first the client offers', async () => {
+  const both = new FileMqServer({
+    root: served,
+    mechanisms: [
+      { mechanism: CURVE, mechanismOptions: { secretKey: serverKeys.secretKey } },
+      { mechanism: 'NULL', registry: defaultRegistry },
+    ],
+    authorizer: () => true,
+  });
+  try {
+    const at = await both.bind('tcp://127.0.0.1:*');
+    const curve = await syncFiles({ endpoint: at, into: await into('list-curve'), path: 'tiny.txt', ...curveClient(clientKeys.secretKey) });
+    expect(curve.peer?.mechanism).toBe('CURVE');
+    const plain = await syncFiles({ endpoint: at, into: await into('list-null'), path: 'tiny.txt', mechanisms: [{ mechanism: NULL }] });
+    expect(plain.peer?.mechanism).toBe('NULL');
+  } finally {
+    both.close();
+  }
+});
+
 test('caller misuse is a TypeError or RangeError naming the argument', async () => {
-  const mechanism = curveClient(clientKeys.secretKey);
-  await expect(syncFiles({ endpoint: 5 as unknown as string, into: '/tmp/x', mechanism })).rejects.toThrow(/"endpoint"/);
-  await expect(syncFiles({ endpoint, into: '', mechanism })).rejects.toThrow(/"into"/);
-  await expect(syncFiles({ endpoint, into: '/tmp/x', path: '../up', mechanism })).rejects.toThrow(RangeError);
-  await expect(syncFiles({ endpoint, into: '/tmp/x', mechanism: [] })).rejects.toThrow(/"mechanism"/);
-  expect(() => new FileMqServer({ root: '', mechanism })).toThrow(/"root"/);
+  const choice = curveClient(clientKeys.secretKey);
+  await expect(syncFiles({ endpoint: 5 as unknown as string, into: '/tmp/x', ...choice })).rejects.toThrow(/"endpoint"/);
+  await expect(syncFiles({ endpoint, into: '', ...choice })).rejects.toThrow(/"into"/);
+  await expect(syncFiles({ endpoint, into: '/tmp/x', path: '../up', ...choice })).rejects.toThrow(RangeError);
+  await expect(syncFiles({ endpoint, into: '/tmp/x', mechanisms: [] })).rejects.toThrow('"options.mechanisms" expected at least one mechanism');
+  await expect(syncFiles({ endpoint, into: '/tmp/x', mechanisms: [choice, { mechanism: 'NULL' }] })).rejects.toThrow(
+    '"options.mechanisms[1].registry" is required when "options.mechanisms[1].mechanism" is a name',
+  );
+  await expect(syncFiles({ endpoint, into: '/tmp/x', ...choice, mechanisms: [choice] } as never)).rejects.toThrow('"options.mechanism" and "options.mechanisms" cannot both be given');
+  await expect(syncFiles({ endpoint, into: '/tmp/x', mechanisms: 'CURVE' as never })).rejects.toThrow('"options.mechanisms" expected an array');
+  expect(() => new FileMqServer({ root: '', ...choice })).toThrow(/"root"/);
+  expect(() => new FileMqServer({ root: '/tmp/x', mechanism: 'CURVE' })).toThrow('"options.registry" is required when "options.mechanism" is a name');
 });
 
 async function sizes(root: string): Promise<Record<string, number>> {

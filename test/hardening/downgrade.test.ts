@@ -36,7 +36,9 @@ describe('row 8/9: downgrade and mismatch against a CURVE ZeroMQ server', () => 
   async function curveServer() {
     const { authorizer, asked } = spy();
     const server = new SecureServer({
-      mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: SERVER.secretKey } },
+      mechanism: 'CURVE',
+      registry: defaultRegistry,
+      mechanismOptions: { secretKey: SERVER.secretKey },
       authorizer,
     });
     closers.push(() => server.close());
@@ -78,7 +80,7 @@ describe('row 8/9: downgrade and mismatch against a CURVE ZeroMQ server', () => 
   test.each(WEAK)('row 9: a %s client fails against it with %s and the authorizer is never called', async (name, code, options) => {
     const { server, endpoint, asked, delivered } = await curveServer();
     const failed = once(server.events, 'handshake:error');
-    const client = new SecureClient({ mechanism: { registry: defaultRegistry, name, options }, handshakeTimeout: 300 });
+    const client = new SecureClient({ mechanism: name, registry: defaultRegistry, mechanismOptions: options, handshakeTimeout: 300 });
     closers.push(() => client.close());
     await expect(client.connect(endpoint)).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_TIMEOUT' });
     expect(((await failed)[1] as Error & { code: string }).code).toBe(code);

@@ -213,7 +213,9 @@ test('session table: any interleaving of connects, half-open handshakes and expi
   await fc.assert(
     fc.asyncProperty(fc.commands(commands, { maxCommands: 14 }), async (cmds) => {
       const server = new SecureServer({
-        mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: SERVER.secretKey } },
+        mechanism: 'CURVE',
+        registry: defaultRegistry,
+        mechanismOptions: { secretKey: SERVER.secretKey },
         authorizer: (request) => request.publicKeyZ85 === CLIENT.publicKey,
         handshakeTimeout: HALF_OPEN_TTL_MS,
       });

@@ -7,16 +7,16 @@ import { once } from 'node:events';
 import { defaultRegistry } from '../../mechanisms';
 import { curveKeyPair, type Authorizer } from '../../src';
 import * as zmq from 'zeromq';
-import { SecureClient, SecureServer, type NamedMechanism } from '../../src/adapters/zeromq';
+import { SecureClient, SecureServer, type MechanismChoice } from '../../src/adapters/zeromq';
 
 const SERVER = curveKeyPair();
 const CLIENT = curveKeyPair();
 const allowClient: Authorizer = (request) => request.publicKeyZ85 === CLIENT.publicKey;
-const serverMechanism: NamedMechanism = { registry: defaultRegistry, name: 'CURVE', options: { secretKey: SERVER.secretKey } };
-const clientMechanism: NamedMechanism = {
+const serverMechanism: MechanismChoice = { mechanism: 'CURVE', registry: defaultRegistry, mechanismOptions: { secretKey: SERVER.secretKey } };
+const clientMechanism: MechanismChoice = {
+  mechanism: 'CURVE',
   registry: defaultRegistry,
-  name: 'CURVE',
-  options: { secretKey: CLIENT.secretKey, serverKey: SERVER.publicKey },
+  mechanismOptions: { secretKey: CLIENT.secretKey, serverKey: SERVER.publicKey },
 };
 
 const closers: Array<{ close(): void }> = [];
@@ -25,7 +25,7 @@ afterEach(() => {
 });
 
 async function startServer(authorizer: Authorizer = allowClient, options: { handshakeTimeout?: number } = {}) {
-  const server = new SecureServer({ mechanism: serverMechanism, authorizer, ...options });
+  const server = new SecureServer({ ...serverMechanism, authorizer, ...options });
   closers.push(server);
   const endpoint = await server.bind('tcp://127.0.0.1:*');
   void (async () => {
@@ -35,7 +35,7 @@ async function startServer(authorizer: Authorizer = allowClient, options: { hand
 }
 
 function newClient(options: { handshakeTimeout?: number; receiveHighWaterMark?: number } = {}): SecureClient {
-  const client = new SecureClient({ mechanism: clientMechanism, ...options });
+  const client = new SecureClient({ ...clientMechanism, ...options });
   closers.push(client);
   return client;
 }
@@ -67,7 +67,7 @@ describe('ZeroMQ faults', () => {
   test('row 41: after a crash (the socket gone, no CLOSE) the new server knows nothing of the old session and drops its MESSAGEs', async () => {
     const router = new zmq.Router();
     // Not closed afterwards: its socket is gone, as in a crash (close() would touch the dead socket).
-    const crashed = new SecureServer({ mechanism: serverMechanism, authorizer: allowClient, socket: router });
+    const crashed = new SecureServer({ ...serverMechanism, authorizer: allowClient, socket: router });
     const endpoint = await crashed.bind('tcp://127.0.0.1:*');
     void (async () => {
       for await (const message of crashed) await message.reply(message.parts);

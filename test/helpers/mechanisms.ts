@@ -25,8 +25,8 @@ export function mechanismCases(): MechanismCase[] {
   return Object.entries(OPTIONS)
     .filter(([name]) => defaultRegistry.has(name))
     .map(([name, options]) => {
-      const serverFactory = defaultRegistry.server(name, options.server);
-      return { name, client: () => defaultRegistry.client(name, options.client), server: serverFactory };
+      const sessions = defaultRegistry.server(name, options.server);
+      return { name, client: () => defaultRegistry.client(name, options.client), server: sessions };
     });
 }
 

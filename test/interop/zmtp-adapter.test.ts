@@ -37,10 +37,10 @@ async function curveServer(extra: Partial<ZmtpListenOptions> = {}): Promise<Zmtp
   );
 }
 
+/** The client takes CURVE as a definition; {@link curveServer} takes it by name. */
 function curveClient(port: number): Promise<ZmtpConnection> {
   return connectZmtp({
-    registry: defaultRegistry,
-    mechanism: 'CURVE',
+    mechanism: CURVE,
     mechanismOptions: { secretKey: CLIENT.secretKey, serverKey: SERVER.publicKey },
     port,
   });
@@ -239,7 +239,9 @@ describe('ZMTP adapter options', () => {
   test('caller misuse throws TypeError or RangeError before any I/O', async () => {
     const base = { registry: defaultRegistry, mechanism: 'NULL', port: 1 };
     await expect(listenZmtp({ ...base } as unknown as ZmtpListenOptions)).rejects.toThrow(TypeError);
-    await expect(connectZmtp({ ...base, registry: {} as never })).rejects.toThrow(TypeError);
+    await expect(connectZmtp({ ...base, registry: {} as never })).rejects.toThrow('"options.registry" expected a MechanismRegistry');
+    await expect(connectZmtp({ mechanism: 'NULL', port: 1 })).rejects.toThrow('"options.registry" is required when "options.mechanism" is a name');
+    await expect(connectZmtp({ mechanism: {} as never, port: 1 })).rejects.toThrow('"options.mechanism" expected a mechanism definition or a name');
     await expect(connectZmtp({ ...base, mechanism: 'NOPE' })).rejects.toThrow(RangeError);
     await expect(connectZmtp({ ...base, socketType: 'ROUTERX' as never })).rejects.toThrow(RangeError);
     await expect(connectZmtp({ ...base, metadata: { 'Socket-Type': 'PUB' } })).rejects.toThrow(RangeError);

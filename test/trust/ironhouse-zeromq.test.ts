@@ -24,7 +24,9 @@ function track<T extends { close(): void }>(closable: T): T {
 async function curveServer(house: Ironhouse, authorizer = certStore(house.allowDir)) {
   const server = track(
     new SecureServer({
-      mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: house.server.secretKey! } },
+      mechanism: 'CURVE',
+      registry: defaultRegistry,
+      mechanismOptions: { secretKey: house.server.secretKey! },
       authorizer,
     }),
   );
@@ -34,11 +36,9 @@ async function curveServer(house: Ironhouse, authorizer = certStore(house.allowD
 function curveClient(house: Ironhouse, me: Certificate): SecureClient {
   return track(
     new SecureClient({
-      mechanism: {
-        registry: defaultRegistry,
-        name: 'CURVE',
-        options: { secretKey: me.secretKey!, serverKey: house.server.publicKey },
-      },
+      mechanism: 'CURVE',
+      registry: defaultRegistry,
+      mechanismOptions: { secretKey: me.secretKey!, serverKey: house.server.publicKey },
     }),
   );
 }
@@ -82,10 +82,10 @@ describe('Ironhouse over the ZeroMQ adapter', () => {
   it('PLAIN: the password file allows and denies', async () => {
     const file = path.join(dir(), 'passwords');
     await fs.writeFile(file, 'admin=secret\n');
-    const server = track(new SecureServer({ mechanism: { registry: defaultRegistry, name: 'PLAIN' }, authorizer: passwordFile(file) }));
+    const server = track(new SecureServer({ mechanism: 'PLAIN', registry: defaultRegistry, authorizer: passwordFile(file) }));
     const endpoint = await server.bind('tcp://127.0.0.1:*');
     const plainClient = (password: string) =>
-      track(new SecureClient({ mechanism: { registry: defaultRegistry, name: 'PLAIN', options: { username: 'admin', password } } }));
+      track(new SecureClient({ mechanism: 'PLAIN', registry: defaultRegistry, mechanismOptions: { username: 'admin', password } }));
     await expect(plainClient('wrong').connect(endpoint)).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
     const good = plainClient('secret');
     await good.connect(endpoint);

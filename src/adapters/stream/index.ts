@@ -24,8 +24,8 @@ export {
   connect,
   createServer,
   SecureServer,
-  type MechanismChoice,
   type SecureChannelOptions,
   type SecureConnectOptions,
   type SecureServerOptions,
 } from './net';
+export type { MechanismChoice } from '../mechanism-choice';

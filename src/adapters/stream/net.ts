@@ -8,23 +8,10 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Authorizer } from '../../auth';
-import type { MechanismDefinition, PeerIdentity, ServerSessions } from '../../mechanism';
-import type { AnyMechanismOptions, MechanismRegistry } from '../../registry';
+import type { PeerIdentity, ServerSessions } from '../../mechanism';
+import { clientSessions, serverSessions, type MechanismChoice } from '../mechanism-choice';
 import { SecureStream, type SecureStreamBaseOptions } from './secure-stream';
 import { channelSettings } from './settings';
-
-/** Which mechanism to run, and its options. */
-export interface MechanismChoice {
-  /**
-   * A definition (such as the package's `CURVE`, `PLAIN`, `NULL`) or a name in `registry`. A
-   * definition of any options type is taken (`never`); `mechanismOptions` must suit it.
-   */
-  readonly mechanism: string | MechanismDefinition<never>;
-  /** Where a mechanism given by name is looked up; required with a name. */
-  readonly registry?: MechanismRegistry;
-  /** The mechanism's own options (CURVE: `secretKey`, and `serverKey` on a client). */
-  readonly mechanismOptions?: AnyMechanismOptions;
-}
 
 /** Stream options a server or client passes to each {@link SecureStream}. */
 export type SecureChannelOptions = Omit<SecureStreamBaseOptions, 'address' | 'authorizer'>;
@@ -70,7 +57,7 @@ export class SecureServer extends net.Server {
       throw new TypeError('"options.authorizer" is required: pass a function deciding who may enter');
     }
     super({ allowHalfOpen: true });
-    this.makeSession = definitionOf(options).server(options.mechanismOptions ?? {});
+    this.makeSession = serverSessions(options);
     this.authorizer = options.authorizer;
     channelSettings(options);
     this.channelOptions = channelOptions(options);
@@ -139,7 +126,7 @@ export function connect(
   onSecureConnect?: (peer: PeerIdentity) => void,
 ): SecureStream {
   checkObject(options);
-  const session = definitionOf(options).client(options.mechanismOptions ?? {});
+  const session = clientSessions(options)();
   const stream = new SecureStream(rawFor(options), { ...channelOptions(options), session });
   if (onSecureConnect !== undefined) stream.once('secureConnect', onSecureConnect);
   return stream;
@@ -154,21 +141,6 @@ function rawFor(options: SecureConnectOptions): Duplex {
 
 function checkObject(options: unknown): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
-}
-
-function definitionOf(choice: MechanismChoice): MechanismDefinition<AnyMechanismOptions> {
-  const { mechanism, registry } = choice;
-  if (typeof mechanism === 'string') {
-    if (registry === undefined) {
-      throw new TypeError('"options.registry" is required when "options.mechanism" is a name');
-    }
-    return registry.get<AnyMechanismOptions>(mechanism);
-  }
-  if (typeof mechanism?.client !== 'function' || typeof mechanism.server !== 'function') {
-    throw new TypeError('"options.mechanism" expected a mechanism definition or a name');
-  }
-  // The mechanism checks its own options at run time, as the registry's client()/server() do.
-  return mechanism as MechanismDefinition<AnyMechanismOptions>;
 }
 
 /** The names of the stream options a server or client passes on to each stream. */

@@ -6,12 +6,10 @@
 import type * as zmq from 'zeromq';
 import type { PeerIdentity } from '../../mechanism';
 import type { RandomSource } from '../../random';
-import type { MechanismSource } from './mechanism-source';
+import type { MechanismChoice } from '../mechanism-choice';
 
 /** Options of `SecureClient`. */
-export interface SecureClientOptions {
-  /** The mechanism: a factory, or `{ registry, name, options }`. */
-  readonly mechanism: MechanismSource;
+export interface SecureClientOptions extends MechanismChoice {
   /**
    * The socket to run over: a zeromq `Dealer` (default: a new one) or `Request`. The client owns
    * it from now on and closes it.

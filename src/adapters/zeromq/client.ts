@@ -13,7 +13,7 @@ import { encodeEnvelope, isFor, KIND_HANDSHAKE, SESSION_ID_BYTES, sessionTopic }
 import { checkCount, checkDuration, Deadline } from './deadline';
 import { Inbox } from './inbox';
 import { loopLink, requestLink, startReader, type Link } from './link';
-import { clientFactory } from './mechanism-source';
+import { clientSessions } from '../mechanism-choice';
 import { Heartbeat } from './heartbeat';
 import { decodeNext, encodeClose, encodeMessage, encodePing, parseFrames } from './message-codec';
 import { packEnvelopes } from './packed';
@@ -29,7 +29,7 @@ const DEFAULT_SEND_HWM = 1_000;
  * A secure client over a zeromq Dealer (or Request).
  *
  * ```typescript
- * const client = new SecureClient({mechanism: {registry: defaultRegistry, name: 'CURVE', options: {secretKey, serverKey}}})
+ * const client = new SecureClient({mechanism: CURVE, mechanismOptions: {secretKey, serverKey}})
  * await client.connect('tcp://127.0.0.1:5555')
  * await client.send(['Hello'])
  * const [reply] = await client.receive()
@@ -67,7 +67,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
    */
   constructor(options: SecureClientOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
-    this.makeMechanism = clientFactory(options.mechanism);
+    this.makeMechanism = clientSessions(options);
     this.handshakeTimeout = checkDuration(options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT, 'handshakeTimeout');
     this.receiveTimeout = options.receiveTimeout === undefined ? undefined : checkDuration(options.receiveTimeout, 'receiveTimeout');
     this.inbox = new Inbox(checkCount(options.receiveHighWaterMark ?? DEFAULT_RECEIVE_HWM, 'receiveHighWaterMark'));

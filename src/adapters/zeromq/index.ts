@@ -9,7 +9,7 @@ export { SecureClient } from './client';
 export type { SecureClientOptions, ConnectOptions, ClientStatus, ClientEvents } from './client-types';
 export { SecureServer } from './server';
 export type { SecureServerOptions, IncomingMessage, ServerEvents, SessionCloseReason } from './server-types';
-export type { MechanismFactory, MechanismSource, NamedMechanism } from './mechanism-source';
+export type { MechanismChoice } from '../mechanism-choice';
 export type { MessageLike, PartLike } from './parts';
 export {
   encodeEnvelope,

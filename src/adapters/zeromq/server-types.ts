@@ -6,13 +6,11 @@
 import type * as zmq from 'zeromq';
 import type { Authorizer } from '../../auth';
 import type { PeerIdentity } from '../../mechanism';
-import type { MechanismSource } from './mechanism-source';
+import type { MechanismChoice } from '../mechanism-choice';
 import type { MessageLike } from './parts';
 
 /** Options of `SecureServer`. */
-export interface SecureServerOptions {
-  /** The mechanism: a per-session factory, or `{ registry, name, options }`. */
-  readonly mechanism: MechanismSource;
+export interface SecureServerOptions extends MechanismChoice {
   /**
    * Decides who may enter (may be async; a slow answer delays only its own peer). A server
    * without one answers every decision its mechanism asks for with 400 (fail closed).

@@ -14,7 +14,7 @@ import { checkCount, checkDuration } from './deadline';
 import { encodeEnvelope, KIND_HANDSHAKE, sessionKey, sessionTopic, type Envelope } from './envelope';
 import { Inbox, SerialQueue } from './inbox';
 import { startReader, writeLink, type Link } from './link';
-import { serverFactory } from './mechanism-source';
+import { serverSessions, type MechanismChoice } from '../mechanism-choice';
 import { decodeNext, encodeClose, encodeMessage, encodePong, parseFrames, type NextMessage } from './message-codec';
 import { packEnvelopes } from './packed';
 import { Outbox } from './outbox';
@@ -39,7 +39,8 @@ const denyAll: Authorizer = () => ({ status: 400, statusText: 'No authorizer' })
  *
  * ```typescript
  * const server = new SecureServer({
- *   mechanism: {registry: defaultRegistry, name: 'CURVE', options: {secretKey}},
+ *   mechanism: CURVE, // or 'CURVE' with registry: defaultRegistry
+ *   mechanismOptions: {secretKey},
  *   authorizer: (request) => allowed.has(request.publicKeyZ85),
  * })
  * await server.bind('tcp://127.0.0.1:5555')
@@ -53,7 +54,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   private readonly authorizer: Authorizer;
   private readonly socket: zmq.Router;
   private readonly link: Link;
-  private readonly limits: Required<Omit<SecureServerOptions, 'mechanism' | 'authorizer' | 'socket'>>;
+  private readonly limits: Required<Omit<SecureServerOptions, keyof MechanismChoice | 'authorizer' | 'socket'>>;
   private readonly sessions = new Map<string, ServerSession>();
   private readonly inbox: Inbox<IncomingMessage>;
   /** Orders the PUB socket's sends (publish, and PONG and CLOSE of sessions that publish). */
@@ -86,7 +87,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
       receiveHighWaterMark: checkCount(options.receiveHighWaterMark ?? DEFAULTS.receiveHighWaterMark, 'receiveHighWaterMark'),
       sendHighWaterMark: checkCount(options.sendHighWaterMark ?? DEFAULTS.sendHighWaterMark, 'sendHighWaterMark'),
     };
-    this.makeMechanism = serverFactory(options.mechanism);
+    this.makeMechanism = serverSessions(options);
     this.authorizer = options.authorizer ?? denyAll;
     this.inbox = new Inbox(this.limits.receiveHighWaterMark);
     this.socket = options.socket ?? new zmq.Router();

@@ -38,3 +38,4 @@ export {
   type ZmtpListenOptions,
   type ZmtpOptions,
 } from './net';
+export type { MechanismChoice } from '../mechanism-choice';

@@ -1,7 +1,7 @@
 /**
  * TCP entry points of the ZMTP adapter: {@link connectZmtp} (a client) and {@link listenZmtp}
- * (a server). Both take a registry and a mechanism name, never a mechanism, so the adapter
- * works with any registered mechanism and names none.
+ * (a server). Both take the mechanism as every adapter does (a definition, or a name in a
+ * registry), so the adapter works with any mechanism and names none.
  *
  * @module
  */
@@ -10,8 +10,9 @@ import * as net from 'node:net';
 import type { Authorizer } from '../../auth';
 import type { MetadataInit } from '../../codec/metadata';
 import { ChannelError } from '../../errors';
-import type { ServerSessions } from '../../mechanism';
-import type { AnyMechanismOptions, MechanismRegistry } from '../../registry';
+import type { MechanismDefinition, ServerSessions } from '../../mechanism';
+import type { AnyMechanismOptions } from '../../registry';
+import { resolveMechanism, type MechanismChoice } from '../mechanism-choice';
 import { ZmtpConnection, type ZmtpConnectionConfig } from './connection';
 import { checkMaxFrameSize } from './frames';
 import { checkSocketType, connectionMetadata, type ZmtpSocketType } from './socket-type';
@@ -26,14 +27,12 @@ export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
  */
 const CLEARTEXT = new Set(['NULL', 'PLAIN']);
 
-/** Options shared by both sides. */
-export interface ZmtpOptions {
-  /** Where mechanisms are looked up by name. */
-  readonly registry: MechanismRegistry;
-  /** The mechanism to speak (`'CURVE'`, `'PLAIN'`, `'NULL'` or a registered one). */
-  readonly mechanism: string;
-  /** The mechanism's own options (keys, user name...). Its `metadata` is replaced by the adapter's. */
-  readonly mechanismOptions?: AnyMechanismOptions;
+/**
+ * Options shared by both sides. The mechanism (`mechanism`, `registry`, `mechanismOptions`) is
+ * chosen as in every adapter; its name goes in the greeting (RFC 23), and the `metadata` of
+ * `mechanismOptions` is replaced by the adapter's (RFC 23's `Socket-Type` and `Identity`).
+ */
+export interface ZmtpOptions extends MechanismChoice {
   /** This side's socket type, sent as `Socket-Type` (default `'DEALER'`). */
   readonly socketType?: ZmtpSocketType;
   /** The `Identity` sent by REQ, DEALER and ROUTER (default empty). */
@@ -71,13 +70,14 @@ export interface ZmtpListenOptions extends ZmtpOptions {
 
 interface Prepared {
   readonly config: ZmtpConnectionConfig;
+  readonly definition: MechanismDefinition<AnyMechanismOptions>;
   readonly mechanismOptions: AnyMechanismOptions;
 }
 
 function prepare(options: ZmtpOptions, authorizer?: Authorizer): Prepared {
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
-  if (typeof options.registry?.get !== 'function') throw new TypeError('"options.registry" expected a MechanismRegistry');
-  const name = options.registry.get(options.mechanism).name;
+  const { definition, options: ownOptions } = resolveMechanism(options);
+  const name = definition.name.toUpperCase();
   const socketType = checkSocketType(options.socketType ?? 'DEALER');
   const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
   if (!Number.isSafeInteger(timeout) || timeout < 1) {
@@ -93,8 +93,9 @@ function prepare(options: ZmtpOptions, authorizer?: Authorizer): Prepared {
       maxFrameSize: checkMaxFrameSize(options.maxFrameSize),
       ...(authorizer === undefined ? {} : { authorizer }),
     },
+    definition,
     mechanismOptions: {
-      ...options.mechanismOptions,
+      ...ownOptions,
       metadata: connectionMetadata(socketType, options.identity, options.metadata),
     },
   };
@@ -112,8 +113,8 @@ function prepare(options: ZmtpOptions, authorizer?: Authorizer): Prepared {
  *   {@link MechanismError} (e.g. `ERR_PEER_ERROR` when the server refused us)
  */
 export async function connectZmtp(options: ZmtpConnectOptions): Promise<ZmtpConnection> {
-  const { config, mechanismOptions } = prepare(options);
-  const mechanism = options.registry.client(options.mechanism, mechanismOptions);
+  const { config, definition, mechanismOptions } = prepare(options);
+  const mechanism = definition.client(mechanismOptions);
   const socket = net.connect({ host: options.host ?? '127.0.0.1', port: options.port, noDelay: true });
   try {
     await once(socket, 'connect');
@@ -186,8 +187,8 @@ export async function listenZmtp(options: ZmtpListenOptions): Promise<ZmtpServer
   if (typeof options?.authorizer !== 'function') {
     throw new TypeError('"options.authorizer" is required: pass a function deciding who may enter');
   }
-  const { config, mechanismOptions } = prepare(options, options.authorizer);
-  const sessions = options.registry.server(options.mechanism, mechanismOptions);
+  const { config, definition, mechanismOptions } = prepare(options, options.authorizer);
+  const sessions = definition.server(mechanismOptions);
   const server = net.createServer();
   const zmtp = new ZmtpServer(server, sessions, config);
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');

@@ -26,8 +26,8 @@ const appMessage: fc.Arbitrary<AppMessage> = fc.oneof(
 
 async function curvePair(): Promise<{ client: Mechanism; server: Mechanism }> {
   const s = setup('CURVE');
-  const client = defaultRegistry.client('CURVE', s.client().options);
-  const server = defaultRegistry.server('CURVE', s.server.options)();
+  const client = defaultRegistry.client('CURVE', s.client().mechanismOptions);
+  const server = defaultRegistry.server('CURVE', s.server.mechanismOptions)();
   const result = await runHandshake(client, server, { authorizer: () => true });
   return { client: result.client, server: result.server };
 }
@@ -267,9 +267,9 @@ describe('bursts over real sockets', () => {
 
   test.each(['tcp', 'inproc'] as const)('over %s: 2,000 messages sent without waiting arrive once each, in order, and replies too', async (transport) => {
     const s = setup('CURVE');
-    const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+    const server = tracker.server({ ...s.server, authorizer: s.authorizer });
     const endpoint = await server.bind(freshAddress(transport));
-    const client = tracker.client({ mechanism: s.client() });
+    const client = tracker.client({ ...s.client() });
     await client.connect(endpoint);
     const count = 2000;
     const sends = Array.from({ length: count }, (_, i) => client.send(i % 7 === 0 ? [`m${i}`, 'second part'] : `m${i}`));
@@ -288,9 +288,9 @@ describe('bursts over real sockets', () => {
 
   test('messages still queued when the client closes go out before its CLOSE', async () => {
     const s = setup('CURVE');
-    const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+    const server = tracker.server({ ...s.server, authorizer: s.authorizer });
     const endpoint = await server.bind(freshAddress('tcp'));
-    const client = tracker.client({ mechanism: s.client() });
+    const client = tracker.client({ ...s.client() });
     await client.connect(endpoint);
     const left = once(server.events, 'session:close');
     for (let i = 0; i < 50; i++) void client.send(`m${i}`);
@@ -303,9 +303,9 @@ describe('bursts over real sockets', () => {
 
   test('after a failure, queued messages are discarded, a send waiting for room and later sends reject with the failure', async () => {
     const s = setup('CURVE');
-    const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+    const server = tracker.server({ ...s.server, authorizer: s.authorizer });
     const endpoint = await server.bind(freshAddress('tcp'));
-    const client = tracker.client({ mechanism: s.client(), sendHighWaterMark: 3 });
+    const client = tracker.client({ ...s.client(), sendHighWaterMark: 3 });
     await client.connect(endpoint);
     const first = await Promise.all([client.send('a'), client.send('b')]);
     expect(first).toEqual([undefined, undefined]);

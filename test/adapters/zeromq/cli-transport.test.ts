@@ -110,7 +110,7 @@ describe('the built command as a process (npm test builds dist/ first)', () => {
 });
 
 test('connect exits with TIMEOUT when the server never replies', async () => {
-  const server = new SecureServer({ mechanism: { registry: defaultRegistry, name: 'NULL' } });
+  const server = new SecureServer({ mechanism: 'NULL', registry: defaultRegistry });
   try {
     const endpoint = await server.bind(freshAddress('tcp'));
     const result = await runConnect([endpoint, '--mechanism', 'null', '--message', 'anyone?', '--timeout', '200']);

@@ -7,9 +7,9 @@ afterEach(() => tracker.closeAll());
 describe.each(MECHANISMS)('%s end to end', (name) => {
   test.each(TRANSPORTS)('over %s: request, multipart reply, peer identity with each message', async (transport) => {
     const s = setup(name);
-    const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+    const server = tracker.server({ ...s.server, authorizer: s.authorizer });
     const endpoint = await server.bind(freshAddress(transport));
-    const client = tracker.client({ mechanism: s.client() });
+    const client = tracker.client({ ...s.client() });
     await client.connect(endpoint);
     expect(client.status).toBe('ready');
     expect(client.peer?.mechanism).toBe(name);
@@ -30,9 +30,9 @@ describe.each(MECHANISMS)('%s end to end', (name) => {
 
   test('an unauthorized client gets the deny error and delivers nothing', async () => {
     const s = setup(name);
-    const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+    const server = tracker.server({ ...s.server, authorizer: s.authorizer });
     const endpoint = await server.bind(freshAddress('tcp'));
-    const refused = tracker.client({ mechanism: s.client(s.refused) });
+    const refused = tracker.client({ ...s.client(s.refused) });
     const failure = refused.connect(endpoint);
     await expect(failure).rejects.toBeInstanceOf(MechanismError);
     await expect(failure).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
@@ -41,7 +41,7 @@ describe.each(MECHANISMS)('%s end to end', (name) => {
     expect(server.sessionCount).toBe(0);
 
     // A good client after it gets through, and its message is the first the server sees.
-    const good = tracker.client({ mechanism: s.client() });
+    const good = tracker.client({ ...s.client() });
     await good.connect(endpoint);
     await good.send('legit');
     expect(texts((await server.receive()).parts)).toEqual(['legit']);

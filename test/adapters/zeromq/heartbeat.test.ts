@@ -58,13 +58,13 @@ function echo(server: SecureServer): void {
 }
 
 function heartbeatClient(s: Setup, heartbeatTimeout: number): SecureClient {
-  return tracker.client({ mechanism: s.client(), socket: new PingWatchingDealer(), heartbeatInterval: 20, heartbeatTimeout });
+  return tracker.client({ ...s.client(), socket: new PingWatchingDealer(), heartbeatInterval: 20, heartbeatTimeout });
 }
 
 describe.each(['tcp', 'inproc'] as const)('heartbeats over %s', (transport) => {
   test("heartbeats keep an idle session alive past the server's sessionTimeout, and PING/PONG never reach either application", async () => {
     const s = setup('CURVE');
-    const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, sessionTimeout: 250 });
+    const server = tracker.server({ ...s.server, authorizer: s.authorizer, sessionTimeout: 250 });
     const endpoint = await server.bind(freshAddress(transport));
     const closes: unknown[] = [];
     server.events.on('session:close', (...args) => closes.push(args));
@@ -91,7 +91,7 @@ describe.each(['tcp', 'inproc'] as const)('heartbeats over %s', (transport) => {
     const s = setup('CURVE');
     const router = new zmq.Router();
     // Never closed: its socket is gone, as in a crash (close() would touch the dead socket).
-    const crashed = new SecureServer({ mechanism: s.server, authorizer: s.authorizer, socket: router });
+    const crashed = new SecureServer({ ...s.server, authorizer: s.authorizer, socket: router });
     echo(crashed);
     const old = heartbeatClient(s, 200);
     await old.connect(await crashed.bind(freshAddress(transport)));
@@ -111,7 +111,7 @@ describe.each(['tcp', 'inproc'] as const)('heartbeats over %s', (transport) => {
     expect(old.status).toBe('failed');
     await expect(old.send('into the void')).rejects.toBe(error);
 
-    const second = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+    const second = tracker.server({ ...s.server, authorizer: s.authorizer });
     echo(second);
     const fresh = heartbeatClient(s, 5_000);
     await fresh.connect(await second.bind(freshAddress(transport)));
@@ -124,7 +124,7 @@ describe.each(['tcp', 'inproc'] as const)('heartbeats over %s', (transport) => {
 
 test('CURVE: a forged, garbled or replayed PING from another route is dropped: no PONG to it, no move, the session goes on', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, socket: new RecordingRouter() });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer, socket: new RecordingRouter() });
   const endpoint = await server.bind(freshAddress('tcp'));
   const client = heartbeatClient(s, 5_000);
   await client.connect(endpoint);
@@ -157,7 +157,7 @@ test('CURVE: a forged, garbled or replayed PING from another route is dropped: n
 test('heartbeat options: misuse throws a RangeError naming the option, before any socket opens', () => {
   const s = setup('NULL');
   const make = (options: { heartbeatInterval?: number; heartbeatTimeout?: number }) => () =>
-    new SecureClient({ mechanism: s.client(), ...options });
+    new SecureClient({ ...s.client(), ...options });
   expect(make({ heartbeatInterval: 0 })).toThrow(/"heartbeatInterval"/);
   expect(make({ heartbeatInterval: Number.NaN })).toThrow(RangeError);
   expect(make({ heartbeatInterval: 10, heartbeatTimeout: -1 })).toThrow(/"heartbeatTimeout"/);
@@ -166,7 +166,7 @@ test('heartbeat options: misuse throws a RangeError naming the option, before an
 
 test('a session that publishes gets its PONGs over PUB, the socket it sends over', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, socket: new RecordingRouter() });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer, socket: new RecordingRouter() });
   const endpoint = await server.bind(freshAddress('tcp'));
   const pubEndpoint = await server.bindPublisher(freshAddress('tcp'));
   const client = heartbeatClient(s, 400);

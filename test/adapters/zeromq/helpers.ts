@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultRegistry } from '../../../mechanisms';
 import { curveKeyPair, type Authorizer, type Z85KeyPair } from '../../../src';
-import { SecureClient, SecureServer, type NamedMechanism, type SecureClientOptions, type SecureServerOptions } from '../../../src/adapters/zeromq';
+import { SecureClient, SecureServer, type MechanismChoice, type SecureClientOptions, type SecureServerOptions } from '../../../src/adapters/zeromq';
 
 /** The transports every end-to-end test runs over. */
 export const TRANSPORTS = ['tcp', 'ipc', 'inproc'] as const;
@@ -41,8 +41,10 @@ export type MechanismName = 'NULL' | 'PLAIN' | 'CURVE';
 
 /** Keys and credentials for one server and its clients. */
 export interface Setup {
-  readonly server: NamedMechanism;
-  readonly client: (credentials?: ClientCredentials) => NamedMechanism;
+  /** The server's mechanism by name, to spread into `SecureServerOptions`. */
+  readonly server: MechanismChoice;
+  /** A client's mechanism by name, to spread into `SecureClientOptions`. */
+  readonly client: (credentials?: ClientCredentials) => MechanismChoice;
   readonly authorizer: Authorizer;
   readonly serverKeys: Z85KeyPair;
   /** A client allowed in. */
@@ -67,14 +69,14 @@ export function setup(name: MechanismName): Setup {
     name === 'CURVE' ? request.publicKeyZ85 === allowed.keys.publicKey : request.password === allowed.password;
   return {
     server: {
+      mechanism: name,
       registry: defaultRegistry,
-      name,
-      options: name === 'NULL' ? { authenticate: true } : { secretKey: serverKeys.secretKey },
+      mechanismOptions: name === 'NULL' ? { authenticate: true } : { secretKey: serverKeys.secretKey },
     },
     client: (credentials = allowed) => ({
+      mechanism: name,
       registry: defaultRegistry,
-      name,
-      options: clientOptions(name, credentials, serverKeys.publicKey),
+      mechanismOptions: clientOptions(name, credentials, serverKeys.publicKey),
     }),
     authorizer: name === 'NULL' ? (request) => request.metadata.getString('X-User') === allowed.username : authorizer,
     serverKeys,

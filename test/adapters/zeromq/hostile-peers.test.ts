@@ -11,8 +11,8 @@ const tracker = new Tracker();
 afterEach(() => tracker.closeAll());
 
 /** One good client's full round trip. */
-async function roundTrip(endpoint: string, mechanism: ReturnType<ReturnType<typeof setup>['client']>, text: string): Promise<string[]> {
-  const client = tracker.client({ mechanism });
+async function roundTrip(endpoint: string, choice: ReturnType<ReturnType<typeof setup>['client']>, text: string): Promise<string[]> {
+  const client = tracker.client({ ...choice });
   await client.connect(endpoint);
   await client.send(text);
   return texts(await client.receive());
@@ -29,7 +29,7 @@ function echo(server: ReturnType<Tracker['server']>): void {
 async function stalledHandshake(endpoint: string, s: ReturnType<typeof setup>): Promise<zmq.Dealer> {
   const dealer = tracker.track(new zmq.Dealer());
   dealer.connect(endpoint);
-  const hello = defaultRegistry.client(s.client().name, s.client().options).start().send[0]!;
+  const hello = defaultRegistry.client(s.client().mechanism as string, s.client().mechanismOptions).start().send[0]!;
   await dealer.send(encodeEnvelope(KIND_HANDSHAKE, randomBytes(SESSION_ID_BYTES), hello));
   return dealer;
 }
@@ -37,7 +37,7 @@ async function stalledHandshake(endpoint: string, s: ReturnType<typeof setup>): 
 test('a garbage peer and a stalled handshake do not stop good clients', async () => {
   const s = setup('CURVE');
   // Long enough for the good clients' handshakes on a loaded machine, short enough to watch expire.
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, handshakeTimeout: 1_500 });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer, handshakeTimeout: 1_500 });
   const endpoint = await server.bind(freshAddress('tcp'));
   echo(server);
   const drops: string[] = [];
@@ -86,10 +86,10 @@ test('a slow authorizer decision never blocks other peers', async () => {
     await gate;
     return true;
   };
-  const server = tracker.server({ mechanism: s.server, authorizer });
+  const server = tracker.server({ ...s.server, authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
   echo(server);
-  const slowClient = tracker.client({ mechanism: s.client({ ...s.allowed, keys: slow }) });
+  const slowClient = tracker.client({ ...s.client({ ...s.allowed, keys: slow }) });
   const slowReady = slowClient.connect(endpoint);
   await slowAsked;
 
@@ -103,7 +103,7 @@ test('a slow authorizer decision never blocks other peers', async () => {
 
 test('maxHandshakes: a new peer evicts the oldest stalled handshake, so half-open floods cannot lock good clients out', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, maxHandshakes: 1 });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer, maxHandshakes: 1 });
   const endpoint = await server.bind(freshAddress('tcp'));
   echo(server);
   const opened = once(server.events, 'handshake:receive');
@@ -127,13 +127,13 @@ test('maxHandshakes refuses a new peer while every pending handshake waits for t
     asked();
     return decision;
   };
-  const server = tracker.server({ mechanism: s.server, authorizer, maxHandshakes: 1 });
+  const server = tracker.server({ ...s.server, authorizer, maxHandshakes: 1 });
   const endpoint = await server.bind(freshAddress('tcp'));
-  const waiting = tracker.client({ mechanism: s.client() });
+  const waiting = tracker.client({ ...s.client() });
   const waitingReady = waiting.connect(endpoint);
   await decisionAsked;
   const limited = once(server.events, 'limit');
-  const refused = tracker.client({ mechanism: s.client(), handshakeTimeout: 200 });
+  const refused = tracker.client({ ...s.client(), handshakeTimeout: 200 });
   const failure = refused.connect(endpoint);
   expect(await limited).toEqual(['maxHandshakes']);
   await expect(failure).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_TIMEOUT' });
@@ -144,11 +144,11 @@ test('maxHandshakes refuses a new peer while every pending handshake waits for t
 
 test('maxSessions refuses a session beyond the limit', async () => {
   const s = setup('NULL');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, maxSessions: 1 });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer, maxSessions: 1 });
   const endpoint = await server.bind(freshAddress('inproc'));
-  await tracker.client({ mechanism: s.client() }).connect(endpoint);
+  await tracker.client({ ...s.client() }).connect(endpoint);
   const limited = once(server.events, 'limit');
-  const second = tracker.client({ mechanism: s.client(), handshakeTimeout: 200 });
+  const second = tracker.client({ ...s.client(), handshakeTimeout: 200 });
   const failure = second.connect(endpoint);
   expect(await limited).toEqual(['maxSessions']);
   await expect(failure).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_TIMEOUT' });
@@ -156,9 +156,9 @@ test('maxSessions refuses a session beyond the limit', async () => {
 
 test('an idle session expires after sessionTimeout and its client is told with CLOSE', async () => {
   const s = setup('PLAIN');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, sessionTimeout: 100 });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer, sessionTimeout: 100 });
   const endpoint = await server.bind(freshAddress('tcp'));
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   await client.connect(endpoint);
   const told = once(client.events, 'session:close');
   const [sessionId, reason] = await once(server.events, 'session:close');
@@ -174,7 +174,7 @@ test('an idle session expires after sessionTimeout and its client is told with C
 
 test('a MESSAGE for a session the server does not hold is dropped', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('inproc'));
   const stranger = tracker.track(new zmq.Dealer());
   stranger.connect(endpoint);
@@ -185,11 +185,13 @@ test('a MESSAGE for a session the server does not hold is dropped', async () => 
 
 test('a wrong server key fails the handshake instead of retrying forever', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
   const serverRejects = once(server.events, 'handshake:error');
   const client = tracker.client({
-    mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: s.allowed.keys.secretKey, serverKey: curveKeyPair().publicKey } },
+    mechanism: 'CURVE',
+    registry: defaultRegistry,
+    mechanismOptions: { secretKey: s.allowed.keys.secretKey, serverKey: curveKeyPair().publicKey },
     handshakeTimeout: 300,
   });
   const failure = client.connect(endpoint);
@@ -201,10 +203,10 @@ test('a wrong server key fails the handshake instead of retrying forever', async
 
 test('connect() honours an AbortSignal', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: () => new Promise(() => undefined) });
+  const server = tracker.server({ ...s.server, authorizer: () => new Promise(() => undefined) });
   const endpoint = await server.bind(freshAddress('inproc'));
   const controller = new AbortController();
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   const failure = client.connect(endpoint, { signal: controller.signal });
   await once(server.events, 'handshake:receive');
   controller.abort(new Error('user gave up'));
@@ -214,10 +216,10 @@ test('connect() honours an AbortSignal', async () => {
 
 test('a client over a Request socket alternates handshake and messages', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
   echo(server);
-  const client = tracker.client({ mechanism: s.client(), socket: new zmq.Request() });
+  const client = tracker.client({ ...s.client(), socket: new zmq.Request() });
   await client.connect(endpoint);
   for (const text of ['one', 'two', 'three']) {
     await client.send([text, 'part']);
@@ -227,7 +229,7 @@ test('a client over a Request socket alternates handshake and messages', async (
 
 test('500 random ZeroMQ messages shaped like envelopes cause no fault and stop no good client', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, handshakeTimeout: 5_000 });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer, handshakeTimeout: 5_000 });
   const endpoint = await server.bind(freshAddress('tcp'));
   echo(server);
   const faults: unknown[] = [];
@@ -240,7 +242,7 @@ test('500 random ZeroMQ messages shaped like envelopes cause no fault and stop n
   // A sentinel on the same connection, read after everything before it: a genuine HELLO,
   // which no random frame can imitate, under a session id of its own.
   const sentinelId = randomBytes(SESSION_ID_BYTES);
-  const hello = defaultRegistry.client('CURVE', s.client().options!).start().send[0]!;
+  const hello = defaultRegistry.client('CURVE', s.client().mechanismOptions!).start().send[0]!;
   const drained = new Promise<void>((resolve) =>
     server.events.on('handshake:receive', (id) => id === sentinelId.toString('hex') && resolve()),
   );

@@ -4,41 +4,45 @@ import { CURVE, defaultRegistry } from '../../../mechanisms';
 import { ChannelError, generateKeyPair, StateError } from '../../../src';
 import { encodeEnvelope, KIND_HANDSHAKE, SecureClient, SecureServer } from '../../../src/adapters/zeromq';
 import { Inbox } from '../../../src/adapters/zeromq/inbox';
+import { SpyDefinition } from '../../helpers/spy-definition';
 import { freshAddress, setup, texts, Tracker } from './helpers';
 
 const tracker = new Tracker();
 afterEach(() => tracker.closeAll());
 
-const NULL_SOURCE = { registry: defaultRegistry, name: 'NULL' };
+const NULL_BY_NAME = { mechanism: 'NULL', registry: defaultRegistry };
 
 describe('caller misuse throws TypeError / RangeError naming the argument', () => {
   test('constructors', () => {
     expect(() => new SecureClient(undefined as never)).toThrow(TypeError);
-    expect(() => new SecureClient({ mechanism: 'CURVE' as never })).toThrow(/"mechanism"/);
-    expect(() => new SecureClient({ mechanism: NULL_SOURCE, handshakeTimeout: 0 })).toThrow(/"handshakeTimeout"/);
-    expect(() => new SecureClient({ mechanism: NULL_SOURCE, linger: -2 })).toThrow(/"linger"/);
-    expect(() => new SecureClient({ mechanism: NULL_SOURCE, socket: {} as never })).toThrow(/"socket"/);
-    expect(() => new SecureServer({ mechanism: NULL_SOURCE, maxSessions: 1.5 })).toThrow(/"maxSessions"/);
-    expect(() => new SecureServer({ mechanism: NULL_SOURCE, sessionTimeout: Number.NaN })).toThrow(RangeError);
-    expect(() => new SecureServer({ mechanism: NULL_SOURCE, authorizer: 'yes' as never })).toThrow(/"authorizer"/);
+    expect(() => new SecureClient({ mechanism: 'CURVE' })).toThrow('"options.registry" is required when "options.mechanism" is a name');
+    // The factory-function form of 0.1.0's drafts is gone: a definition covers it.
+    const factory = () => CURVE.client({ secretKey: generateKeyPair().secretKey });
+    expect(() => new SecureServer({ mechanism: factory as never })).toThrow('"options.mechanism" expected a mechanism definition or a name');
+    expect(() => new SecureClient({ ...NULL_BY_NAME, handshakeTimeout: 0 })).toThrow(/"handshakeTimeout"/);
+    expect(() => new SecureClient({ ...NULL_BY_NAME, linger: -2 })).toThrow(/"linger"/);
+    expect(() => new SecureClient({ ...NULL_BY_NAME, socket: {} as never })).toThrow(/"socket"/);
+    expect(() => new SecureServer({ ...NULL_BY_NAME, maxSessions: 1.5 })).toThrow(/"maxSessions"/);
+    expect(() => new SecureServer({ ...NULL_BY_NAME, sessionTimeout: Number.NaN })).toThrow(RangeError);
+    expect(() => new SecureServer({ ...NULL_BY_NAME, authorizer: 'yes' as never })).toThrow(/"authorizer"/);
     const dealer = tracker.track(new zmq.Dealer());
-    expect(() => new SecureServer({ mechanism: NULL_SOURCE, socket: dealer as never })).toThrow(/"socket"/);
+    expect(() => new SecureServer({ ...NULL_BY_NAME, socket: dealer as never })).toThrow(/"socket"/);
   });
 
   test('connect() with bad mechanism options or a malformed endpoint throws and leaves the client idle', async () => {
-    const badKey = tracker.client({ mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey: 'short', serverKey: 'short' } } });
+    const badKey = tracker.client({ mechanism: 'CURVE', registry: defaultRegistry, mechanismOptions: { secretKey: 'short', serverKey: 'short' } });
     await expect(badKey.connect('inproc://anything')).rejects.toBeInstanceOf(RangeError);
     expect(badKey.status).toBe('idle');
-    const badEndpoint = tracker.client({ mechanism: NULL_SOURCE });
+    const badEndpoint = tracker.client({ ...NULL_BY_NAME });
     await expect(badEndpoint.connect('nonsense://x')).rejects.toMatchObject({ code: expect.any(String) });
     expect(badEndpoint.status).toBe('idle');
   });
 
   test('calls out of turn throw StateError', async () => {
     const s = setup('NULL');
-    const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+    const server = tracker.server({ ...s.server, authorizer: s.authorizer });
     const endpoint = await server.bind(freshAddress('inproc'));
-    const client = tracker.client({ mechanism: s.client() });
+    const client = tracker.client({ ...s.client() });
     await expect(client.send('early')).rejects.toBeInstanceOf(StateError);
     expect(() => client.reconnect(endpoint)).toThrow(StateError);
     expect(() => client.subscribe(endpoint)).toThrow(StateError);
@@ -52,9 +56,9 @@ describe('caller misuse throws TypeError / RangeError naming the argument', () =
 
 test('close() ends receive() and the iterators: pending receives reject, loops return', async () => {
   const s = setup('NULL');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   await client.connect(endpoint);
   const pending = client.receive();
   const clientLoop = (async () => {
@@ -79,25 +83,25 @@ test('close() ends receive() and the iterators: pending receives reject, loops r
 
 test('a server without an authorizer refuses (400) every decision its mechanism asks for', async () => {
   const s = setup('PLAIN');
-  const server = tracker.server({ mechanism: s.server });
+  const server = tracker.server({ ...s.server });
   const endpoint = await server.bind(freshAddress('inproc'));
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   await expect(client.connect(endpoint)).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
 });
 
 test('a Request client that is denied gets the deny error', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
-  const client = tracker.client({ mechanism: s.client(s.refused), socket: new zmq.Request() });
+  const client = tracker.client({ ...s.client(s.refused), socket: new zmq.Request() });
   await expect(client.connect(endpoint)).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
 });
 
 test('closeSession() drops a session and tells its client, whose receive() then rejects', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   await client.connect(endpoint);
   const id = client.sessionId.toString('hex');
   const pending = client.receive();
@@ -111,9 +115,9 @@ test('closeSession() drops a session and tells its client, whose receive() then 
 
 test('client.close() sends CLOSE: the server drops the session at once (reason "left")', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   await client.connect(endpoint);
   const closed = once(server.events, 'session:close');
   client.close();
@@ -123,9 +127,9 @@ test('client.close() sends CLOSE: the server drops the session at once (reason "
 
 test('server.close() tells every ready client', async () => {
   const s = setup('NULL');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('inproc'));
-  const clients = [tracker.client({ mechanism: s.client() }), tracker.client({ mechanism: s.client() })];
+  const clients = [tracker.client({ ...s.client() }), tracker.client({ ...s.client() })];
   await Promise.all(clients.map((client) => client.connect(endpoint)));
   const told = clients.map((client) => once(client.events, 'session:close'));
   server.close();
@@ -134,9 +138,9 @@ test('server.close() tells every ready client', async () => {
 
 test('a forged MESSAGE on the client\'s own Dealer fails the session with a coded error (as libzmq closes)', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   await client.connect(endpoint);
   await client.send('hi');
   const message = await server.receive();
@@ -171,13 +175,13 @@ test('Inbox: the high-water mark pauses the reader until a pull drains it', asyn
 test('an authorizer that throws is a 500 refusal, never an allow', async () => {
   const s = setup('CURVE');
   const server = tracker.server({
-    mechanism: s.server,
+    ...s.server,
     authorizer: () => {
       throw new Error('database down');
     },
   });
   const endpoint = await server.bind(freshAddress('inproc'));
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   await expect(client.connect(endpoint)).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 500 });
 });
 
@@ -187,7 +191,7 @@ test('a decision that arrives after its handshake timed out is ignored', async (
   let markAsked!: () => void;
   const asked = new Promise<void>((resolve) => (markAsked = resolve));
   const server = tracker.server({
-    mechanism: s.server,
+    ...s.server,
     handshakeTimeout: 100,
     authorizer: () =>
       new Promise<boolean>((resolve) => {
@@ -196,7 +200,7 @@ test('a decision that arrives after its handshake timed out is ignored', async (
       }),
   });
   const endpoint = await server.bind(freshAddress('inproc'));
-  const client = tracker.client({ mechanism: s.client(), handshakeTimeout: 5_000 });
+  const client = tracker.client({ ...s.client(), handshakeTimeout: 5_000 });
   const outcome = client.connect(endpoint);
   await asked;
   const [, reason] = await once(server.events, 'session:close');
@@ -214,7 +218,7 @@ test('a decision that arrives after its handshake timed out is ignored', async (
 
 test('a throwing event listener becomes a "fault" event and fails only its session; the server goes on', async () => {
   const s = setup('NULL');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('inproc'));
   let thrown = false;
   server.events.on('handshake:receive', () => {
@@ -224,32 +228,32 @@ test('a throwing event listener becomes a "fault" event and fails only its sessi
   });
   const fault = once(server.events, 'fault');
   const dropped = once(server.events, 'session:close');
-  const first = tracker.client({ mechanism: s.client(), handshakeTimeout: 200 });
+  const first = tracker.client({ ...s.client(), handshakeTimeout: 200 });
   const firstOutcome = first.connect(endpoint).catch((error: Error) => error);
   expect(await fault).toEqual([expect.objectContaining({ message: 'listener bug' })]);
   expect(await dropped).toEqual([first.sessionId.toString('hex'), 'failed', expect.objectContaining({ message: 'listener bug' })]);
   await firstOutcome;
-  const second = tracker.client({ mechanism: s.client() });
+  const second = tracker.client({ ...s.client() });
   await second.connect(endpoint);
   expect(second.status).toBe('ready');
 });
 
 test('the session id comes from the `random` option (16 bytes) and is carried by every frame', async () => {
   const s = setup('NULL');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('inproc'));
   const id = Buffer.alloc(16, 0xab);
-  const client = tracker.client({ mechanism: s.client(), random: (length) => Buffer.alloc(length, 0xab) });
+  const client = tracker.client({ ...s.client(), random: (length) => Buffer.alloc(length, 0xab) });
   expect(client.sessionId).toEqual(id);
   await client.connect(endpoint);
   await client.send('x');
   expect((await server.receive()).sessionId).toBe(id.toString('hex'));
-  expect(() => new SecureClient({ mechanism: NULL_SOURCE, random: () => new Uint8Array(3) })).toThrow(expect.objectContaining({ code: 'ERR_RANDOM_FAILED' }));
+  expect(() => new SecureClient({ ...NULL_BY_NAME, random: () => new Uint8Array(3) })).toThrow(expect.objectContaining({ code: 'ERR_RANDOM_FAILED' }));
 });
 
 test('several handshake commands in one ZeroMQ message are dropped without opening a session', async () => {
   const s = setup('NULL');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('inproc'));
   const raw = tracker.track(new zmq.Dealer());
   raw.connect(endpoint);
@@ -265,8 +269,8 @@ test('a Router given already bound is read at once, without bind()', async () =>
   const s = setup('NULL');
   const router = new zmq.Router();
   await router.bind(freshAddress('inproc'));
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer, socket: router });
-  const client = tracker.client({ mechanism: s.client() });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer, socket: router });
+  const client = tracker.client({ ...s.client() });
   await client.connect(router.lastEndpoint!);
   await client.send('read at once');
   expect(texts((await server.receive()).parts)).toEqual(['read at once']);
@@ -274,30 +278,27 @@ test('a Router given already bound is read at once, without bind()', async () =>
 
 test('receiveTimeout: receive() rejects with ERR_IDLE_TIMEOUT, and a later message is not lost', async () => {
   const s = setup('NULL');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('inproc'));
-  const client = tracker.client({ mechanism: s.client(), receiveTimeout: 50 });
+  const client = tracker.client({ ...s.client(), receiveTimeout: 50 });
   await client.connect(endpoint);
   await expect(client.receive()).rejects.toMatchObject({ code: 'ERR_IDLE_TIMEOUT' });
   await client.send('ping');
   await (await server.receive()).reply('pong');
   expect(texts(await client.receive())).toEqual(['pong']);
-  expect(() => new SecureClient({ mechanism: NULL_SOURCE, receiveTimeout: -1 })).toThrow(/"receiveTimeout"/);
+  expect(() => new SecureClient({ ...NULL_BY_NAME, receiveTimeout: -1 })).toThrow(/"receiveTimeout"/);
 });
 
 test('close() closes the session factory: CURVE\'s cookie keys are wiped once, and nothing is made after', async () => {
-  let closes = 0;
-  let made = 0;
   const serverKeys = generateKeyPair();
-  const sessions = CURVE.server({ secretKey: serverKeys.secretKey });
-  const factory = Object.assign(() => (made++, sessions()), { close: () => (closes++, sessions.close!()) });
-  const server = tracker.server({ mechanism: factory, authorizer: () => true });
+  const spy = new SpyDefinition(CURVE);
+  const server = tracker.server({ mechanism: spy, mechanismOptions: { secretKey: serverKeys.secretKey }, authorizer: () => true });
   const endpoint = await server.bind(freshAddress('tcp'));
-  const client = tracker.client({ mechanism: () => CURVE.client({ secretKey: generateKeyPair().secretKey, serverKey: serverKeys.publicKey }) });
+  const client = tracker.client({ mechanism: CURVE, mechanismOptions: { secretKey: generateKeyPair().secretKey, serverKey: serverKeys.publicKey } });
   await client.connect(endpoint);
-  expect(made).toBe(1);
+  expect(spy.made).toBe(1);
   server.close();
   server.close();
-  expect(closes).toBe(1);
-  expect(() => sessions()).toThrow(StateError);
+  expect(spy.closes).toBe(1);
+  expect(() => spy.servers[0]!()).toThrow(StateError);
 });

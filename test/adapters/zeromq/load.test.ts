@@ -8,7 +8,7 @@ const MESSAGES = 100;
 
 test(`${CLIENTS} concurrent ${MECHANISMS.at(-1)} clients × ${MESSAGES} messages: nothing lost, duplicated or reordered`, async () => {
   const s = setup(MECHANISMS.at(-1)!);
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
   const seen = new Map<string, number>();
   const echo = (async () => {
@@ -23,7 +23,7 @@ test(`${CLIENTS} concurrent ${MECHANISMS.at(-1)} clients × ${MESSAGES} messages
   })();
 
   const run = async (id: number): Promise<string[]> => {
-    const client = tracker.client({ mechanism: s.client() });
+    const client = tracker.client({ ...s.client() });
     await client.connect(endpoint);
     const replies: string[] = [];
     const receiving = (async () => {

@@ -11,7 +11,7 @@ afterEach(() => tracker.closeAll());
 describe.each(TRANSPORTS)('PUB-SUB delivery over %s', (transport) => {
   test('a session published on PUB is read by its subscriber and by nobody else', async () => {
     const s = setup('CURVE');
-    const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+    const server = tracker.server({ ...s.server, authorizer: s.authorizer });
     const endpoint = await server.bind(freshAddress(transport));
     const pubEndpoint = await server.bindPublisher(freshAddress(transport));
 
@@ -19,8 +19,8 @@ describe.each(TRANSPORTS)('PUB-SUB delivery over %s', (transport) => {
     const eavesdropper = tracker.track(new zmq.Subscriber());
     eavesdropper.subscribe();
     eavesdropper.connect(pubEndpoint);
-    const alice = tracker.client({ mechanism: s.client() });
-    const bob = tracker.client({ mechanism: s.client() });
+    const alice = tracker.client({ ...s.client() });
+    const bob = tracker.client({ ...s.client() });
     await Promise.all([alice.connect(endpoint), bob.connect(endpoint)]);
     alice.subscribe(pubEndpoint);
     bob.subscribe(pubEndpoint);
@@ -42,10 +42,10 @@ describe.each(TRANSPORTS)('PUB-SUB delivery over %s', (transport) => {
 
 test('a session sends over one socket only: publish() after send() is refused', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('inproc'));
   await server.bindPublisher(freshAddress('inproc'));
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   await client.connect(endpoint);
   const id = client.sessionId.toString('hex');
   await server.send(id, 'direct');
@@ -55,10 +55,10 @@ test('a session sends over one socket only: publish() after send() is refused', 
 
 test('publish() waiting for a subscriber rejects when the session closes', async () => {
   const s = setup('NULL');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('inproc'));
   await server.bindPublisher(freshAddress('inproc'));
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   const opened = once(server.events, 'handshake');
   await client.connect(endpoint);
   const [id] = await opened;

@@ -21,9 +21,9 @@ class RecordingDealer extends zmq.Dealer {
 describe.each(MECHANISMS)('%s route independence', (name) => {
   test('a client continues its session after its Dealer is replaced, without a new handshake', async () => {
     const s = setup(name);
-    const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+    const server = tracker.server({ ...s.server, authorizer: s.authorizer });
     const endpoint = await server.bind(freshAddress('tcp'));
-    const client = tracker.client({ mechanism: s.client() });
+    const client = tracker.client({ ...s.client() });
     await client.connect(endpoint);
     let handshakes = 0;
     server.events.on('handshake', () => handshakes++);
@@ -52,10 +52,10 @@ describe.each(MECHANISMS)('%s route independence', (name) => {
 describe('CURVE route independence under attack', () => {
   test('forged, replayed and corrupt MESSAGEs from another route are dropped and leave the session untouched', async () => {
     const s = setup('CURVE');
-    const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+    const server = tracker.server({ ...s.server, authorizer: s.authorizer });
     const endpoint = await server.bind(freshAddress('tcp'));
     const dealer = new RecordingDealer();
-    const client = tracker.client({ mechanism: s.client(), socket: dealer });
+    const client = tracker.client({ ...s.client(), socket: dealer });
     await client.connect(endpoint);
     await client.send('genuine');
     const genuine = await server.receive();
@@ -88,13 +88,13 @@ describe('CURVE route independence under attack', () => {
 
 test('a HELLO naming a session id the server already holds is dropped; the session is not replaced', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   await client.connect(endpoint);
   const attacker = tracker.track(new zmq.Dealer());
   attacker.connect(endpoint);
-  const hello = defaultRegistry.client('CURVE', s.client(s.refused).options!).start().send[0]!;
+  const hello = defaultRegistry.client('CURVE', s.client(s.refused).mechanismOptions!).start().send[0]!;
   const dropped = once(server.events, 'message:drop');
   await attacker.send(encodeEnvelope(KIND_HANDSHAKE, client.sessionId, hello));
   expect(await dropped).toEqual(['handshake command out of turn']);
@@ -106,10 +106,10 @@ test('a HELLO naming a session id the server already holds is dropped; the sessi
 
 test('a session moves to a new transport and port: tcp first, then inproc on the same Router', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ mechanism: s.server, authorizer: s.authorizer });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const tcp = await server.bind(freshAddress('tcp'));
   const inproc = await server.bind(freshAddress('inproc'));
-  const client = tracker.client({ mechanism: s.client() });
+  const client = tracker.client({ ...s.client() });
   await client.connect(tcp);
   await client.send('over tcp');
   const first = await server.receive();

@@ -14,18 +14,22 @@ import { TreeSink } from '../../../filemq/fs-sink';
 import { normaliseSubscription } from '../../../filemq/paths';
 import type { PeerIdentity } from '../../../mechanism';
 import { loopLink, type Link } from '../link';
-import { clientFactories, type MechanismChoice } from './factories';
+import { clientFactories, type FileMqMechanisms } from './factories';
 
-/** Options of {@link syncFiles}. */
-export interface SyncOptions {
+/**
+ * Options of {@link syncFiles}: the offered mechanism (`mechanism`, with `registry` for a name,
+ * and `mechanismOptions`), or several in order of preference (`mechanisms`).
+ */
+export type SyncOptions = SyncSettings & FileMqMechanisms;
+
+/** Options of {@link syncFiles} besides its mechanisms. */
+export interface SyncSettings {
   /** The server's endpoint (`tcp://host:port`). */
   readonly endpoint: string;
   /** The directory to write into (created when missing). */
   readonly into: string;
   /** What to fetch: `/` (default) for everything, or a file or directory name. */
   readonly path?: string;
-  /** Offered mechanisms by registry and name, in order of preference. */
-  readonly mechanism: MechanismChoice;
   /** Flow-control window and slice (defaults 8 MiB and 2 MiB). */
   readonly credit?: CreditWindowOptions;
   /** Fail with `ERR_FILEMQ_TIMEOUT` after this many ms without a frame (default 30,000). */
@@ -75,7 +79,7 @@ export interface SyncResult {
  * ```typescript
  * await syncFiles({
  *   endpoint: 'tcp://127.0.0.1:5670', into: './mirror',
- *   mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey, serverKey } },
+ *   mechanism: CURVE, mechanismOptions: { secretKey, serverKey },
  * })
  * ```
  *
@@ -87,7 +91,7 @@ export async function syncFiles(options: SyncOptions): Promise<SyncResult> {
   if (typeof options?.endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
   if (typeof options.into !== 'string' || options.into === '') throw new TypeError('"into" expected a directory path');
   const path = options.path ?? '/';
-  const mechanisms = clientFactories(options.mechanism);
+  const mechanisms = clientFactories(options);
   const timeout = options.timeout ?? 30_000;
   const heartbeat = options.heartbeat ?? timeout / 3;
   const retries = options.retries ?? 0;

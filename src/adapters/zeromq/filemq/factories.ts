@@ -1,26 +1,65 @@
 /**
- * Mechanisms by registry and name, turned into the named factories the FileMQ sessions offer.
+ * FileMQ's mechanisms, in the shape every adapter takes (see `../../mechanism-choice`), turned
+ * into the named factories the FileMQ sessions offer in OHAI and pick from in ORLY.
  *
  * @module
  */
 import type { NamedFactory } from '../../../filemq/server-session';
-import { clientFactory, serverFactory, type NamedMechanism } from '../mechanism-source';
+import type { ServerSessions } from '../../../mechanism';
+import { resolveMechanism, type MechanismChoice, type ResolvedMechanism } from '../../mechanism-choice';
 
-/** One mechanism or several, in order of preference. */
-export type MechanismChoice = NamedMechanism | readonly NamedMechanism[];
-
-function list(choice: MechanismChoice): readonly NamedMechanism[] {
-  const named = Array.isArray(choice) ? (choice as readonly NamedMechanism[]) : [choice as NamedMechanism];
-  if (named.length === 0) throw new RangeError('"mechanism" expected at least one mechanism');
-  return named;
+/** Several mechanisms, in order of preference; each entry is a full {@link MechanismChoice}. */
+export interface MechanismList {
+  readonly mechanisms: readonly MechanismChoice[];
+  /** Not with a list: each entry names its own mechanism. */
+  readonly mechanism?: never;
 }
 
-/** Client factories: each call makes one client session of the named mechanism. */
-export function clientFactories(choice: MechanismChoice): NamedFactory[] {
-  return list(choice).map((named) => ({ name: named.name.toUpperCase(), create: clientFactory(named) }));
+/**
+ * FileMQ's mechanisms: one, given flat as every adapter takes it, or several in order of
+ * preference (the server picks the first of its own that the client offers).
+ */
+export type FileMqMechanisms = MechanismChoice | MechanismList;
+
+/** A server factory under its name: `close()` wipes the endpoint's shared secrets. */
+export interface NamedServerSessions extends NamedFactory {
+  readonly create: ServerSessions;
 }
 
-/** Server factories: `registry.server()` runs once per mechanism, shared by every peering. */
-export function serverFactories(choice: MechanismChoice): NamedFactory[] {
-  return list(choice).map((named) => ({ name: named.name.toUpperCase(), create: serverFactory(named) }));
+/**
+ * Client factories: each `create()` makes one client session of its mechanism.
+ *
+ * @throws {@link TypeError} / {@link RangeError} as `resolveMechanism`, naming the entry
+ *   (`"options.mechanisms[1].registry"...`), or for an empty or missing list
+ */
+export function clientFactories(choice: FileMqMechanisms): NamedFactory[] {
+  return resolveAll(choice).map(({ definition, options }) => ({
+    name: definition.name.toUpperCase(),
+    create: () => definition.client(options),
+  }));
+}
+
+/**
+ * Server factories: each definition's `server()` runs once here, shared by every peering, so
+ * that the server's `close()` can wipe what they share (CURVE's cookie keys).
+ *
+ * @throws as {@link clientFactories}, or whatever a mechanism throws for bad options
+ */
+export function serverFactories(choice: FileMqMechanisms): NamedServerSessions[] {
+  return resolveAll(choice).map(({ definition, options }) => ({
+    name: definition.name.toUpperCase(),
+    create: definition.server(options),
+  }));
+}
+
+function resolveAll(choice: FileMqMechanisms): ResolvedMechanism[] {
+  if (typeof choice !== 'object' || choice === null) throw new TypeError('"options" expected an object');
+  if (!('mechanisms' in choice) || choice.mechanisms === undefined) return [resolveMechanism(choice as MechanismChoice)];
+  const list: unknown = choice.mechanisms;
+  if ((choice as { mechanism?: unknown }).mechanism !== undefined) {
+    throw new TypeError('"options.mechanism" and "options.mechanisms" cannot both be given');
+  }
+  if (!Array.isArray(list)) throw new TypeError('"options.mechanisms" expected an array');
+  if (list.length === 0) throw new RangeError('"options.mechanisms" expected at least one mechanism');
+  return (list as MechanismChoice[]).map((entry, i) => resolveMechanism(entry, `options.mechanisms[${i}]`));
 }

@@ -4,8 +4,8 @@
  *
  * @module
  */
-export { FileMqServer, type FileMqServerOptions, type FileMqServerEvents } from './server';
-export { syncFiles, type SyncOptions, type SyncProgress, type SyncResult } from './client';
-export { clientFactories, serverFactories, type MechanismChoice } from './factories';
+export { FileMqServer, type FileMqServerOptions, type FileMqServerSettings, type FileMqServerEvents } from './server';
+export { syncFiles, type SyncOptions, type SyncSettings, type SyncProgress, type SyncResult } from './client';
+export { clientFactories, serverFactories, type FileMqMechanisms, type MechanismList, type NamedServerSessions } from './factories';
 export { TreeSource, hashFile, listFiles, PARTIAL_DIR } from '../../../filemq/fs-source';
 export { TreeSink } from '../../../filemq/fs-sink';

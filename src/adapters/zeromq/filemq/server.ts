@@ -12,17 +12,21 @@ import type { FileMqError } from '../../../filemq/errors';
 import { TreeSource } from '../../../filemq/fs-source';
 import { planTransfers } from '../../../filemq/manifest';
 import { normaliseSubscription } from '../../../filemq/paths';
-import { ServerSession, type NamedFactory, type ServerActions } from '../../../filemq/server-session';
+import { ServerSession, type ServerActions } from '../../../filemq/server-session';
 import type { PeerIdentity } from '../../../mechanism';
 import { loopLink, type Link } from '../link';
-import { serverFactories, type MechanismChoice } from './factories';
+import { serverFactories, type FileMqMechanisms, type NamedServerSessions } from './factories';
 
-/** Options of {@link FileMqServer}. */
-export interface FileMqServerOptions {
+/**
+ * Options of {@link FileMqServer}: the accepted mechanism (`mechanism`, with `registry` for a
+ * name, and `mechanismOptions`), or several in order of preference (`mechanisms`).
+ */
+export type FileMqServerOptions = FileMqServerSettings & FileMqMechanisms;
+
+/** Options of {@link FileMqServer} besides its mechanisms. */
+export interface FileMqServerSettings {
   /** The directory to serve. */
   readonly root: string;
-  /** Accepted mechanisms by registry and name, in order of preference. */
-  readonly mechanism: MechanismChoice;
   /** Decides who may enter; without one every decision is 400 (fail closed). */
   readonly authorizer?: Authorizer;
   /** Most file bytes per CHEEZBURGER (default 512 KiB). */
@@ -67,7 +71,8 @@ interface Peering {
  * ```typescript
  * const server = new FileMqServer({
  *   root: '/srv/files',
- *   mechanism: { registry: defaultRegistry, name: 'CURVE', options: { secretKey } },
+ *   mechanism: CURVE,
+ *   mechanismOptions: { secretKey },
  *   authorizer: (request) => allowed.has(request.publicKeyZ85),
  * })
  * const endpoint = await server.bind('tcp://127.0.0.1:*')
@@ -77,7 +82,7 @@ export class FileMqServer {
   /** Events (see {@link FileMqServerEvents}). */
   readonly events = new EventEmitter<FileMqServerEvents>();
   private readonly source: TreeSource;
-  private readonly factories: NamedFactory[];
+  private readonly factories: NamedServerSessions[];
   private readonly authorizer: Authorizer;
   private readonly socket: zmq.Router;
   private readonly link: Link;
@@ -90,7 +95,7 @@ export class FileMqServer {
   constructor(private readonly options: FileMqServerOptions) {
     if (typeof options?.root !== 'string' || options.root === '') throw new TypeError('"root" expected a directory path');
     this.source = new TreeSource(options.root);
-    this.factories = serverFactories(options.mechanism);
+    this.factories = serverFactories(options);
     this.authorizer = options.authorizer ?? denyAll;
     this.sessionTimeout = options.sessionTimeout ?? 60_000;
     this.maxSessions = options.maxSessions ?? 1_000;

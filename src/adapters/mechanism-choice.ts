@@ -1,0 +1,90 @@
+/**
+ * Which mechanism an adapter runs, in the one shape every adapter takes (stream, ZeroMQ,
+ * FileMQ over ZeroMQ, ZMTP): flat options, as `node:tls` takes its own. The mechanism is given
+ * as a definition or as a name in a registry, so no adapter ever names a concrete mechanism.
+ *
+ * @module
+ */
+import type { Mechanism, MechanismDefinition, ServerSessions } from '../mechanism';
+import type { AnyMechanismOptions, MechanismRegistry } from '../registry';
+
+/** Which mechanism to run, and its options. */
+export interface MechanismChoice {
+  /**
+   * A definition (such as the package's `CURVE`, `PLAIN`, `NULL`, or your own
+   * `{ name, client(options), server(options) }`) or a name in `registry`. A definition of any
+   * options type is taken (`never`); `mechanismOptions` must suit it.
+   */
+  readonly mechanism: string | MechanismDefinition<never>;
+  /** Where a mechanism given by name is looked up; required with a name, unused with a definition. */
+  readonly registry?: MechanismRegistry;
+  /** The mechanism's own options (CURVE: `secretKey`, and `serverKey` on a client). */
+  readonly mechanismOptions?: AnyMechanismOptions;
+}
+
+/** A {@link MechanismChoice} checked and looked up: the definition and the options to call it with. */
+export interface ResolvedMechanism {
+  readonly definition: MechanismDefinition<AnyMechanismOptions>;
+  readonly options: AnyMechanismOptions;
+}
+
+/**
+ * Checks `choice` and looks its mechanism up. The mechanism's own options are checked later, by
+ * the mechanism itself, when a session or a server factory is made.
+ *
+ * @param argument - how the caller names `choice` in error messages (`'options'`, or for one of
+ *   FileMQ's list `'options.mechanisms[1]'`)
+ * @throws {@link TypeError} `"<argument>.mechanism" expected a mechanism definition or a name`,
+ *   `"<argument>.registry" is required when "<argument>.mechanism" is a name`,
+ *   `"<argument>.registry" expected a MechanismRegistry`,
+ *   `"<argument>.mechanismOptions" expected an object`, or `"<argument>" expected an object`
+ * @throws {@link RangeError} for a name the registry does not hold
+ */
+export function resolveMechanism(choice: MechanismChoice, argument = 'options'): ResolvedMechanism {
+  if (typeof choice !== 'object' || choice === null) throw new TypeError(`"${argument}" expected an object`);
+  const options = choice.mechanismOptions ?? {};
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`"${argument}.mechanismOptions" expected an object`);
+  }
+  return { definition: definitionOf(choice, argument), options };
+}
+
+/**
+ * The client side of `choice`: each call of the returned function makes one client session.
+ * The definition is looked up once, here, so a bad choice fails before anything connects.
+ *
+ * @throws as {@link resolveMechanism}
+ */
+export function clientSessions(choice: MechanismChoice, argument = 'options'): () => Mechanism {
+  const { definition, options } = resolveMechanism(choice, argument);
+  return () => definition.client(options);
+}
+
+/**
+ * The server side of `choice`: the definition's `server()` runs once, here, so every session
+ * of the endpoint shares its state (for CURVE: the keys that seal RFC 26's WELCOME cookies, and the
+ * replay record), and the endpoint's `close()` can wipe it through `ServerSessions.close`.
+ *
+ * @throws as {@link resolveMechanism}, or whatever the mechanism throws for bad options
+ */
+export function serverSessions(choice: MechanismChoice, argument = 'options'): ServerSessions {
+  const { definition, options } = resolveMechanism(choice, argument);
+  return definition.server(options);
+}
+
+function definitionOf(choice: MechanismChoice, argument: string): MechanismDefinition<AnyMechanismOptions> {
+  const { mechanism, registry } = choice;
+  if (typeof mechanism === 'string') {
+    if (registry === undefined) {
+      throw new TypeError(`"${argument}.registry" is required when "${argument}.mechanism" is a name`);
+    }
+    if (typeof registry?.get !== 'function') throw new TypeError(`"${argument}.registry" expected a MechanismRegistry`);
+    return registry.get<AnyMechanismOptions>(mechanism);
+  }
+  // The name is checked too: FileMQ offers it in OHAI and ZMTP sends it in its greeting.
+  if (typeof mechanism?.name !== 'string' || typeof mechanism.client !== 'function' || typeof mechanism.server !== 'function') {
+    throw new TypeError(`"${argument}.mechanism" expected a mechanism definition or a name`);
+  }
+  // The mechanism checks its own options at run time, as the registry's client()/server() do.
+  return mechanism as MechanismDefinition<AnyMechanismOptions>;
+}
