@@ -7,6 +7,7 @@
 import nacl from 'tweetnacl';
 import { isBytes } from '../bytes';
 import type { CryptoBackend } from './backend';
+import { fixedBaseScalarMult, type Field25519 } from './x25519-base';
 
 const SIGMA = new Uint8Array([
   0x65, 0x78, 0x70, 0x61, 0x6e, 0x64, 0x20, 0x33, 0x32, 0x2d, 0x62, 0x79, 0x74, 0x65, 0x20, 0x6b,
@@ -37,14 +38,17 @@ const lowlevel = (
       crypto_core_hsalsa20(out: Uint8Array, input: Uint8Array, key: Uint8Array, c: Uint8Array): number;
       crypto_secretbox(c: Uint8Array, m: Uint8Array, d: number, n: Uint8Array, k: Uint8Array): number;
       crypto_secretbox_open(m: Uint8Array, c: Uint8Array, d: number, n: Uint8Array, k: Uint8Array): number;
-    };
+    } & Field25519;
   }
 ).lowlevel;
+
+/** Key generation on tweetnacl's field arithmetic, about 3 times as fast as its ladder. */
+const scalarMultBase = fixedBaseScalarMult(lowlevel);
 
 /** The tweetnacl backend. */
 export const tweetnaclBackend: CryptoBackend = {
   name: 'tweetnacl',
-  scalarMultBase: (secretKey) => nacl.scalarMult.base(secretKey),
+  scalarMultBase,
   scalarMult: (secretKey, publicKey) => nacl.scalarMult(secretKey, publicKey),
   hsalsa20(key, input) {
     const out = new Uint8Array(32);

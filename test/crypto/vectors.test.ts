@@ -145,6 +145,7 @@ describe.each(backends.map((b): [string, CryptoBackend] => [b.name, b]))('%s bac
       box: 512,
       scalarmult: 1024,
       'iterated-base': 1,
+      'base-random': 2000,
       wycheproof: 518 + 487,
       'wycheproof-zero': 62,
       'low-order': 14 * 5 + 1,
