@@ -66,8 +66,9 @@ const ENTRY = 3 * LIMBS;
  * secret. Every table lookup reads all eight entries of its row and blends each in with a
  * weight of 0 or 1 computed by integer arithmetic (o += w·(entry - o)); negating the selected
  * point is the same kind of blend; the inversion is a fixed chain. The garbage-collected,
- * JIT-compiled runtime gives no stronger guarantee (tweetnacl's ladder has the same limits),
- * and the intermediate arrays are left for the collector, as tweetnacl does.
+ * JIT-compiled runtime gives no stronger guarantee (tweetnacl's ladder has the same limits).
+ * The recoded digits, the selected entries and the partial sums are zero-filled before
+ * returning (tweetnacl's ladder leaves its own for the collector).
  *
  * @param field - tweetnacl's `nacl.lowlevel` (only `./tweetnacl.ts` imports tweetnacl)
  * @returns the base-point multiplication: 32-byte secret key in, 32-byte public key out
@@ -295,6 +296,10 @@ export function fixedBaseScalarMult(field: Field25519): (secretKey: Uint8Array) 
     M(numerator, numerator, denominator);
     const out = new Uint8Array(32);
     field.pack25519(out, numerator);
+    // The digits are the secret recoded, and the selected entries and partial sums follow them.
+    digits.fill(0);
+    entry.fill(0);
+    for (const element of [...p, ...scratch]) element.fill(0);
     return out;
   }
 }
