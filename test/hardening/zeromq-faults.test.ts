@@ -35,7 +35,9 @@ async function startServer(authorizer: Authorizer = allowClient, options: { hand
 }
 
 function newClient(options: { handshakeTimeout?: number; receiveHighWaterMark?: number } = {}): SecureClient {
-  const client = new SecureClient({ ...clientMechanism, ...options });
+  // Linger 0: clients close after their servers here (afterEach closes in reverse order), and a
+  // CLOSE queued for a server already gone would hold the jest worker open at exit.
+  const client = new SecureClient({ ...clientMechanism, linger: 0, ...options });
   closers.push(client);
   return client;
 }
