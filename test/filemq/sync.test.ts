@@ -6,7 +6,8 @@ import { CURVE, defaultRegistry, NULL } from '../../mechanisms';
 import type { MechanismChoice } from '../../src/adapters/zeromq';
 import { FileMqServer, syncFiles, type SyncOptions } from '../../src/adapters/zeromq/filemq';
 import { isFileMqError } from '../../src/filemq';
-import { generateKeyPair, keyToZ85 } from '../../src';
+import { generateKeyPair, keyToZ85, StateError } from '../../src';
+import { SpyDefinition } from '../helpers/spy-definition';
 import { hashTree, patternBytes, removeDir, tempDir, writeTree } from './tree';
 import { existsSync } from 'node:fs';
 import * as net from 'node:net';
@@ -324,6 +325,18 @@ test('several mechanisms in order of preference: the server picks the first the 
   } finally {
     both.close();
   }
+});
+
+test('close() closes each mechanism\'s server factory once: CURVE\'s cookie keys are wiped', async () => {
+  const spy = new SpyDefinition(CURVE);
+  const closing = new FileMqServer({ root: served, mechanism: spy, mechanismOptions: { secretKey: serverKeys.secretKey }, authorizer: () => true });
+  const at = await closing.bind('tcp://127.0.0.1:*');
+  await syncFiles({ endpoint: at, into: await into('closing'), path: 'tiny.txt', ...curveClient(clientKeys.secretKey) });
+  expect(spy.made).toBe(1);
+  closing.close();
+  closing.close();
+  expect(spy.closes).toBe(1);
+  expect(() => spy.servers[0]!()).toThrow(StateError);
 });
 
 test('caller misuse is a TypeError or RangeError naming the argument', async () => {

@@ -90,6 +90,7 @@ export class FileMqServer {
   private readonly sweeper: NodeJS.Timeout;
   private readonly sessionTimeout: number;
   private readonly maxSessions: number;
+  private closed = false;
 
   /** @throws {@link TypeError} / {@link RangeError} for a missing root or bad mechanism */
   constructor(private readonly options: FileMqServerOptions) {
@@ -116,8 +117,14 @@ export class FileMqServer {
     return this.peerings.size;
   }
 
-  /** Stops serving and closes the socket. */
+  /**
+   * Stops serving, closes the socket and wipes the endpoint's shared secrets (CURVE's cookie
+   * keys, through each mechanism's `ServerSessions.close()`). Calling it again does nothing.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const factory of this.factories) factory.create.close?.();
     clearInterval(this.sweeper);
     this.peerings.clear();
     this.link.close();
@@ -125,6 +132,8 @@ export class FileMqServer {
 
   private onMessage(frames: Buffer[]): Promise<void> | undefined {
     const [route, frame, ...extra] = frames;
+    // A frame read as close() began: the session factories are closed and would throw.
+    if (this.closed) return undefined;
     if (route === undefined || frame === undefined || extra.length > 0) return undefined;
     const key = route.toString('hex');
     let peering = this.peerings.get(key);
