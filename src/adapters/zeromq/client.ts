@@ -217,7 +217,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.heartbeat?.stop();
     const goodbye = previous === 'ready' ? this.goodbye() : undefined;
     this.mechanism?.destroy();
-    if (previous !== 'failed') this.closeLinks(goodbye);
+    if (previous !== 'failed') this.closeLinks(closed, goodbye);
     this.events.emit('close');
   }
 
@@ -313,7 +313,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     this.heartbeat?.stop();
     this.mechanism?.destroy();
     this.socket.linger = 0;
-    this.closeLinks();
+    this.closeLinks(error);
     this.events.emit(event, error);
   }
 
@@ -322,12 +322,14 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
    * ZeroMQ message (on a Request socket the CLOSE alone), straight to the socket and never
    * waiting: a send still in progress, a full ZeroMQ queue or a REQ waiting for its reply makes
    * it fail at once (EBUSY, EAGAIN, EFSM), the queued messages are discarded, and we close anyway.
+   * Later sends reject with `ended`, the error the caller already made (an error's stack trace
+   * is a noticeable part of a short connection's cost).
    */
-  private closeLinks(goodbye?: Buffer[]): void {
+  private closeLinks(ended: Error, goodbye?: Buffer[]): void {
     for (const subscriber of this.subscribers.splice(0)) subscriber.close();
     const { link, socket, outbox } = this;
     const queued = outbox.busy || socket instanceof zmq.Request ? [] : outbox.takeAll();
-    outbox.end(new ChannelError('ERR_CHANNEL_CLOSED', 'the client is closed'));
+    outbox.end(ended);
     if (link === undefined) return socket.close();
     const frames = goodbye === undefined ? queued : [...queued, ...goodbye];
     if (frames.length === 0) return link.close();
