@@ -105,7 +105,8 @@ export function renderTables(results: Results): string {
 function targetRow(name: string, value: number | null | undefined, goal: number, format: (v: number) => string, lowerIsBetter = false): string {
   if (value == null) return row([name, format(goal), 'pending', '']);
   const met = lowerIsBetter ? value <= goal : value >= goal;
-  const miss = lowerIsBetter ? `missed (${((value / goal - 1) * 100).toFixed(0)}% over)` : `missed (${((value / goal) * 100).toFixed(0)}% of target)`;
+  // Rounded away from the goal, so a miss never reads "100% of target" or "0% over".
+  const miss = lowerIsBetter ? `missed (${Math.ceil((value / goal - 1) * 100)}% over)` : `missed (${Math.floor((value / goal) * 100)}% of target)`;
   return row([name, format(goal), format(value), met ? 'met' : miss]);
 }
 

@@ -18,7 +18,8 @@ export interface ProfileSummary {
   readonly lines: ProfileLine[];
 }
 
-interface ProfileNode {
+/** One node of a profile's call tree. */
+export interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
@@ -46,10 +47,22 @@ export async function startProfile(): Promise<void> {
  * whole profile there: the format `node --cpu-prof` writes, which Chrome DevTools opens.
  */
 export async function stopProfile(top: number, save?: string): Promise<ProfileSummary> {
-  const { profile } = await post<{ profile: { nodes: ProfileNode[]; samples: number[] } }>('Profiler.stop');
+  const { profile } = await post<{ profile: CpuProfile }>('Profiler.stop');
   session!.disconnect();
   session = undefined;
   if (save !== undefined) writeFileSync(save, JSON.stringify(profile));
+  return summarizeProfile(profile, top);
+}
+
+/** A V8 CPU profile, as `Profiler.stop` returns it and `node --cpu-prof` writes it. */
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  /** The node sampled at each tick. */
+  samples: number[];
+}
+
+/** The `top` functions of `profile` by self time, as shares of all samples, idle included. */
+export function summarizeProfile(profile: CpuProfile, top: number): ProfileSummary {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, ProfileNode>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node);
