@@ -4,9 +4,7 @@
  * prints them; the bounds of `docs/performance.md` on 16-byte encodes and tweetnacl
  * handshakes come from them.
  */
-import { handshakeByHand, measureHandshakes, rate } from '../cli/measure';
-import { CURVE } from '../mechanisms/curve';
-import { generateKeyPair } from '../src';
+import { measureHandshakes, rate, readyPair } from '../cli/measure';
 import { BACKEND_NAMES, useCryptoBackend, type BackendName } from '../src/crypto';
 import { startProfile, stopProfile } from './net/cpu-profile';
 import type { ProfileReport } from './profile';
@@ -24,10 +22,7 @@ function handshakes(seconds: number): string {
 }
 
 function encodes(size: number): Work {
-  const serverKeys = generateKeyPair();
-  const clientKeys = generateKeyPair();
-  const client = CURVE.client({ secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey });
-  handshakeByHand(client, CURVE.server({ secretKey: serverKeys.secretKey })());
+  const { client } = readyPair();
   const data = new Uint8Array(size).fill(0x61);
   return (seconds) => `${formatRate(rate(() => client.encode(data), seconds))} encodes/s of ${size} B`;
 }

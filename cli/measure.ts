@@ -102,11 +102,17 @@ export interface MessageRates {
   readonly decodeInPlace: number;
 }
 
-/** MESSAGE encodes and decodes per second of `size`-byte parts, each over about `seconds`. */
-export function measureMessages(size: number, seconds: number): MessageRates {
+/** A CURVE client and server session, their handshake done: ready to encode and decode. */
+export function readyPair(): { client: Mechanism; server: Mechanism } {
   const client = newClient();
   const server = CURVE.server({ secretKey: serverKeys.secretKey })();
   handshakeByHand(client, server);
+  return { client, server };
+}
+
+/** MESSAGE encodes and decodes per second of `size`-byte parts, each over about `seconds`. */
+export function measureMessages(size: number, seconds: number): MessageRates {
+  const { client, server } = readyPair();
   const data = new Uint8Array(size).fill(0x61);
   const encode = rate(() => client.encode(data), seconds);
   const decode = decodeRate(client, server, data, seconds, false);

@@ -36,7 +36,6 @@ import {
   parseReady,
   parseWelcome,
 } from './commands';
-import { MessageCodec } from './message';
 import { CurveSession } from './session';
 import { checkPeerKey } from './peer-key';
 import {
@@ -151,14 +150,13 @@ export class CurveClient extends CurveSession {
     const nonce = readShortNonce(ready.nonce, 0);
     const plaintext = open(ready.box, shortNonce(READY_PREFIX, nonce), this.sessionKey!, 'READY');
     const metadata = decodeMetadata(plaintext);
-    this.adoptCodec(new MessageCodec({
-      key: this.sessionKey!,
+    this.adoptCodec({
       counter: this.counter,
       sendPrefix: MESSAGE_CLIENT_PREFIX,
       receivePrefix: MESSAGE_SERVER_PREFIX,
       lastReceived: nonce,
       maxMessageSize: this.config.maxMessageSize,
-    }));
+    });
     this.dropHandshakeState();
     this.state = 'ready';
     this.becomeReady({

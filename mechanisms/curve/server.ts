@@ -43,7 +43,6 @@ import {
   type Initiate,
 } from './commands';
 import { CookieKeyRing, type CookieContents } from './cookie';
-import { MessageCodec } from './message';
 import { CurveSession } from './session';
 import { checkPeerKey } from './peer-key';
 import {
@@ -218,14 +217,13 @@ export class CurveServer extends CurveSession {
     this.dropHandshakeState();
     const nonce = this.counter.take('READY');
     const box = seal(this.endpoint.config.metadata, shortNonce(READY_PREFIX, nonce), this.sessionKey!);
-    this.adoptCodec(new MessageCodec({
-      key: this.sessionKey!,
+    this.adoptCodec({
       counter: this.counter,
       sendPrefix: MESSAGE_SERVER_PREFIX,
       receivePrefix: MESSAGE_CLIENT_PREFIX,
       lastReceived,
       maxMessageSize: this.endpoint.config.maxMessageSize,
-    }));
+    });
     const publicKeyZ85 = z85Encode(clientKey);
     this.state = 'ready';
     this.becomeReady({

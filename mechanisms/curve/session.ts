@@ -7,7 +7,7 @@
 import { wipe } from '../../src/bytes';
 import { MechanismBase, type DecodedPart, type PartFlags } from '../../src';
 import { ownBytes } from './commands';
-import type { MessageCodec } from './message';
+import { MessageCodec, type MessageCodecInit } from './message';
 
 /** A CURVE session of either role: its secrets, and its codec once ready. */
 export abstract class CurveSession extends MechanismBase {
@@ -32,10 +32,12 @@ export abstract class CurveSession extends MechanismBase {
   }
 
   /**
-   * Hands the session over to `codec`, which keeps its own copy of the session key beside the
-   * nonces: the session's copy is wiped now, and the codec's is the one secret left to wipe.
+   * Hands the session over to a MESSAGE codec built from `init` and the session key, which the
+   * codec copies beside its nonces: the session's copy is wiped now, and the codec's is the one
+   * secret left to wipe.
    */
-  protected adoptCodec(codec: MessageCodec): void {
+  protected adoptCodec(init: Omit<MessageCodecInit, 'key'>): void {
+    const codec = new MessageCodec({ ...init, key: this.sessionKey! });
     wipe(this.sessionKey);
     this.sessionKey = undefined;
     this.codec = codec;

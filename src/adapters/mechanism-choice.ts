@@ -24,6 +24,11 @@ export interface MechanismChoice {
 
 /** A {@link MechanismChoice} checked and looked up: the definition and the options to call it with. */
 export interface ResolvedMechanism {
+  /**
+   * The mechanism's name as it goes on the wire, in upper case (a ZMTP greeting, FileMQ's
+   * OHAI): a definition registered nowhere may spell it otherwise.
+   */
+  readonly name: string;
   readonly definition: MechanismDefinition<AnyMechanismOptions>;
   readonly options: AnyMechanismOptions;
 }
@@ -46,7 +51,8 @@ export function resolveMechanism(choice: MechanismChoice, argument = 'options'):
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`"${argument}.mechanismOptions" expected an object`);
   }
-  return { definition: definitionOf(choice, argument), options };
+  const definition = definitionOf(choice, argument);
+  return { name: definition.name.toUpperCase(), definition, options };
 }
 
 /**

@@ -125,7 +125,6 @@ export function connect(
   options: SecureConnectOptions,
   onSecureConnect?: (peer: PeerIdentity) => void,
 ): SecureStream {
-  checkObject(options);
   const session = clientSessions(options)();
   const stream = new SecureStream(rawFor(options), { ...channelOptions(options), session });
   if (onSecureConnect !== undefined) stream.once('secureConnect', onSecureConnect);

@@ -66,7 +66,6 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
    *   is given without `heartbeatInterval`
    */
   constructor(options: SecureClientOptions) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
     this.makeMechanism = clientSessions(options);
     this.handshakeTimeout = checkDuration(options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT, 'handshakeTimeout');
     this.receiveTimeout = options.receiveTimeout === undefined ? undefined : checkDuration(options.receiveTimeout, 'receiveTimeout');

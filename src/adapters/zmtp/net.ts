@@ -75,9 +75,7 @@ interface Prepared {
 }
 
 function prepare(options: ZmtpOptions, authorizer?: Authorizer): Prepared {
-  if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
-  const { definition, options: ownOptions } = resolveMechanism(options);
-  const name = definition.name.toUpperCase();
+  const { name, definition, options: ownOptions } = resolveMechanism(options);
   const socketType = checkSocketType(options.socketType ?? 'DEALER');
   const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
   if (!Number.isSafeInteger(timeout) || timeout < 1) {

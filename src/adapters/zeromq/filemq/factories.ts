@@ -33,10 +33,7 @@ export interface NamedServerSessions extends NamedFactory {
  *   (`"options.mechanisms[1].registry"...`), or for an empty or missing list
  */
 export function clientFactories(choice: FileMqMechanisms): NamedFactory[] {
-  return resolveAll(choice).map(({ definition, options }) => ({
-    name: definition.name.toUpperCase(),
-    create: () => definition.client(options),
-  }));
+  return resolveAll(choice).map(({ name, definition, options }) => ({ name, create: () => definition.client(options) }));
 }
 
 /**
@@ -46,10 +43,7 @@ export function clientFactories(choice: FileMqMechanisms): NamedFactory[] {
  * @throws as {@link clientFactories}, or whatever a mechanism throws for bad options
  */
 export function serverFactories(choice: FileMqMechanisms): NamedServerSessions[] {
-  return resolveAll(choice).map(({ definition, options }) => ({
-    name: definition.name.toUpperCase(),
-    create: definition.server(options),
-  }));
+  return resolveAll(choice).map(({ name, definition, options }) => ({ name, create: definition.server(options) }));
 }
 
 function resolveAll(choice: FileMqMechanisms): ResolvedMechanism[] {
