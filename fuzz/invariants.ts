@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { equalBytes, MechanismError, StateError, type Mechanism, type Step } from '../src';
+import { equalBytes, MechanismError, StateError, type Mechanism, type Step, type TunedCodec } from '../src';
 
 /** Reports one broken invariant. */
 export type Violate = (kind: string, detail: string, input?: Uint8Array) => void;
@@ -68,7 +68,7 @@ function receiveChecked(mechanism: Mechanism, blob: Uint8Array, violate: Violate
 /** Decodes one blob; returns whether it was accepted. */
 function decodeChecked(mechanism: Mechanism, blob: Uint8Array, violate: Violate, keep: boolean): boolean {
   try {
-    mechanism.decode(blob, keep ? { onError: 'keep' } : {});
+    (mechanism as TunedCodec).decode(blob, keep ? { onError: 'keep' } : {});
     return true;
   } catch (error) {
     if (!isTypedFailure(error)) violate('decode-threw-untyped', describe(error), blob);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { MechanismError, type DecodedPart, type PartFlags } from '../src';
+import { DEFAULT_METADATA_LIMITS, MechanismError, type DecodedPart, type PartFlags } from '../src';
 
 /** Flag bit: more parts follow. */
 export const FLAG_MORE = 0x01;
@@ -37,4 +37,12 @@ export function decodePlainPart(blob: Uint8Array, inPlace = false): DecodedPart 
     throw new MechanismError('ERR_MALFORMED_COMMAND', 'malformed message part', { command: 'MESSAGE' });
   }
   return { data: inPlace ? blob.subarray(1) : blob.slice(1), more: (flags & FLAG_MORE) !== 0, command: (flags & FLAG_COMMAND) !== 0 };
+}
+
+/**
+ * Size of the largest command `name` can be when it carries metadata (READY, INITIATE): the
+ * name's length byte, the name, and the largest property list the metadata codec accepts.
+ */
+export function commandWithMetadataSize(name: string): number {
+  return 1 + name.length + DEFAULT_METADATA_LIMITS.maxTotalLength;
 }

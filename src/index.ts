@@ -6,6 +6,7 @@
  * @module
  */
 export * from './mechanism';
+export * from './tuned-codec';
 export * from './errors';
 export {
   isBytes,

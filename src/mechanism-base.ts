@@ -12,14 +12,12 @@ import type {
   AuthDecision,
   AuthRequest,
   DecodedPart,
-  DecodeOptions,
-  Mechanism,
-  PartFlags,
   PeerIdentity,
   Role,
   Status,
   Step,
 } from './mechanism';
+import type { DecodeOptions, TunedCodec, TunedPartFlags } from './tuned-codec';
 
 /** Lifecycle phases the scaffold itself tracks; mechanisms keep their own protocol state. */
 type Phase = 'new' | 'handshaking' | 'deciding' | 'ready' | 'failed' | 'destroyed';
@@ -31,8 +29,10 @@ const AUTH_STATUSES = new Set([200, 300, 400, 500]);
  * blobs to send or throws a {@link MechanismError}, which the base turns into a failed step.
  * Hooks must authenticate and validate before they mutate anything (atomic steps).
  */
-export abstract class MechanismBase implements Mechanism {
+export abstract class MechanismBase implements TunedCodec {
   abstract readonly name: string;
+  /** Built-ins take the speed options (see `src/tuned-codec.ts`). */
+  readonly tunedCodec = true as const;
   readonly role: Role;
   private phase: Phase = 'new';
   private pendingAuth: AuthRequest | undefined;
@@ -81,7 +81,7 @@ export abstract class MechanismBase implements Mechanism {
     return this.run(() => this.onDecision(checked, request));
   }
 
-  encode(data: Uint8Array, flags: PartFlags = {}): Uint8Array {
+  encode(data: Uint8Array, flags: TunedPartFlags = {}): Uint8Array {
     assertBytes(data, 'data');
     this.expectPhase('encode', 'ready');
     try {
@@ -119,7 +119,7 @@ export abstract class MechanismBase implements Mechanism {
     throw new StateError(`${this.name} does not ask for decisions`);
   }
   /** Encodes a part once ready. */
-  protected abstract encodePart(data: Uint8Array, flags: PartFlags): Uint8Array;
+  protected abstract encodePart(data: Uint8Array, flags: TunedPartFlags): Uint8Array;
   /**
    * Decodes a part once ready; must leave state untouched when it throws. With `inPlace` it may
    * write into `blob` and return a view into it (see {@link DecodeOptions.inPlace}).

@@ -100,25 +100,6 @@ export interface PartFlags {
   readonly more?: boolean;
   /** The part is a ZMTP command (PING, PONG, SUBSCRIBE...) rather than data (CURVE bit 1). */
   readonly command?: boolean;
-  /**
-   * A hint, for a transport that puts a header of its own before each blob: leave this many
-   * bytes free in front of the blob. A mechanism that follows it returns a blob that is the
-   * end of a buffer made for it alone: `blob.byteOffset === headroom` and
-   * `blob.buffer.byteLength === headroom + blob.length`, so the caller may write its header
-   * there and send the whole buffer without copying the blob. Only a blob of exactly that
-   * shape may be used so (see `ownsHeadroom`); a mechanism may ignore the hint (CURVE follows
-   * it for parts over 8 KiB, where a copy costs more than a buffer of its own).
-   */
-  readonly headroom?: number;
-}
-
-/**
- * True when `blob` came back from `encode(data, { headroom })` with the headroom it asked for:
- * the last bytes of a buffer made for it alone, `headroom` bytes in. The caller may then write
- * into those first bytes.
- */
-export function ownsHeadroom(blob: Uint8Array, headroom: number): boolean {
-  return headroom > 0 && blob.byteOffset === headroom && blob.buffer.byteLength === headroom + blob.length;
 }
 
 /** One decoded message part. */
@@ -126,25 +107,6 @@ export interface DecodedPart {
   readonly data: Uint8Array;
   readonly more: boolean;
   readonly command: boolean;
-}
-
-/** Options of {@link Mechanism.decode}. */
-export interface DecodeOptions {
-  /**
-   * What a rejected blob does to the session. `'fail'` (default): the mechanism moves to
-   * `failed`, as libzmq closes the connection. `'keep'`: the state is left exactly as it was,
-   * for a caller that drops blobs it cannot attribute (a MESSAGE from an unknown route).
-   */
-  readonly onError?: 'fail' | 'keep';
-  /**
-   * The caller gives `blob` up: the mechanism may decrypt into it and return `data` as a view
-   * into it, saving an allocation and a copy per part. Pass it only for a blob nobody else
-   * reads afterwards (the adapters pass it for frames they received and own). Default `false`:
-   * `blob` is left untouched and `data` shares no memory with it. Either way a rejected blob
-   * gets the same error, and `onError` applies as usual; after an in-place attempt that failed,
-   * the blob's bytes are unspecified.
-   */
-  readonly inPlace?: boolean;
 }
 
 /**
@@ -187,7 +149,7 @@ export interface Mechanism {
    * @throws {@link StateError} unless `ready`
    * @throws {@link MechanismError} for a malformed, forged or replayed blob
    */
-  decode(blob: Uint8Array, options?: DecodeOptions): DecodedPart;
+  decode(blob: Uint8Array): DecodedPart;
   /** Wipes every secret the mechanism holds; afterwards every call throws a `StateError`. */
   destroy(): void;
 }
@@ -222,6 +184,37 @@ export interface ServerSessions {
  */
 export interface MechanismDefinition<Options extends MechanismOptions = MechanismOptions> {
   readonly name: string;
+  /** How the mechanism looks on a wire; adapters read this instead of naming mechanisms. */
+  readonly wire?: WireTraits;
   client(options: Options): Mechanism;
   server(options: Options): ServerSessions;
+}
+
+/**
+ * What an adapter must know of a mechanism's wire form, so that no adapter names a mechanism.
+ * A definition without `wire` gets {@link DEFAULT_WIRE_TRAITS}.
+ */
+export interface WireTraits {
+  /**
+   * How a message part travels in ZMTP. `'sealed'`: each part is a command blob of its own
+   * (CURVE's MESSAGE) carried in a plain message frame, flags inside the seal. `'flagged'`: the
+   * part blob is a flags byte (bit 0 MORE, bit 1 COMMAND) then the data, and ZMTP carries the
+   * data in a frame with those flags (NULL, PLAIN: no security layer).
+   */
+  readonly parts: 'sealed' | 'flagged';
+  /** Whether client and server play different roles (ZMTP's as-server bit); NULL has none. */
+  readonly roles: boolean;
+  /**
+   * The largest handshake command in bytes: until a peer is authenticated, an adapter refuses
+   * any larger frame from its header alone.
+   */
+  readonly maxHandshakeSize: number;
+}
+
+/** The traits of a definition that declares none: sealed parts, roles, 64 KiB commands. */
+export const DEFAULT_WIRE_TRAITS: WireTraits = Object.freeze({ parts: 'sealed', roles: true, maxHandshakeSize: 64 * 1024 });
+
+/** The wire traits of `definition`, defaulted. */
+export function wireTraits(definition: Pick<MechanismDefinition<never>, 'wire'>): WireTraits {
+  return definition.wire ?? DEFAULT_WIRE_TRAITS;
 }

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { decide, type Authorizer } from './auth';
-import type { AuthRequest, Mechanism, Step } from './mechanism';
+import type { Authorizer } from './auth';
+import { HandshakeDriver, type HandshakeOutcome } from './channel/handshake';
+import type { AuthRequest, Mechanism } from './mechanism';
 
 /** One blob as it crossed between the two mechanisms. */
 export interface TranscriptEntry {
@@ -49,25 +50,39 @@ export async function runHandshake(
   const authRequests: AuthRequest[] = [];
   const maxBlobs = options.maxBlobs ?? 32;
   const queue: TranscriptEntry[] = [];
-  const enqueue = (from: 'client' | 'server', step: Step) => {
-    for (const blob of step.send) queue.push({ from, blob });
+  let missingAuthorizer = false;
+  const authorizer: Authorizer = (request) => {
+    authRequests.push(request);
+    if (options.authorizer !== undefined) return options.authorizer(request);
+    missingAuthorizer = true;
+    return false;
   };
-  enqueue('server', server.start());
-  enqueue('client', client.start());
+  let decided: ((outcome: HandshakeOutcome) => void) | undefined;
+  const onDecision = (outcome: HandshakeOutcome) => decided?.(outcome);
+  const drivers = {
+    client: new HandshakeDriver(client, { authorizer, onDecision }),
+    server: new HandshakeDriver(server, { authorizer, onDecision }),
+  };
+  const enqueue = (from: 'client' | 'server', outcome: HandshakeOutcome) => {
+    for (const blob of outcome.send) queue.push({ from, blob });
+  };
+  enqueue('server', drivers.server.start());
+  enqueue('client', drivers.client.start());
   while (queue.length > 0) {
     if (transcript.length >= maxBlobs) throw new Error(`handshake exceeded ${maxBlobs} blobs`);
     const sent = queue.shift()!;
     const blob = options.tamper ? options.tamper(sent, transcript.length) : sent.blob;
     transcript.push({ from: sent.from, blob });
-    const receiver = sent.from === 'client' ? server : client;
-    if (receiver.status !== 'handshaking') continue;
-    let step = receiver.receive(blob);
-    while (step.auth !== undefined) {
-      if (options.authorizer === undefined) throw new Error('the server asked for a decision; pass an authorizer');
-      authRequests.push(step.auth);
-      step = receiver.authorize(await decide(options.authorizer, step.auth));
+    const to = sent.from === 'client' ? 'server' : 'client';
+    const driver = drivers[to];
+    if (driver.state !== 'handshaking') continue;
+    let outcome = driver.receive(blob);
+    enqueue(to, outcome);
+    while (outcome.state === 'deciding') {
+      outcome = await new Promise<HandshakeOutcome>((resolve) => (decided = resolve));
+      if (missingAuthorizer) throw new Error('the server asked for a decision; pass an authorizer');
+      enqueue(to, outcome);
     }
-    enqueue(sent.from === 'client' ? 'server' : 'client', step);
   }
   return { transcript, authRequests, client, server };
 }

@@ -15,6 +15,7 @@ import { StateError, type MechanismDefinition } from '../../src';
 import { CurveClient } from './client';
 import type { CurveOptions } from './options';
 import { CurveServer, curveServerEndpoint } from './server';
+import { INITIATE_MIN_SIZE, MAX_METADATA_BYTES } from './commands';
 
 export { CurveClient, type CurveClientState } from './client';
 export { CurveServer, type CurveServerState } from './server';
@@ -29,6 +30,8 @@ export type { CurveOptions } from './options';
  */
 export const CURVE: MechanismDefinition<CurveOptions> = {
   name: 'CURVE',
+  // INITIATE, with the most metadata a peer may send, is the largest command.
+  wire: { parts: 'sealed', roles: true, maxHandshakeSize: INITIATE_MIN_SIZE + MAX_METADATA_BYTES },
   client: (options) => new CurveClient(options),
   server: (options) => {
     const endpoint = curveServerEndpoint(options);

@@ -19,7 +19,7 @@
  * @module
  */
 import { KEY_BYTES, open, openInto, sealPartInto } from '../../src/crypto';
-import { isCommand, MechanismError, type DecodedPart, type PartFlags } from '../../src';
+import { isCommand, MechanismError, type DecodedPart, type TunedPartFlags } from '../../src';
 import { commandName, malformed, MESSAGE_MIN_SIZE, TAG_SIZE } from './commands';
 import { NONCE_BYTES, ReceivedNonce, type SendCounter } from './nonces';
 
@@ -89,7 +89,7 @@ export class MessageCodec {
    *
    * @throws {@link MechanismError} `ERR_NONCE_EXHAUSTED` when 2^64 - 1 was already used
    */
-  encode(data: Uint8Array, flags: PartFlags): Uint8Array {
+  encode(data: Uint8Array, flags: TunedPartFlags): Uint8Array {
     this.counter.takeInto('MESSAGE', this.sendNonce, PREFIX_SIZE);
     // One buffer for the whole command, and no view of it: the backend seals flags ‖ part
     // into the box's place (see `sealPartInto`).
@@ -154,7 +154,7 @@ function notMessage(blob: Uint8Array): MechanismError {
  * off the heap, which costs more than sealing a short message. The slab only moves forward
  * and a full one is replaced, never reused, so no frame handed out is ever written again;
  * frames share their `.buffer`, which holds only sealed commands. A larger frame has a buffer
- * of its own, with `headroom` free bytes in front when asked (`PartFlags.headroom`).
+ * of its own, with `headroom` free bytes in front when asked (`TunedPartFlags.headroom`).
  */
 function allocFrame(length: number, headroom = 0): Uint8Array {
   if (length > SLAB_FRAME_MAX) return headroom > 0 ? new Uint8Array(new ArrayBuffer(headroom + length), headroom) : new Uint8Array(length);

@@ -5,7 +5,7 @@
  * @module
  */
 import { wipe } from '../../src/bytes';
-import { MechanismBase, type DecodedPart, type PartFlags } from '../../src';
+import { MechanismBase, type DecodedPart, type TunedPartFlags } from '../../src';
 import { ownBytes } from './commands';
 import { MessageCodec, type MessageCodecInit } from './message';
 
@@ -44,7 +44,7 @@ export abstract class CurveSession extends MechanismBase {
     this.secrets = [codec.key];
   }
 
-  protected encodePart(data: Uint8Array, flags: PartFlags): Uint8Array {
+  protected encodePart(data: Uint8Array, flags: TunedPartFlags): Uint8Array {
     return this.codec!.encode(data, flags);
   }
 

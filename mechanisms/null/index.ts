@@ -29,7 +29,7 @@ import {
   type PartFlags,
   type Role,
 } from '../../src';
-import { decodePlainPart, encodePlainPart } from '../message-part';
+import { commandWithMetadataSize, decodePlainPart, encodePlainPart } from '../message-part';
 
 /** Options of the NULL mechanism. */
 export interface NullOptions extends MechanismOptions {
@@ -129,6 +129,8 @@ export class NullMechanism extends MechanismBase {
 /** The NULL definition for the registry. */
 export const NULL: MechanismDefinition<NullOptions> = {
   name: 'NULL',
+  // No security layer and no roles (RFC 23); READY with the most metadata is the largest command.
+  wire: { parts: 'flagged', roles: false, maxHandshakeSize: commandWithMetadataSize('READY') },
   client: (options) => new NullMechanism('client', options),
   server: (options) => () => new NullMechanism('server', options),
 };

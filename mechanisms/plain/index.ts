@@ -37,7 +37,7 @@ import {
   type PartFlags,
   type Role,
 } from '../../src';
-import { decodePlainPart, encodePlainPart } from '../message-part';
+import { commandWithMetadataSize, decodePlainPart, encodePlainPart } from '../message-part';
 
 /** Options of the PLAIN mechanism. */
 export interface PlainOptions extends MechanismOptions {
@@ -199,6 +199,8 @@ function credential(value: unknown, name: string): Uint8Array {
 /** The PLAIN definition for the registry. */
 export const PLAIN: MechanismDefinition<PlainOptions> = {
   name: 'PLAIN',
+  // No security layer (RFC 24); INITIATE with the most metadata outgrows HELLO's 518 bytes.
+  wire: { parts: 'flagged', roles: true, maxHandshakeSize: commandWithMetadataSize('INITIATE') },
   client: (options) => new PlainMechanism('client', options),
   server: (options) => () => new PlainMechanism('server', options),
 };

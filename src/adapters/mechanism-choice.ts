@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Mechanism, MechanismDefinition, ServerSessions } from '../mechanism';
+import { wireTraits, type Mechanism, type MechanismDefinition, type ServerSessions, type WireTraits } from '../mechanism';
 import type { AnyMechanismOptions, MechanismRegistry } from '../registry';
 
 /** Which mechanism to run, and its options. */
@@ -31,6 +31,8 @@ export interface ResolvedMechanism {
   readonly name: string;
   readonly definition: MechanismDefinition<AnyMechanismOptions>;
   readonly options: AnyMechanismOptions;
+  /** How the mechanism looks on a wire (the definition's `wire`, defaulted). */
+  readonly wire: WireTraits;
 }
 
 /**
@@ -52,7 +54,7 @@ export function resolveMechanism(choice: MechanismChoice, argument = 'options'):
     throw new TypeError(`"${argument}.mechanismOptions" expected an object`);
   }
   const definition = definitionOf(choice, argument);
-  return { name: definition.name.toUpperCase(), definition, options };
+  return { name: definition.name.toUpperCase(), definition, options, wire: wireTraits(definition) };
 }
 
 /**
@@ -93,4 +95,14 @@ function definitionOf(choice: MechanismChoice, argument: string): MechanismDefin
   }
   // The mechanism checks its own options at run time, as the registry's client()/server() do.
   return mechanism as MechanismDefinition<AnyMechanismOptions>;
+}
+
+/**
+ * Where a peer's handshake came from, as every server reports it with `'handshake'` and
+ * `'handshakeError'`: the verified transport address when the adapter has one, and the session
+ * id where the adapter keys sessions by one (ZeroMQ).
+ */
+export interface PeerOrigin {
+  readonly address?: string;
+  readonly sessionId?: string;
 }

@@ -5,13 +5,13 @@
  * blob gets the same coded error, leaving the session as `onError` says.
  */
 import fc from 'fast-check';
-import { MechanismError, runHandshake, type Mechanism } from '../../src';
+import { MechanismError, runHandshake, tunedCodec, type TunedCodec } from '../../src';
 import { availableBackends, cryptoBackend, useCryptoBackend, type CryptoBackend } from '../../src/crypto';
 import { allowAll, mechanismCases } from '../helpers/mechanisms';
 
 interface ReadyPair {
-  client: Mechanism;
-  server: Mechanism;
+  client: TunedCodec;
+  server: TunedCodec;
 }
 
 async function readyPair(name: string): Promise<ReadyPair> {
@@ -19,7 +19,7 @@ async function readyPair(name: string): Promise<ReadyPair> {
   const client = m.client();
   const server = m.server();
   await runHandshake(client, server, { authorizer: allowAll });
-  return { client, server };
+  return { client: tunedCodec(client)!, server: tunedCodec(server)! };
 }
 
 const original = cryptoBackend();

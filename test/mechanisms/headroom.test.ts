@@ -3,13 +3,14 @@
  * of its own, `headroom` bytes in, so a transport writes its header there instead of copying the
  * blob; `ownsHeadroom` tells such a blob from any other. CURVE follows it above 8 KiB.
  */
-import { ownsHeadroom, runHandshake } from '../../src';
+import { ownsHeadroom, runHandshake, tunedCodec, type TunedCodec } from '../../src';
 import { encodeMessage, parseFrames, decodeNext } from '../../src/adapters/zeromq/message-codec';
 import { allowAll, mechanismCases } from '../helpers/mechanisms';
 
 async function ready(name: string) {
   const m = mechanismCases().find((c) => c.name === name)!;
-  return runHandshake(m.client(), m.server(), { authorizer: allowAll });
+  const pair = await runHandshake(m.client(), m.server(), { authorizer: allowAll });
+  return { client: tunedCodec(pair.client) as TunedCodec, server: tunedCodec(pair.server) as TunedCodec };
 }
 
 describe('encode headroom', () => {

@@ -15,7 +15,8 @@ import { Duplex } from 'node:stream';
 import { decide, type Authorizer } from '../../auth';
 import { isBytes } from '../../bytes';
 import { ChannelError, type ChannelErrorCode } from '../../errors';
-import type { DecodeOptions, Mechanism, PartFlags, PeerIdentity, Step } from '../../mechanism';
+import type { Mechanism, PartFlags, PeerIdentity, Step } from '../../mechanism';
+import type { DecodeOptions, TunedCodec } from '../../tuned-codec';
 import { concatFrames, Deframer, FRAME_HEADER_SIZE, frameHeader } from './framing';
 import { answerCommand, encodePing } from './keepalive';
 import { incomingMessage, messageBuffer, messageParts, notAMessage, type IncomingMessage } from './message';
@@ -539,7 +540,7 @@ export class SecureStream extends Duplex {
   private onMessageFrame(frame: Uint8Array): void {
     let part;
     try {
-      part = this.session.decode(frame, this.ownsChunks || Deframer.isAssembled(frame) ? IN_PLACE : undefined);
+      part = (this.session as TunedCodec).decode(frame, this.ownsChunks || Deframer.isAssembled(frame) ? IN_PLACE : undefined);
     } catch (error) {
       this.destroy(error as Error);
       return;

@@ -7,8 +7,10 @@
  * @module
  */
 import { equalBytes } from '../../bytes';
+import { ChannelError } from '../../errors';
 import { encodeCommand, isCommand } from '../../codec/command';
-import { ownsHeadroom, type DecodedPart, type Mechanism } from '../../mechanism';
+import type { DecodedPart, Mechanism } from '../../mechanism';
+import { ownsHeadroom, tunedCodec, type TunedCodec } from '../../tuned-codec';
 import { encodeEnvelope, HEADER_BYTES, KIND_MESSAGE, parseEnvelope, SESSION_ID_BYTES, type Envelope } from './envelope';
 import { KIND_PACKED, unpackFrame } from './packed';
 import { asBuffer } from './parts';
@@ -16,7 +18,7 @@ import { asBuffer } from './parts';
 /** Encodes the parts of one message into frames (the nonces are taken now, in order). */
 export function encodeMessage(mechanism: Mechanism, sessionId: Uint8Array, parts: readonly Uint8Array[]): Buffer[] {
   return parts.map((part, index) => {
-    const blob = mechanism.encode(part, { more: index < parts.length - 1, headroom: HEADER_BYTES });
+    const blob = (mechanism as TunedCodec).encode(part, { more: index < parts.length - 1, headroom: HEADER_BYTES });
     return ownsHeadroom(blob, HEADER_BYTES) ? envelopeInPlace(sessionId, blob) : encodeEnvelope(KIND_MESSAGE, sessionId, blob);
   });
 }
@@ -101,13 +103,15 @@ export function decodeNext(
   inPlace = false,
 ): NextMessage {
   const options = { onError, inPlace };
-  const first = mechanism.decode(blobs[start]!, options);
+  const tuned = tunedCodec(mechanism);
+  const decode = (blob: Uint8Array): DecodedPart => (tuned === undefined ? plainDecode(mechanism, blob, onError) : tuned.decode(blob, options));
+  const first = decode(blobs[start]!);
   if (!first.more) return { message: single(first), next: start + 1 };
   const parts: DecodedPart[] = [first];
   let index = start + 1;
   let last = first;
   while (last.more && index < blobs.length) {
-    last = mechanism.decode(blobs[index]!, options);
+    last = decode(blobs[index]!);
     parts.push(last);
     index++;
   }
@@ -158,4 +162,13 @@ function sameId(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;
   for (let i = 0; i < SESSION_ID_BYTES; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Decodes with a mechanism that offers no speed paths. Such a mechanism cannot reject a blob
+ * and stay as it was, so a blob that must not touch the session (`'keep'`) is refused unread.
+ */
+function plainDecode(mechanism: Mechanism, blob: Uint8Array, onError: 'fail' | 'keep'): DecodedPart {
+  if (onError === 'keep') throw new ChannelError('ERR_PROTOCOL', `${mechanism.name} cannot check a MESSAGE without failing the session`);
+  return mechanism.decode(blob);
 }
