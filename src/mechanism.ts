@@ -181,14 +181,35 @@ export interface ServerSessions {
  * `server(options)` is called once per listening endpoint and returns a factory that makes one
  * server session per connection, sharing endpoint-wide state (for CURVE: the cookie keys and
  * the replay record).
+ *
+ * The two roles take their own options type, so that a role's required option (CURVE's
+ * `serverKey` on a client) is a compile error when missing rather than a run-time one; a
+ * mechanism whose roles take the same options gives one type. `Name` may be a literal
+ * (`'CURVE'`) so that a definition's type says which mechanism it is.
  */
-export interface MechanismDefinition<Options extends MechanismOptions = MechanismOptions> {
-  readonly name: string;
+export interface MechanismDefinition<
+  ClientOptions extends MechanismOptions = MechanismOptions,
+  ServerOptions extends MechanismOptions = ClientOptions,
+  Name extends string = string,
+> {
+  readonly name: Name;
   /** How the mechanism looks on a wire; adapters read this instead of naming mechanisms. */
   readonly wire?: WireTraits;
-  client(options: Options): Mechanism;
-  server(options: Options): ServerSessions;
+  client(options: ClientOptions): Mechanism;
+  server(options: ServerOptions): ServerSessions;
 }
+
+/**
+ * A definition of any mechanism, whatever its options: the constraint of generic option types.
+ * `never` options make every definition assignable to it (a parameter type is contravariant).
+ */
+export type AnyDefinition = MechanismDefinition<never, never>;
+
+/** The options `definition.client()` takes (CURVE: `CurveClientOptions`). */
+export type ClientOptionsOf<D extends AnyDefinition> = D extends { client(options: infer O): Mechanism } ? O : never;
+
+/** The options `definition.server()` takes (CURVE: `CurveServerOptions`). */
+export type ServerOptionsOf<D extends AnyDefinition> = D extends { server(options: infer O): ServerSessions } ? O : never;
 
 /**
  * What an adapter must know of a mechanism's wire form, so that no adapter names a mechanism.
@@ -215,6 +236,6 @@ export interface WireTraits {
 export const DEFAULT_WIRE_TRAITS: WireTraits = Object.freeze({ parts: 'sealed', roles: true, maxHandshakeSize: 64 * 1024 });
 
 /** The wire traits of `definition`, defaulted. */
-export function wireTraits(definition: Pick<MechanismDefinition<never>, 'wire'>): WireTraits {
+export function wireTraits(definition: Pick<AnyDefinition, 'wire'>): WireTraits {
   return definition.wire ?? DEFAULT_WIRE_TRAITS;
 }

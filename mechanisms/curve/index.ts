@@ -13,13 +13,13 @@
  */
 import { StateError, type MechanismDefinition } from '../../src';
 import { CurveClient } from './client';
-import type { CurveOptions } from './options';
+import type { CurveClientOptions, CurveServerOptions } from './options';
 import { CurveServer, curveServerEndpoint } from './server';
 import { INITIATE_MIN_SIZE, MAX_METADATA_BYTES } from './commands';
 
 export { CurveClient, type CurveClientState } from './client';
 export { CurveServer, type CurveServerState } from './server';
-export type { CurveOptions } from './options';
+export type { CurveOptions, CurveClientOptions, CurveServerOptions, CurveCommonOptions } from './options';
 
 /**
  * The CURVE definition for the registry. `server(options)` validates the options once and
@@ -28,7 +28,7 @@ export type { CurveOptions } from './options';
  *
  * @throws {@link TypeError} / {@link RangeError} from `client()` and `server()` for bad options
  */
-export const CURVE: MechanismDefinition<CurveOptions> = {
+export const CURVE: MechanismDefinition<CurveClientOptions, CurveServerOptions, 'CURVE'> = {
   name: 'CURVE',
   // INITIATE, with the most metadata a peer may send, is the largest command.
   wire: { parts: 'sealed', roles: true, maxHandshakeSize: INITIATE_MIN_SIZE + MAX_METADATA_BYTES },

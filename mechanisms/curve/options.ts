@@ -20,19 +20,10 @@ import { DEFAULT_COOKIE_KEY_LIFETIME_MS, DEFAULT_REPLAY_RECORD_SIZE } from './co
 import { FIRST_SHORT_NONCE } from './nonces';
 import { isCanonicalKey } from './peer-key';
 
-/** Options of the CURVE mechanism (both roles unless noted). */
-export interface CurveOptions extends MechanismOptions {
+/** Options both CURVE roles take. */
+export interface CurveCommonOptions extends MechanismOptions {
   /** This side's long-term secret key (32 bytes or 40 Z85 characters); the public key is derived. */
   readonly secretKey: KeyLike;
-  /** Client only: the server's long-term public key S. */
-  readonly serverKey?: KeyLike;
-  /**
-   * Server only: how long a cookie key seals cookies, in ms (default 60,000). A cookie opens
-   * for between one and two lifetimes.
-   */
-  readonly cookieKeyLifetimeMs?: number;
-  /** Server only: how many used cookies are remembered to reject replayed INITIATEs (default 65,536). */
-  readonly replayRecordSize?: number;
   /**
    * The largest message part accepted from the peer, in bytes (default: no limit but the
    * transport's). A larger MESSAGE fails with `ERR_MESSAGE_TOO_LARGE` before it is decrypted.
@@ -43,6 +34,40 @@ export interface CurveOptions extends MechanismOptions {
    * 2^53 and 2^64 - 1 boundaries. Never set it in production: peers expect 1.
    */
   readonly initialNonce?: bigint;
+}
+
+/**
+ * Options of a CURVE client. `serverKey` is required in the type: a client that does not pin
+ * the server's key cannot authenticate it, so its absence must not wait for run time.
+ */
+export interface CurveClientOptions extends CurveCommonOptions {
+  /** The server's long-term public key S (32 bytes or 40 Z85 characters). */
+  readonly serverKey: KeyLike;
+}
+
+/** Options of a CURVE server endpoint. It takes no `serverKey`: passing one is a type error. */
+export interface CurveServerOptions extends CurveCommonOptions {
+  /**
+   * How long a cookie key seals cookies, in ms (default 60,000). A cookie opens for between
+   * one and two lifetimes.
+   */
+  readonly cookieKeyLifetimeMs?: number;
+  /** How many used cookies are remembered to reject replayed INITIATEs (default 65,536). */
+  readonly replayRecordSize?: number;
+}
+
+/**
+ * Options of either role, as the run-time checks take them (every role-only option optional).
+ * Declare options with {@link CurveClientOptions} or {@link CurveServerOptions}, which
+ * `CURVE.client()` and `CURVE.server()` require; this type is what both narrow to.
+ */
+export interface CurveOptions extends CurveCommonOptions {
+  /** Client only: the server's long-term public key S. */
+  readonly serverKey?: KeyLike;
+  /** Server only: see {@link CurveServerOptions.cookieKeyLifetimeMs}. */
+  readonly cookieKeyLifetimeMs?: number;
+  /** Server only: see {@link CurveServerOptions.replayRecordSize}. */
+  readonly replayRecordSize?: number;
 }
 
 /** The validated options shared by both roles. */

@@ -126,8 +126,11 @@ export class NullMechanism extends MechanismBase {
   }
 }
 
-/** The NULL definition for the registry. */
-export const NULL: MechanismDefinition<NullOptions> = {
+/**
+ * The NULL definition for the registry. Its client takes only the common options;
+ * `authenticate` is the server's.
+ */
+export const NULL: MechanismDefinition<MechanismOptions, NullOptions, 'NULL'> = {
   name: 'NULL',
   // No security layer and no roles (RFC 23); READY with the most metadata is the largest command.
   wire: { parts: 'flagged', roles: false, maxHandshakeSize: commandWithMetadataSize('READY') },

@@ -47,6 +47,21 @@ export interface PlainOptions extends MechanismOptions {
   readonly password?: string;
 }
 
+/**
+ * Options of a PLAIN client: the credentials it sends in HELLO are required in the type, as
+ * the client refuses to start without them at run time.
+ */
+export interface PlainClientOptions extends PlainOptions {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * Options of a PLAIN server: only the common ones. The credentials a client sends are checked
+ * by the caller's authorizer, so a server given `username`/`password` is a type error.
+ */
+export type PlainServerOptions = MechanismOptions;
+
 type PlainState = 'start' | 'expectHello' | 'expectWelcome' | 'expectInitiate' | 'expectReady' | 'ready';
 
 /** One PLAIN session. */
@@ -197,7 +212,7 @@ function credential(value: unknown, name: string): Uint8Array {
 }
 
 /** The PLAIN definition for the registry. */
-export const PLAIN: MechanismDefinition<PlainOptions> = {
+export const PLAIN: MechanismDefinition<PlainClientOptions, PlainServerOptions, 'PLAIN'> = {
   name: 'PLAIN',
   // No security layer (RFC 24); INITIATE with the most metadata outgrows HELLO's 518 bytes.
   wire: { parts: 'flagged', roles: true, maxHandshakeSize: commandWithMetadataSize('INITIATE') },

@@ -5,22 +5,90 @@
  *
  * @module
  */
-import { wireTraits, type Mechanism, type MechanismDefinition, type ServerSessions, type WireTraits } from '../mechanism';
-import type { AnyMechanismOptions, MechanismRegistry } from '../registry';
+import {
+  wireTraits,
+  type AnyDefinition,
+  type ClientOptionsOf,
+  type Mechanism,
+  type MechanismDefinition,
+  type ServerOptionsOf,
+  type ServerSessions,
+  type WireTraits,
+} from '../mechanism';
+import type { Authorizer } from '../auth';
+import type { AnyMechanismOptions, LooseMechanismOptions, MechanismRegistry } from '../registry';
 
-/** Which mechanism to run, and its options. */
+/**
+ * Which mechanism to run, and its options, loosely typed: any definition or name, any options.
+ * The resolvers take this, as every per-role choice below is one. Options types of adapters
+ * declare {@link ClientChoice} or {@link ServerChoice} instead, which check the options.
+ */
 export interface MechanismChoice {
   /**
    * A definition (such as the package's `CURVE`, `PLAIN`, `NULL`, or your own
    * `{ name, client(options), server(options) }`) or a name in `registry`. A definition of any
    * options type is taken (`never`); `mechanismOptions` must suit it.
    */
-  readonly mechanism: string | MechanismDefinition<never>;
+  readonly mechanism: string | AnyDefinition;
   /** Where a mechanism given by name is looked up; required with a name, unused with a definition. */
   readonly registry?: MechanismRegistry;
   /** The mechanism's own options (CURVE: `secretKey`, and `serverKey` on a client). */
-  readonly mechanismOptions?: AnyMechanismOptions;
+  readonly mechanismOptions?: LooseMechanismOptions;
 }
+
+/**
+ * A mechanism given by name. Which definition it names is known only at run time, so its
+ * options are typed loosely; the registry is required, as the resolvers require it.
+ */
+export interface NamedChoice {
+  readonly mechanism: string;
+  readonly registry: MechanismRegistry;
+  readonly mechanismOptions?: LooseMechanismOptions;
+}
+
+/**
+ * `mechanismOptions` typed `O`: optional when every option of `O` is (NULL's), required when one
+ * is (CURVE's `secretKey`), so a forgotten options object is a compile error too.
+ */
+export type MechanismOptionsField<O> = {} extends O
+  ? { readonly mechanismOptions?: O }
+  : { readonly mechanismOptions: O };
+
+/** A definition given with its options for one role. */
+export type DefinitionChoice<D extends AnyDefinition, O> = {
+  readonly mechanism: D;
+  /** Unused with a definition; allowed so that one options object can carry either form. */
+  readonly registry?: MechanismRegistry;
+} & MechanismOptionsField<O>;
+
+/**
+ * What a server takes besides its mechanism: who may enter is always the caller's decision,
+ * so the authorizer is required (`allowAny()` is the explicit way to let everyone in).
+ */
+export interface AuthorizerChoice {
+  readonly authorizer: Authorizer;
+}
+
+/**
+ * A client's mechanism. With a definition whose type is known (`CURVE`), `mechanismOptions`
+ * must be that definition's client options (`CurveClientOptions`: `serverKey` required); with
+ * a name, a {@link NamedChoice}. Without a type argument (`ClientChoice`), either form loosely.
+ *
+ * A function that takes `ClientChoice<D>` with `D` a type parameter infers `D` from
+ * `mechanism` alone, never from the options, so the options are checked against it.
+ */
+export type ClientChoice<D extends AnyDefinition = AnyDefinition> = [ClientOptionsOf<D>] extends [never]
+  ? DefinitionChoice<AnyDefinition, AnyMechanismOptions> | NamedChoice
+  : DefinitionChoice<D, ClientOptionsOf<D>>;
+
+/**
+ * A server's mechanism and authorizer. As {@link ClientChoice}, with the definition's server
+ * options (`CurveServerOptions`: `secretKey` required, no `serverKey`).
+ */
+export type ServerChoice<D extends AnyDefinition = AnyDefinition> = AuthorizerChoice &
+  ([ServerOptionsOf<D>] extends [never]
+    ? DefinitionChoice<AnyDefinition, AnyMechanismOptions> | NamedChoice
+    : DefinitionChoice<D, ServerOptionsOf<D>>);
 
 /** A {@link MechanismChoice} checked and looked up: the definition and the options to call it with. */
 export interface ResolvedMechanism {
@@ -49,7 +117,8 @@ export interface ResolvedMechanism {
  */
 export function resolveMechanism(choice: MechanismChoice, argument = 'options'): ResolvedMechanism {
   if (typeof choice !== 'object' || choice === null) throw new TypeError(`"${argument}" expected an object`);
-  const options = choice.mechanismOptions ?? {};
+  // Typed loosely from here: the mechanism checks its own options when a session is made.
+  const options = (choice.mechanismOptions ?? {}) as AnyMechanismOptions;
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`"${argument}.mechanismOptions" expected an object`);
   }
