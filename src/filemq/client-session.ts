@@ -7,18 +7,22 @@
  * handshaking --OHAI-OK--> subscribing --ICANHAZ-OK--> receiving --last file--> done
  *      \--SRSLY / RTFM / bad blob--> failed
  * ```
+ * The mechanism runs through the {@link HandshakeDriver}. Until access is granted, a frame
+ * larger than the mechanism's largest handshake command (plus FileMQ's envelope) fails the
+ * session with `ERR_FRAME_TOO_LARGE`.
  *
  * @module
  */
 import { equalBytes } from '../bytes';
-import { StateError } from '../errors';
-import type { Mechanism } from '../mechanism';
+import { HandshakeDriver } from '../channel/handshake';
+import { ChannelError, StateError } from '../errors';
+import { DEFAULT_WIRE_TRAITS, type Mechanism } from '../mechanism';
 import { decodeCommand, encodeCommand, PROTOCOL, VERSION, type CacheEntry, type Cheezburger, type Command, type InnerCommand } from './commands';
 import { CreditWindow, type CreditWindowOptions } from './credit';
 import { FileMqError, isFileMqError } from './errors';
+import { handshakeFrameLimit, type NamedFactory } from './factory';
 import { normaliseSubscription } from './paths';
 import { seal, unseal } from './seal';
-import type { NamedFactory } from './server-session';
 
 /** Options of a {@link ClientSession}. */
 export interface ClientSessionOptions {
@@ -43,7 +47,7 @@ export interface ClientActions {
   readonly store?: Cheezburger;
   readonly status: ClientStatus;
   /** Why the session failed, once `failed`. */
-  readonly error?: FileMqError;
+  readonly error?: FileMqError | ChannelError;
 }
 
 interface FileInProgress {
@@ -57,6 +61,8 @@ interface FileInProgress {
 export class ClientSession {
   private state: ClientStatus = 'handshaking';
   private mechanism: Mechanism | undefined;
+  private driver: HandshakeDriver | undefined;
+  private readonly frameLimit: number;
   private readonly credit: CreditWindow;
   private readonly partial: Map<string, CacheEntry>;
   private readonly path: string;
@@ -65,10 +71,11 @@ export class ClientSession {
   private sequence = 0;
   private expectedFiles = 0;
   private finishedFiles = 0;
-  private failure: FileMqError | undefined;
+  private failure: FileMqError | ChannelError | undefined;
   private readonly failedFiles: string[] = [];
   private expected = 0;
   private received = 0;
+  private accessGranted = false;
 
   /** @throws {@link RangeError} for no mechanism, a bad path or bad credit options */
   constructor(private readonly options: ClientSessionOptions) {
@@ -81,6 +88,7 @@ export class ClientSession {
       throw new RangeError(`"path" expected "/" or a relative file or directory name, got ${JSON.stringify(options.path)}`);
     }
     this.credit = new CreditWindow(options.credit);
+    this.frameLimit = handshakeFrameLimit(options.mechanisms);
     this.partial = new Map((options.cache ?? []).filter((e) => !e.complete).map((e) => [e.path, e]));
   }
 
@@ -100,7 +108,7 @@ export class ClientSession {
   }
 
   /** The error that failed the session, once `failed`. */
-  get error(): FileMqError | undefined {
+  get error(): FileMqError | ChannelError | undefined {
     return this.failure;
   }
 
@@ -117,6 +125,11 @@ export class ClientSession {
   /** Total file bytes granted to the server so far. */
   get granted(): number {
     return this.credit.totalGranted;
+  }
+
+  /** True once the server granted access, even if the session failed later. */
+  get authenticated(): boolean {
+    return this.accessGranted;
   }
 
   /** The authenticated server, once access was granted. */
@@ -150,6 +163,9 @@ export class ClientSession {
   receive(frame: Uint8Array): ClientActions {
     if (this.storing !== undefined) throw new StateError('a chunk is waiting to be stored');
     if (this.state === 'done' || this.state === 'failed') return this.actions([]);
+    if (this.state === 'handshaking' && frame.length > this.frameLimit) {
+      return this.fail(new ChannelError('ERR_FRAME_TOO_LARGE', `a frame of ${frame.length} bytes before access exceeds ${this.frameLimit}`));
+    }
     let command: Command;
     try {
       command = decodeCommand(frame);
@@ -164,6 +180,18 @@ export class ClientSession {
       if (isFileMqError(error)) return this.fail(error);
       throw error;
     }
+  }
+
+  /**
+   * The handshake deadline passed: fails a session not yet granted with `ERR_FILEMQ_TIMEOUT`
+   * (its cause the driver's `ERR_HANDSHAKE_TIMEOUT`). Does nothing afterwards.
+   *
+   * @param timeout - the deadline, in ms, for the message
+   */
+  expire(timeout: number): ClientActions {
+    if (this.state !== 'handshaking') return this.actions([]);
+    const cause = this.driver?.expire().error;
+    return this.fail(new FileMqError('ERR_FILEMQ_TIMEOUT', `no answer from the server in ${timeout} ms (handshaking)`, { cause }));
   }
 
   /**
@@ -210,34 +238,37 @@ export class ClientSession {
 
   private orly(name: string, blobs: readonly Uint8Array[]): ClientActions {
     const send: Uint8Array[] = [];
-    if (this.mechanism === undefined) {
+    if (this.driver === undefined) {
       const chosen = this.options.mechanisms.find((m) => m.name.toUpperCase() === name.toUpperCase());
       if (chosen === undefined) return this.fail(new FileMqError('ERR_FILEMQ_UNEXPECTED', `the server picked ${name}, which we did not offer`));
       this.mechanism = chosen.create();
-      send.push(...this.mechanism.start().send);
-    } else if (name !== this.mechanism.name) {
+      this.driver = new HandshakeDriver(this.mechanism, { maxBlobSize: chosen.maxHandshakeSize ?? DEFAULT_WIRE_TRAITS.maxHandshakeSize });
+      send.push(...this.driver.start().send);
+    } else if (name !== this.mechanism!.name) {
       return this.fail(new FileMqError('ERR_FILEMQ_UNEXPECTED', `the server switched to ${name}`));
     }
     send.push(...this.handshake(blobs));
-    if (this.mechanism.status === 'failed') return this.securityFailure();
-    return this.actions([encodeCommand({ name: 'YARLY', mechanism: this.mechanism.name, blobs: send })]);
+    if (this.driver.state === 'failed') return this.securityFailure();
+    return this.actions([encodeCommand({ name: 'YARLY', mechanism: this.mechanism!.name, blobs: send })]);
   }
 
   private ohaiOk(blobs: readonly Uint8Array[]): ClientActions {
     // OHAI-OK travels in the clear; only the mechanism reaching `ready` on its blobs proves it.
-    if (this.mechanism === undefined) return this.fail(new FileMqError('ERR_FILEMQ_UNEXPECTED', 'OHAI-OK before ORLY'));
+    if (this.driver === undefined) return this.fail(new FileMqError('ERR_FILEMQ_UNEXPECTED', 'OHAI-OK before ORLY'));
     this.handshake(blobs);
-    if (this.mechanism.status !== 'ready') return this.securityFailure();
+    if (this.driver.state !== 'ready') return this.securityFailure();
     this.state = 'subscribing';
+    this.accessGranted = true;
     const cache = this.options.cache ?? [];
-    return this.actions([seal(this.mechanism, { name: 'ICANHAZ', path: this.path === '' ? '/' : this.path, cache })]);
+    return this.actions([seal(this.mechanism!, { name: 'ICANHAZ', path: this.path === '' ? '/' : this.path, cache })]);
   }
 
+  /** Feeds the server's handshake blobs to the driver while it still handshakes. */
   private handshake(blobs: readonly Uint8Array[]): Uint8Array[] {
     const send: Uint8Array[] = [];
     for (const blob of blobs) {
-      if (this.mechanism!.status !== 'handshaking') break;
-      send.push(...this.mechanism!.receive(blob).send);
+      if (this.driver!.state !== 'handshaking') break;
+      send.push(...this.driver!.receive(blob).send);
     }
     return send;
   }
@@ -295,11 +326,15 @@ export class ClientSession {
   }
 
   private securityFailure(): ClientActions {
-    const cause = this.mechanism?.error;
-    return this.fail(new FileMqError('ERR_FILEMQ_SECURITY', `the handshake failed (${cause?.code ?? 'incomplete'})`, { cause }));
+    // An OHAI-OK the mechanism did not complete leaves the driver handshaking: fail it too.
+    const cause = this.driver?.error ?? this.driver?.fail(new StateError('OHAI-OK before the handshake completed')).error;
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    return this.fail(new FileMqError('ERR_FILEMQ_SECURITY', `the handshake failed (${typeof code === 'string' ? code : 'incomplete'})`, { cause }));
   }
 
-  private fail(error: FileMqError, send: Uint8Array[] = []): ClientActions {
+  private fail(error: FileMqError | ChannelError, send: Uint8Array[] = []): ClientActions {
+    // A handshake cut short by the server leaves the mechanism to the driver to destroy.
+    this.driver?.close();
     this.state = 'failed';
     this.failure = error;
     this.storing = undefined;

@@ -38,5 +38,6 @@ export { seal, unseal } from './seal';
 export { checkFilePath, normaliseSubscription, isUnder } from './paths';
 export { planTransfers, bytesToSend, type ManifestEntry, type Transfer } from './manifest';
 export { CreditLedger, CreditWindow, type CreditWindowOptions } from './credit';
-export { ServerSession, type ServerSessionOptions, type ServerActions, type ChunkRead, type NamedFactory } from './server-session';
+export { HANDSHAKE_ENVELOPE, handshakeFrameLimit, type NamedFactory } from './factory';
+export { ServerSession, type ServerSessionOptions, type ServerActions, type ChunkRead } from './server-session';
 export { ClientSession, type ClientSessionOptions, type ClientActions, type ClientStatus } from './client-session';

@@ -9,45 +9,64 @@
  * HUGZ gets HUGZ-OK and NOM adds credit in every state after OHAI-OK. Anything invalid gets
  * RTFM and closes; a refusal gets SRSLY and closes. Frames without the signature are dropped.
  *
+ * The mechanism runs through the {@link HandshakeDriver}, which asks the authorizer; what the
+ * decision leads to reaches the binding through `onDecision`. Until access is granted, a frame
+ * larger than the mechanism's largest handshake command (plus FileMQ's envelope) ends the
+ * peering (`ERR_FRAME_TOO_LARGE`), and frames arriving while a decision is pending are dropped
+ * unread (`dropped`), so a peer cannot make the server hold or parse anything meanwhile.
+ *
  * @module
  */
-import { StateError } from '../errors';
-import type { AuthDecision, AuthRequest, Mechanism } from '../mechanism';
+import type { Authorizer } from '../auth';
+import { HandshakeDriver, type HandshakeOutcome } from '../channel/handshake';
+import { ChannelError, StateError } from '../errors';
+import { DEFAULT_WIRE_TRAITS, type Mechanism } from '../mechanism';
 import { decodeCommand, encodeCommand, PROTOCOL, VERSION, type Cheezburger, type Command, type Icanhaz } from './commands';
 import { CreditLedger } from './credit';
 import { FileMqError, isFileMqError } from './errors';
+import { handshakeFrameLimit, type NamedFactory } from './factory';
 import { bytesToSend, type Transfer } from './manifest';
 import { normaliseSubscription } from './paths';
 import { seal, unseal } from './seal';
 
-/** A mechanism the server accepts: its registry name and a per-peering factory. */
-export interface NamedFactory {
-  readonly name: string;
-  readonly create: () => Mechanism;
-}
+export type { NamedFactory } from './factory';
 
 /** Options of a {@link ServerSession}. */
 export interface ServerSessionOptions {
   /** Accepted mechanisms in the server's order of preference. */
   readonly mechanisms: readonly NamedFactory[];
+  /** Who may enter, asked by the handshake driver; `allowAny()` lets everyone in. */
+  readonly authorizer: Authorizer;
+  /**
+   * What the authorizer's decision led to (frames to send, or the end of the peering); not
+   * called once the session was closed meanwhile.
+   */
+  readonly onDecision: (actions: ServerActions) => void;
   /** Most file bytes in one CHEEZBURGER (default 512 KiB). */
   readonly chunkSize?: number;
+  /** The handshake deadline the binding arms, in ms; only for the timeout's message. */
+  readonly handshakeTimeout?: number;
 }
 
 /** What the binding must do after a call. */
 export interface ServerActions {
   /** Frames to send to this peer, in order. */
   readonly send: Uint8Array[];
-  /** A decision to make, then pass to {@link ServerSession.authorize}. */
-  readonly auth?: AuthRequest;
+  /**
+   * True when the frame was not taken: it lacks the FileMQ signature, or came while a decision
+   * was pending. It is no sign of life: the binding does not refresh the peering's deadline.
+   */
+  readonly dropped?: boolean;
+  /** True when the authorizer was asked: its outcome comes through `onDecision`. */
+  readonly deciding?: boolean;
   /** A subscription to plan: build the manifest and pass the transfers to {@link ServerSession.offer}. */
   readonly subscribe?: Icanhaz;
   /** True when the session is over: send `send`, then forget the peer. */
   readonly close?: boolean;
   /** True on the step that granted access (its `send` holds OHAI-OK). */
   readonly granted?: boolean;
-  /** Why the session closed, when it closed on a fault or refusal. */
-  readonly error?: FileMqError;
+  /** Why the session closed, when it closed on a fault, a refusal or a channel limit. */
+  readonly error?: FileMqError | ChannelError;
 }
 
 /** A piece of a file the binding must read and pass to {@link ServerSession.chunk}. */
@@ -60,11 +79,14 @@ export interface ChunkRead {
 type ServerState = 'expectOhai' | 'handshaking' | 'authorizing' | 'expectIcanhaz' | 'planning' | 'serving' | 'closed';
 
 const NONE: ServerActions = Object.freeze({ send: [] });
+const DROPPED: ServerActions = Object.freeze({ send: [], dropped: true });
 
 /** One client's peering on the server. */
 export class ServerSession {
   private state: ServerState = 'expectOhai';
   private mechanism: Mechanism | undefined;
+  private driver: HandshakeDriver | undefined;
+  private readonly frameLimit: number;
   private readonly ledger = new CreditLedger();
   private readonly chunkSize: number;
   private pendingBlobs: Uint8Array[] = [];
@@ -74,11 +96,19 @@ export class ServerSession {
   private sequence = 0;
   private reading: ChunkRead | undefined;
 
-  /** @throws {@link RangeError} for no mechanism or a chunk size that is not a positive integer */
+  /**
+   * @throws {@link RangeError} for no mechanism or a chunk size that is not a positive integer
+   * @throws {@link TypeError} without `options.authorizer` or `options.onDecision`
+   */
   constructor(private readonly options: ServerSessionOptions) {
     if (!Array.isArray(options?.mechanisms) || options.mechanisms.length === 0) {
       throw new RangeError('"mechanisms" expected at least one mechanism');
     }
+    if (typeof options.authorizer !== 'function') {
+      throw new TypeError('"options.authorizer" is required: pass a function deciding who may enter (allowAny() lets everyone in)');
+    }
+    if (typeof options.onDecision !== 'function') throw new TypeError('"options.onDecision" expected a function');
+    this.frameLimit = handshakeFrameLimit(options.mechanisms);
     this.chunkSize = options.chunkSize ?? 512 * 1024;
     if (!Number.isSafeInteger(this.chunkSize) || this.chunkSize <= 0) throw new RangeError('"chunkSize" expected a positive integer');
   }
@@ -90,7 +120,22 @@ export class ServerSession {
 
   /** The authenticated peer, once access was granted. */
   get peer(): Mechanism['peer'] {
-    return this.state === 'expectIcanhaz' || this.state === 'planning' || this.state === 'serving' ? this.mechanism?.peer : undefined;
+    return this.authenticated ? this.mechanism?.peer : undefined;
+  }
+
+  /** True once access was granted, until the session closes. */
+  get authenticated(): boolean {
+    return this.state === 'expectIcanhaz' || this.state === 'planning' || this.state === 'serving';
+  }
+
+  /** True until access is granted or refused: the peering still holds a handshake slot. */
+  get handshaking(): boolean {
+    return this.state === 'expectOhai' || this.state === 'handshaking' || this.state === 'authorizing';
+  }
+
+  /** True while the authorizer has not answered. */
+  get deciding(): boolean {
+    return this.state === 'authorizing';
   }
 
   /** File bytes the peer has granted and the server has not used yet. */
@@ -101,12 +146,17 @@ export class ServerSession {
   /** Processes one frame from the peer. Takes any bytes. */
   receive(frame: Uint8Array): ServerActions {
     if (this.state === 'closed') return NONE;
+    if (this.handshaking && frame.length > this.frameLimit) {
+      return this.end(new ChannelError('ERR_FRAME_TOO_LARGE', `a frame of ${frame.length} bytes before access exceeds ${this.frameLimit}`));
+    }
+    // Reading stops while the authorizer decides: what comes meanwhile is not even parsed.
+    if (this.state === 'authorizing') return DROPPED;
     let command: Command;
     try {
       command = decodeCommand(frame);
     } catch (error) {
       // FileMQ drops what does not carry its signature: it is not a FileMQ peer talking.
-      if (isFileMqError(error, 'ERR_FILEMQ_SIGNATURE')) return NONE;
+      if (isFileMqError(error, 'ERR_FILEMQ_SIGNATURE')) return DROPPED;
       return this.rtfm(error as FileMqError);
     }
     try {
@@ -118,15 +168,24 @@ export class ServerSession {
   }
 
   /**
-   * Answers the pending decision and continues the handshake.
-   *
-   * @throws {@link StateError} unless a decision is pending
+   * The handshake deadline passed: ends a peering not yet granted (`ERR_HANDSHAKE_TIMEOUT`,
+   * with SRSLY for the peer). Does nothing once access was granted or the session closed.
    */
-  authorize(decision: AuthDecision): ServerActions {
-    if (this.state !== 'authorizing') throw new StateError(`no decision is pending (state ${this.state})`);
-    this.state = 'handshaking';
-    this.outgoing.push(...this.mechanism!.authorize(decision).send);
-    return this.feed();
+  expire(): ServerActions {
+    if (!this.handshaking) return NONE;
+    const outcome = this.driver?.expire();
+    return this.end((outcome?.error as ChannelError | undefined) ?? new ChannelError('ERR_HANDSHAKE_TIMEOUT', 'the handshake did not start in time'));
+  }
+
+  /**
+   * Ends the session for a reason of the binding's (evicted, the server closing): a pending
+   * decision is then ignored and the mechanism of an unfinished handshake destroyed.
+   */
+  close(): void {
+    this.driver?.close();
+    this.state = 'closed';
+    this.queue = [];
+    this.reading = undefined;
   }
 
   /**
@@ -209,8 +268,6 @@ export class ServerSession {
           return this.feed();
         }
         break;
-      case 'authorizing':
-        break;
       default:
         if (command.name === 'SEALED') return this.sealed(command.blob);
     }
@@ -225,33 +282,55 @@ export class ServerSession {
     const chosen = this.options.mechanisms.find((m) => wanted.has(m.name.toUpperCase()));
     if (chosen === undefined) return this.refuse('no common mechanism', 'ERR_FILEMQ_REFUSED');
     this.mechanism = chosen.create();
+    this.driver = new HandshakeDriver(this.mechanism, {
+      authorizer: this.options.authorizer,
+      timeout: this.options.handshakeTimeout,
+      maxBlobSize: chosen.maxHandshakeSize ?? DEFAULT_WIRE_TRAITS.maxHandshakeSize,
+      onDecision: (outcome) => this.decided(outcome),
+    });
     this.state = 'handshaking';
-    const blobs = this.mechanism.start().send;
-    return { send: [encodeCommand({ name: 'ORLY', mechanism: this.mechanism.name, blobs })] };
+    const started = this.driver.start();
+    if (started.state === 'failed') return this.settle();
+    return { send: [encodeCommand({ name: 'ORLY', mechanism: this.mechanism.name, blobs: started.send })] };
   }
 
-  /** Feeds pending handshake blobs to the mechanism until it needs a decision or input. */
+  /** The driver's answer to the authorizer's decision: go on with the blobs held meanwhile. */
+  private decided(outcome: HandshakeOutcome): void {
+    if (this.state !== 'authorizing') return; // closed meanwhile
+    this.state = 'handshaking';
+    this.outgoing.push(...outcome.send);
+    this.options.onDecision(this.feed());
+  }
+
+  /** Feeds held handshake blobs to the driver until it needs a decision or input. */
   private feed(): ServerActions {
-    const mechanism = this.mechanism!;
-    while (mechanism.status === 'handshaking' && this.pendingBlobs.length > 0) {
-      const step = mechanism.receive(this.pendingBlobs.shift()!);
-      this.outgoing.push(...step.send);
-      if (step.auth !== undefined) {
+    const driver = this.driver!;
+    while (driver.state === 'handshaking' && this.pendingBlobs.length > 0) {
+      const outcome = driver.receive(this.pendingBlobs.shift()!);
+      this.outgoing.push(...outcome.send);
+      if (outcome.state === 'deciding') {
         this.state = 'authorizing';
-        return { send: [], auth: step.auth };
+        return { send: [], deciding: true };
       }
     }
+    return this.settle();
+  }
+
+  /** Sends what the handshake produced: ORLY to go on, OHAI-OK when ready, SRSLY when failed. */
+  private settle(): ServerActions {
+    const driver = this.driver!;
     const blobs = this.outgoing;
     this.outgoing = [];
-    if (mechanism.status === 'failed') {
-      const code = mechanism.error?.code ?? 'unknown';
-      return this.refuse(code.startsWith('ERR_AUTH') ? 'access denied' : 'handshake failed', code.startsWith('ERR_AUTH') ? 'ERR_FILEMQ_REFUSED' : 'ERR_FILEMQ_SECURITY');
+    if (driver.state === 'failed') {
+      const code = (driver.error as { code?: unknown } | undefined)?.code;
+      const denied = typeof code === 'string' && code.startsWith('ERR_AUTH');
+      return this.refuse(denied ? 'access denied' : 'handshake failed', denied ? 'ERR_FILEMQ_REFUSED' : 'ERR_FILEMQ_SECURITY', driver.error);
     }
-    if (mechanism.status === 'ready') {
+    if (driver.state === 'ready') {
       this.state = 'expectIcanhaz';
       return { send: [encodeCommand({ name: 'OHAI-OK', blobs })], granted: true };
     }
-    return blobs.length === 0 ? NONE : { send: [encodeCommand({ name: 'ORLY', mechanism: mechanism.name, blobs })] };
+    return blobs.length === 0 ? NONE : { send: [encodeCommand({ name: 'ORLY', mechanism: this.mechanism!.name, blobs })] };
   }
 
   private sealed(blob: Uint8Array): ServerActions {
@@ -277,9 +356,10 @@ export class ServerSession {
     return this.rtfm(new FileMqError('ERR_FILEMQ_UNEXPECTED', `${command.name} in state ${this.state}`));
   }
 
-  private refuse(reason: string, code: 'ERR_FILEMQ_REFUSED' | 'ERR_FILEMQ_SECURITY'): ServerActions {
+  private refuse(reason: string, code: 'ERR_FILEMQ_REFUSED' | 'ERR_FILEMQ_SECURITY', cause?: Error): ServerActions {
     this.close();
-    return { send: [encodeCommand({ name: 'SRSLY', reason })], close: true, error: new FileMqError(code, reason) };
+    const error = new FileMqError(code, reason, { cause });
+    return { send: [encodeCommand({ name: 'SRSLY', reason })], close: true, error };
   }
 
   /** RTFM goes sealed when the mechanism can still seal, in the clear otherwise. */
@@ -290,9 +370,9 @@ export class ServerSession {
     return { send: [frame], close: true, error };
   }
 
-  private close(): void {
-    this.state = 'closed';
-    this.queue = [];
-    this.reading = undefined;
+  /** Ends a peering not yet granted for a channel reason: SRSLY tells the peer why. */
+  private end(error: ChannelError): ServerActions {
+    this.close();
+    return { send: [encodeCommand({ name: 'SRSLY', reason: error.message })], close: true, error };
   }
 }

@@ -51,7 +51,7 @@ test('the server never sends more than the granted credit, and resumes on the ne
     expect(session.status).toBe('done');
   } finally {
     dealer.close();
-    server.close();
+    await server.close();
     await removeDir(root);
   }
 });

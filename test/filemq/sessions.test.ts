@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { defaultRegistry } from '../../mechanisms';
 import { encodePlainPart } from '../../mechanisms/message-part';
-import { allow, deny, decide, type Authorizer } from '../../src';
+import { allow, deny, type Authorizer } from '../../src';
 import {
   ClientSession,
   CreditLedger,
@@ -51,7 +51,13 @@ async function run(options: RunOptions) {
     cache: options.cache,
     credit: options.window === undefined ? undefined : { window: options.window, slice: Math.ceil(options.window / 4) },
   });
-  const server = new ServerSession({ mechanisms: options.server, chunkSize: options.chunkSize ?? 4096 });
+  let decided: ((actions: ServerActions) => void) | undefined;
+  const server = new ServerSession({
+    mechanisms: options.server,
+    chunkSize: options.chunkSize ?? 4096,
+    authorizer: options.authorizer ?? (() => allow()),
+    onDecision: (actions) => decided?.(actions),
+  });
   const stored: Cheezburger[] = [];
   const toServer: Uint8Array[] = [];
   const toClient: Uint8Array[] = [];
@@ -68,7 +74,7 @@ async function run(options: RunOptions) {
   };
   const serverDid = async (actions: ServerActions): Promise<void> => {
     toClient.push(...actions.send);
-    if (actions.auth !== undefined) return serverDid(server.authorize(await decide(options.authorizer ?? (() => allow()), actions.auth)));
+    if (actions.deciding === true) return serverDid(await new Promise<ServerActions>((resolve) => (decided = resolve)));
     if (actions.subscribe !== undefined) {
       const manifest = options.manifest ?? MANIFEST;
       toClient.push(...server.offer(planTransfers(manifest, '', actions.subscribe.cache), manifest.length).send);
@@ -113,6 +119,9 @@ describe.each(mechanismCases().map((c) => [c.name, c] as const))('over %s', (nam
 const nullFactories = (side: 'client' | 'server'): NamedFactory[] => [
   { name: 'NULL', create: side === 'client' ? () => defaultRegistry.client('NULL') : defaultRegistry.server('NULL') },
 ];
+
+/** A NULL server session that lets everyone in; its decisions (none for NULL) are ignored. */
+const nullServer = () => new ServerSession({ mechanisms: nullFactories('server'), authorizer: () => allow(), onDecision: () => undefined });
 
 test('the server picks the first of its own mechanisms that the client offers', async () => {
   const server = [
@@ -206,14 +215,14 @@ describe('server faults', () => {
   const ohai = encodeCommand({ name: 'OHAI', protocol: 'FILEMQ', version: 3, mechanisms: ['NULL'] });
 
   test('frames without the signature are dropped silently', () => {
-    const server = new ServerSession({ mechanisms: nullFactories('server') });
-    expect(server.receive(Uint8Array.of(1, 2, 3))).toEqual({ send: [] });
+    const server = nullServer();
+    expect(server.receive(Uint8Array.of(1, 2, 3))).toEqual({ send: [], dropped: true });
     expect(server.status).toBe('expectOhai');
   });
 
   test('an unexpected or malformed command is RTFM and closes', () => {
     for (const frame of [encodeCommand({ name: 'KTHXBAI' }), Uint8Array.of(0xaa, 0xa3, 1, 200), Uint8Array.of(0xaa, 0xa3, 99)]) {
-      const server = new ServerSession({ mechanisms: nullFactories('server') });
+      const server = nullServer();
       const actions = server.receive(frame);
       expect(actions.close).toBe(true);
       expect(Buffer.from(actions.send[0]!).subarray(0, 3)).toEqual(Buffer.of(0xaa, 0xa3, 129));
@@ -222,13 +231,13 @@ describe('server faults', () => {
   });
 
   test('a wrong protocol version is RTFM', () => {
-    const server = new ServerSession({ mechanisms: nullFactories('server') });
+    const server = nullServer();
     const actions = server.receive(encodeCommand({ name: 'OHAI', protocol: 'FILEMQ', version: 2, mechanisms: ['NULL'] }));
     expect(actions.error?.code).toBe('ERR_FILEMQ_UNEXPECTED');
   });
 
   test('a sealed command before access is granted is RTFM', () => {
-    const server = new ServerSession({ mechanisms: nullFactories('server') });
+    const server = nullServer();
     server.receive(ohai);
     const actions = server.receive(encodeCommand({ name: 'SEALED', blob: new Uint8Array(40) }));
     expect(actions.close).toBe(true);
@@ -236,7 +245,7 @@ describe('server faults', () => {
   });
 
   test('a sealed command the mechanism rejects after access is a security failure, answered in the clear', () => {
-    const server = new ServerSession({ mechanisms: nullFactories('server') });
+    const server = nullServer();
     const client = new ClientSession({ mechanisms: nullFactories('client'), path: '/' });
     const orly = server.receive(client.start().send[0]!).send[0]!;
     const granted = server.receive(client.receive(orly).send[0]!);
@@ -249,11 +258,12 @@ describe('server faults', () => {
   });
 
   test('misuse of the binding API throws', () => {
-    const server = new ServerSession({ mechanisms: nullFactories('server') });
+    const server = nullServer();
     expect(() => server.offer([], 0)).toThrow(/no subscription/);
-    expect(() => server.authorize(allow())).toThrow(/no decision/);
     expect(() => server.chunk(new Uint8Array(0))).toThrow(/no read/);
-    expect(() => new ServerSession({ mechanisms: [] })).toThrow(RangeError);
+    expect(() => new ServerSession({ mechanisms: [], authorizer: () => allow(), onDecision: () => undefined })).toThrow(RangeError);
+    const noAuthorizer = { mechanisms: nullFactories('server'), onDecision: () => undefined } as never;
+    expect(() => new ServerSession(noAuthorizer)).toThrow(new TypeError('"options.authorizer" is required: pass a function deciding who may enter (allowAny() lets everyone in)'));
     expect(server.receive(ohai).send).toHaveLength(1);
   });
 });

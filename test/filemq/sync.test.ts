@@ -7,6 +7,7 @@ import type { MechanismChoice } from '../../src/adapters/zeromq';
 import { FileMqServer, syncFiles, type SyncOptions } from '../../src/adapters/zeromq/filemq';
 import { isFileMqError } from '../../src/filemq';
 import { generateKeyPair, keyToZ85, StateError } from '../../src';
+import { allowAny } from '../../src/trust';
 import { SpyDefinition } from '../helpers/spy-definition';
 import { hashTree, patternBytes, removeDir, tempDir, writeTree } from './tree';
 import { existsSync } from 'node:fs';
@@ -61,7 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  server.close();
+  await server.close();
   await removeDir(served);
   await Promise.all(dirs.map(removeDir));
 });
@@ -145,9 +146,9 @@ test('a server killed mid-file: the client times out, and a sync with a restarte
     into: dir,
     path: 'resume',
     ...curveClient(clientKeys.secretKey),
-    timeout: 1000,
+    idleTimeout: 1000,
     onProgress: (p) => {
-      if (p.receivedBytes >= 4 * MB) first.close();
+      if (p.receivedBytes >= 4 * MB) void first.close();
     },
   });
   await expect(broken).rejects.toMatchObject({ code: 'ERR_FILEMQ_TIMEOUT' });
@@ -157,7 +158,7 @@ test('a server killed mid-file: the client times out, and a sync with a restarte
     expect(resumed.bytes).toBeLessThanOrEqual(8 * MB);
     expect(await hashTree(dir)).toEqual({ 'resume/twelve.bin': (await hashTree(served))['resume/twelve.bin'] });
   } finally {
-    second.close();
+    await second.close();
   }
 });
 
@@ -185,7 +186,7 @@ test('a connection cut by the network mid-file: the sync retries on its own and 
       into: dir,
       path: 'resume',
       ...curveClient(clientKeys.secretKey),
-      timeout: 1000,
+      idleTimeout: 1000,
       retries: 3,
       onProgress: (p) => {
         if (cut || p.receivedBytes < 4 * MB) return;
@@ -260,8 +261,8 @@ test('many clients at once each receive an identical copy; each peering is known
   const targets = await Promise.all([1, 2, 3, 4, 5].map((i) => into(`many-${i}`)));
   const readyKeys: string[] = [];
   const routes = new Set<string>();
-  const onReady = (route: string, peer: { publicKeyZ85?: string }) => {
-    routes.add(route);
+  const onReady = (peer: { publicKeyZ85?: string }, origin: { sessionId?: string }) => {
+    routes.add(origin.sessionId!);
     readyKeys.push(peer.publicKeyZ85 ?? '');
   };
   const closeErrors: Array<Error | undefined> = [];
@@ -273,7 +274,7 @@ test('many clients at once each receive an identical copy; each peering is known
     closeErrors.push(error);
     if (closeErrors.length === 5) allClosed();
   };
-  server.events.on('session:ready', onReady).on('session:close', onClose);
+  server.events.on('handshake', onReady).on('session:close', onClose);
   const results = await Promise.all(
     targets.map((dir) => syncFiles({ endpoint, into: dir, path: 'many', ...curveClient(clientKeys.secretKey) })),
   );
@@ -283,7 +284,7 @@ test('many clients at once each receive an identical copy; each peering is known
     expect(await hashTree(dir)).toEqual(expected);
   }
   await closed;
-  server.events.off('session:ready', onReady).off('session:close', onClose);
+  server.events.off('handshake', onReady).off('session:close', onClose);
   expect(readyKeys).toEqual(Array(5).fill(keyToZ85(clientKeys.publicKey)));
   expect(closeErrors).toEqual(Array(5).fill(undefined)); // each ended by KTHXBAI, not a fault
 });
@@ -297,7 +298,7 @@ test('a server that never answers is ERR_FILEMQ_TIMEOUT at once (no retry before
       for await (const [, frame] of silent) if (frame?.[2] === 1) opened += 1; // OHAI
     })();
     const dir = join(await into('silent'), 'target');
-    const error = await syncFiles({ endpoint: silent.lastEndpoint!, into: dir, ...curveClient(clientKeys.secretKey), timeout: 300, retries: 5 }).catch((e: unknown) => e);
+    const error = await syncFiles({ endpoint: silent.lastEndpoint!, into: dir, ...curveClient(clientKeys.secretKey), handshakeTimeout: 300, retries: 5 }).catch((e: unknown) => e);
     expect(isFileMqError(error, 'ERR_FILEMQ_TIMEOUT')).toBe(true);
     expect((error as Error).message).toMatch(/handshaking/);
     expect(opened).toBe(1); // one attempt: a silent server is not retried
@@ -323,7 +324,7 @@ test('several mechanisms in order of preference: the server picks the first the 
     const plain = await syncFiles({ endpoint: at, into: await into('list-null'), path: 'tiny.txt', mechanisms: [{ mechanism: NULL }] });
     expect(plain.peer?.mechanism).toBe('NULL');
   } finally {
-    both.close();
+    await both.close();
   }
 });
 
@@ -333,8 +334,8 @@ test('close() closes each mechanism\'s server factory once: CURVE\'s cookie keys
   const at = await closing.bind('tcp://127.0.0.1:*');
   await syncFiles({ endpoint: at, into: await into('closing'), path: 'tiny.txt', ...curveClient(clientKeys.secretKey) });
   expect(spy.made).toBe(1);
-  closing.close();
-  closing.close();
+  await closing.close();
+  await closing.close();
   expect(spy.closes).toBe(1);
   expect(() => spy.servers[0]!()).toThrow(StateError);
 });
@@ -350,8 +351,15 @@ test('caller misuse is a TypeError or RangeError naming the argument', async () 
   );
   await expect(syncFiles({ endpoint, into: '/tmp/x', ...choice, mechanisms: [choice] } as never)).rejects.toThrow('"options.mechanism" and "options.mechanisms" cannot both be given');
   await expect(syncFiles({ endpoint, into: '/tmp/x', mechanisms: 'CURVE' as never })).rejects.toThrow('"options.mechanisms" expected an array');
-  expect(() => new FileMqServer({ root: '', ...choice })).toThrow(/"root"/);
-  expect(() => new FileMqServer({ root: '/tmp/x', mechanism: 'CURVE' })).toThrow('"options.registry" is required when "options.mechanism" is a name');
+  expect(() => new FileMqServer({ root: '', ...choice, authorizer: allowAny() })).toThrow(/"root"/);
+  expect(() => new FileMqServer({ root: '/tmp/x', mechanism: 'CURVE', authorizer: allowAny() })).toThrow(
+    '"options.registry" is required when "options.mechanism" is a name',
+  );
+  expect(() => new FileMqServer({ root: '/tmp/x', ...choice } as never)).toThrow(
+    new TypeError('"options.authorizer" is required: pass a function deciding who may enter (allowAny() lets everyone in)'),
+  );
+  expect(() => new FileMqServer({ root: '/tmp/x', ...choice, authorizer: allowAny(), handshakeTimeout: 0 })).toThrow(RangeError);
+  expect(() => new FileMqServer({ root: '/tmp/x', ...choice, authorizer: allowAny(), maxHandshakes: 0 })).toThrow('"options.maxHandshakes"');
 });
 
 async function sizes(root: string): Promise<Record<string, number>> {

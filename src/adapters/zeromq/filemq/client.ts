@@ -6,6 +6,8 @@
  * @module
  */
 import * as zmq from 'zeromq';
+import { channelLimits, type ChannelLimitsInit } from '../../../channel/limits';
+import type { ChannelError } from '../../../errors';
 import { ClientSession, type ClientActions } from '../../../filemq/client-session';
 import type { Cheezburger } from '../../../filemq/commands';
 import type { CreditWindowOptions } from '../../../filemq/credit';
@@ -23,7 +25,7 @@ import { clientFactories, type FileMqMechanisms } from './factories';
 export type SyncOptions = SyncSettings & FileMqMechanisms;
 
 /** Options of {@link syncFiles} besides its mechanisms. */
-export interface SyncSettings {
+export interface SyncSettings extends Pick<ChannelLimitsInit, 'handshakeTimeout' | 'idleTimeout' | 'keepAlive'> {
   /** The server's endpoint (`tcp://host:port`). */
   readonly endpoint: string;
   /** The directory to write into (created when missing). */
@@ -32,9 +34,17 @@ export interface SyncSettings {
   readonly path?: string;
   /** Flow-control window and slice (defaults 8 MiB and 2 MiB). */
   readonly credit?: CreditWindowOptions;
-  /** Fail with `ERR_FILEMQ_TIMEOUT` after this many ms without a frame (default 30,000). */
+  /**
+   * `handshakeTimeout`: fail with `ERR_FILEMQ_TIMEOUT` when access is not granted within this
+   * many ms (default 30,000). `idleTimeout`: the same once access was granted, after this many
+   * ms without a frame (default 30,000; 0 = never). `keepAlive`: send HUGZ after this many quiet
+   * ms (default a third of `idleTimeout`, or 10,000 when it is 0), which also keeps the
+   * server's peering alive.
+   */
+  readonly handshakeTimeout?: number;
+  /** @deprecated use `handshakeTimeout` and `idleTimeout` (this set both) */
   readonly timeout?: number;
-  /** Send HUGZ after this many quiet ms (default a third of `timeout`). */
+  /** @deprecated use `keepAlive` */
   readonly heartbeat?: number;
   /**
    * After a timeout once access was granted (a transfer broke off), start over this many times
@@ -92,8 +102,7 @@ export async function syncFiles(options: SyncOptions): Promise<SyncResult> {
   if (typeof options.into !== 'string' || options.into === '') throw new TypeError('"into" expected a directory path');
   const path = options.path ?? '/';
   const mechanisms = clientFactories(options);
-  const timeout = options.timeout ?? 30_000;
-  const heartbeat = options.heartbeat ?? timeout / 3;
+  const timing = clientTiming(options);
   const retries = options.retries ?? 0;
   if (!Number.isSafeInteger(retries) || retries < 0) throw new RangeError('"retries" expected a non-negative integer');
   // Parsed before anything touches the disk, so a bad path writes nothing.
@@ -104,17 +113,40 @@ export async function syncFiles(options: SyncOptions): Promise<SyncResult> {
     const sink = new TreeSink(options.into);
     const cache = await sink.cache(normaliseSubscription(path));
     const session = new ClientSession({ mechanisms, path, cache, credit: options.credit });
-    const run = new SyncRun(session, sink, options, timeout, heartbeat);
+    const run = new SyncRun(session, sink, options, timing);
     try {
       const result = await run.run();
       return { files: [...files, ...result.files], bytes: bytes + result.bytes, peer: result.peer, attempts: attempt };
     } catch (error) {
       files.push(...run.files);
       bytes += session.receivedBytes;
-      const brokeOff = isFileMqError(error, 'ERR_FILEMQ_TIMEOUT') && session.status !== 'handshaking';
+      const brokeOff = isFileMqError(error, 'ERR_FILEMQ_TIMEOUT') && session.authenticated;
       if (!brokeOff || attempt > retries || options.signal?.aborted === true) throw error;
     }
   }
+}
+
+/** The client's deadlines, checked by the one check of each (`channel/limits`). */
+interface ClientTiming {
+  readonly handshakeTimeout: number;
+  readonly idleTimeout: number;
+  readonly keepAlive: number;
+}
+
+/** A sync must end when the server goes silent, so `idleTimeout` defaults to 30 s here, not never. */
+function clientTiming(options: SyncOptions): ClientTiming {
+  const limits = channelLimits(
+    {
+      handshakeTimeout: options.handshakeTimeout ?? options.timeout,
+      idleTimeout: options.idleTimeout ?? options.timeout,
+      keepAlive: options.keepAlive ?? options.heartbeat,
+    },
+    'options',
+    { idleTimeout: 30_000 },
+  );
+  const fallback = limits.idleTimeout > 0 ? limits.idleTimeout / 3 : 10_000;
+  const keepAlive = options.keepAlive ?? options.heartbeat ?? fallback;
+  return { handshakeTimeout: limits.handshakeTimeout, idleTimeout: limits.idleTimeout, keepAlive: keepAlive === 0 ? fallback : keepAlive };
 }
 
 /** What one attempt did. */
@@ -125,6 +157,7 @@ class SyncRun {
   private readonly socket: zmq.Dealer;
   private link: Link | undefined;
   private lastSeen = Date.now();
+  private readonly started = Date.now();
   /** Files received and verified so far. */
   readonly files: string[] = [];
   private settle: { resolve(result: AttemptResult): void; reject(error: Error): void } | undefined;
@@ -136,8 +169,7 @@ class SyncRun {
     private readonly session: ClientSession,
     private readonly sink: TreeSink,
     private readonly options: SyncOptions,
-    private readonly timeout: number,
-    private readonly heartbeat: number,
+    private readonly timing: ClientTiming,
   ) {
     // A frame larger than the credit window plus a chunk's headers (a path of at most 64 KiB)
     // cannot be legitimate: ZeroMQ drops such a connection before buffering it.
@@ -147,7 +179,9 @@ class SyncRun {
   run(): Promise<AttemptResult> {
     return new Promise<AttemptResult>((resolve, reject) => {
       this.settle = { resolve, reject };
-      const timer = setInterval(() => void this.tick(), Math.max(10, Math.min(this.heartbeat, this.timeout) / 2));
+      const { handshakeTimeout, idleTimeout, keepAlive } = this.timing;
+      const shortest = Math.min(handshakeTimeout, keepAlive, idleTimeout > 0 ? idleTimeout : Infinity);
+      const timer = setInterval(() => void this.tick(), Math.max(10, shortest / 2));
       const onAbort = (): void => void this.end(new FileMqError('ERR_FILEMQ_CLOSED', 'the sync was aborted'));
       this.options.signal?.addEventListener('abort', onAbort, { once: true });
       this.cleanup = () => {
@@ -202,13 +236,18 @@ class SyncRun {
   }
 
   private async tick(): Promise<void> {
+    const { handshakeTimeout, idleTimeout, keepAlive } = this.timing;
+    if (this.session.status === 'handshaking') {
+      if (Date.now() - this.started >= handshakeTimeout) return this.perform(this.session.expire(handshakeTimeout));
+      return;
+    }
     const quiet = Date.now() - this.lastSeen;
     // While a chunk is being stored, frames wait unread: only keep the server's peering alive.
-    if (quiet >= this.timeout && this.storing === undefined) {
+    if (idleTimeout > 0 && quiet >= idleTimeout && this.storing === undefined) {
       const where = `${this.session.status}, ${this.session.receivedBytes} of ${this.session.expectedBytes} bytes`;
-      return this.end(new FileMqError('ERR_FILEMQ_TIMEOUT', `no answer from the server in ${this.timeout} ms (${where})`));
+      return this.end(new FileMqError('ERR_FILEMQ_TIMEOUT', `no answer from the server in ${idleTimeout} ms (${where})`));
     }
-    const hugz = quiet >= this.heartbeat ? this.session.hugz() : undefined;
+    const hugz = quiet >= keepAlive ? this.session.hugz() : undefined;
     if (hugz !== undefined) await this.send(hugz);
   }
 
@@ -220,7 +259,7 @@ class SyncRun {
     }
   }
 
-  private async end(error: FileMqError | undefined): Promise<void> {
+  private async end(error: FileMqError | ChannelError | undefined): Promise<void> {
     const settle = this.settle;
     if (settle === undefined) return;
     this.settle = undefined;

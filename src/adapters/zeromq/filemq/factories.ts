@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NamedFactory } from '../../../filemq/server-session';
+import type { NamedFactory } from '../../../filemq/factory';
 import type { ServerSessions } from '../../../mechanism';
 import { resolveMechanism, type MechanismChoice, type ResolvedMechanism } from '../../mechanism-choice';
 
@@ -33,7 +33,11 @@ export interface NamedServerSessions extends NamedFactory {
  *   (`"options.mechanisms[1].registry"...`), or for an empty or missing list
  */
 export function clientFactories(choice: FileMqMechanisms): NamedFactory[] {
-  return resolveAll(choice).map(({ name, definition, options }) => ({ name, create: () => definition.client(options) }));
+  return resolveAll(choice).map(({ name, definition, options, wire }) => ({
+    name,
+    create: () => definition.client(options),
+    maxHandshakeSize: wire.maxHandshakeSize,
+  }));
 }
 
 /**
@@ -43,7 +47,11 @@ export function clientFactories(choice: FileMqMechanisms): NamedFactory[] {
  * @throws as {@link clientFactories}, or whatever a mechanism throws for bad options
  */
 export function serverFactories(choice: FileMqMechanisms): NamedServerSessions[] {
-  return resolveAll(choice).map(({ name, definition, options }) => ({ name, create: definition.server(options) }));
+  return resolveAll(choice).map(({ name, definition, options, wire }) => ({
+    name,
+    create: definition.server(options),
+    maxHandshakeSize: wire.maxHandshakeSize,
+  }));
 }
 
 function resolveAll(choice: FileMqMechanisms): ResolvedMechanism[] {

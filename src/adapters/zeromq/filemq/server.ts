@@ -1,19 +1,27 @@
 /**
  * The FileMQ server over a zeromq Router: one {@link ServerSession} per routing id, many
- * clients at once. The session decides; this file only moves frames, asks the authorizer,
- * builds manifests and reads file pieces.
+ * clients at once. The session (and its handshake driver) decides; this file moves frames,
+ * keeps the peerings within their limits and deadlines, builds manifests and reads file pieces.
+ *
+ * Nothing unbounded before authentication: ZeroMQ drops a connection whose frame announces more
+ * than `maxFrameSize` before buffering it; a peering not yet granted refuses frames over its
+ * mechanism's largest handshake command, takes nothing while the authorizer decides, holds one
+ * of `maxHandshakes` slots (the oldest evicted to make room) and ends at `handshakeTimeout`.
  *
  * @module
  */
 import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
-import { decide, type Authorizer } from '../../../auth';
+import type { Authorizer } from '../../../auth';
+import { channelLimits, type ChannelLimits, type ChannelLimitsInit } from '../../../channel/limits';
+import { ChannelError } from '../../../errors';
 import type { FileMqError } from '../../../filemq/errors';
 import { TreeSource } from '../../../filemq/fs-source';
 import { planTransfers } from '../../../filemq/manifest';
 import { normaliseSubscription } from '../../../filemq/paths';
 import { ServerSession, type ServerActions } from '../../../filemq/server-session';
 import type { PeerIdentity } from '../../../mechanism';
+import type { PeerOrigin } from '../../mechanism-choice';
 import { loopLink, type Link } from '../link';
 import { serverFactories, type FileMqMechanisms, type NamedServerSessions } from './factories';
 
@@ -24,28 +32,25 @@ import { serverFactories, type FileMqMechanisms, type NamedServerSessions } from
 export type FileMqServerOptions = FileMqServerSettings & FileMqMechanisms;
 
 /** Options of {@link FileMqServer} besides its mechanisms. */
-export interface FileMqServerSettings {
+export interface FileMqServerSettings
+  extends Pick<ChannelLimitsInit, 'handshakeTimeout' | 'idleTimeout' | 'maxHandshakes' | 'maxSessions' | 'maxFrameSize'> {
   /** The directory to serve. */
   readonly root: string;
-  /** Decides who may enter; without one every decision is 400 (fail closed). */
-  readonly authorizer?: Authorizer;
+  /** Decides who may enter (required; `allowAny()` lets everyone in). */
+  readonly authorizer: Authorizer;
   /** Most file bytes per CHEEZBURGER (default 512 KiB). */
   readonly chunkSize?: number;
-  /** A peering silent for this many ms is dropped (default 60,000). */
+  /** @deprecated use `idleTimeout` */
   readonly sessionTimeout?: number;
-  /** Most peerings at once (default 1,000); an OHAI beyond it is ignored. */
-  readonly maxSessions?: number;
-  /**
-   * Largest frame accepted, in bytes (default 64 MiB): ZeroMQ drops the connection of a peer
-   * that sends more, before any of it is buffered. The largest legitimate frame is an ICANHAZ
-   * listing the client's files (about 80 bytes a file).
-   */
-  readonly maxFrameSize?: number;
 }
 
 /** Events of a {@link FileMqServer}. */
 export interface FileMqServerEvents {
   /** A client was granted access. */
+  handshake: [peer: PeerIdentity, origin: PeerOrigin];
+  /** A peering ended before access: refused, failed, too large a frame, evicted or expired. */
+  handshakeError: [error: Error, origin: PeerOrigin];
+  /** @deprecated use `'handshake'` */
   'session:ready': [route: string, peer: PeerIdentity];
   /** A chunk was sent: `length` file bytes of `path` at `offset`, with `credit` left. */
   chunk: [route: string, path: string, offset: number, length: number, credit: number];
@@ -53,14 +58,17 @@ export interface FileMqServerEvents {
   'session:close': [route: string, error: FileMqError | Error | undefined];
   /** A socket fault under the server. */
   fault: [error: unknown];
+  /** The server closed. */
+  close: [];
 }
-
-const denyAll: Authorizer = () => ({ status: 400, statusText: 'No authorizer' });
 
 interface Peering {
   readonly route: Buffer;
   readonly key: string;
+  readonly origin: PeerOrigin;
   readonly session: ServerSession;
+  /** The handshake deadline, cleared once access is granted. */
+  deadline: NodeJS.Timeout | undefined;
   lastSeen: number;
   pumping: boolean;
 }
@@ -73,7 +81,7 @@ interface Peering {
  *   root: '/srv/files',
  *   mechanism: CURVE,
  *   mechanismOptions: { secretKey },
- *   authorizer: (request) => allowed.has(request.publicKeyZ85),
+ *   authorizer: allowKeys(clientKeys),
  * })
  * const endpoint = await server.bind('tcp://127.0.0.1:*')
  * ```
@@ -84,26 +92,38 @@ export class FileMqServer {
   private readonly source: TreeSource;
   private readonly factories: NamedServerSessions[];
   private readonly authorizer: Authorizer;
+  private readonly limits: ChannelLimits;
   private readonly socket: zmq.Router;
   private readonly link: Link;
+  /** Every peering by routing id; a Map keeps them oldest first, which eviction relies on. */
   private readonly peerings = new Map<string, Peering>();
-  private readonly sweeper: NodeJS.Timeout;
-  private readonly sessionTimeout: number;
-  private readonly maxSessions: number;
+  private readonly sweeper: NodeJS.Timeout | undefined;
   private closed = false;
 
-  /** @throws {@link TypeError} / {@link RangeError} for a missing root or bad mechanism */
+  /**
+   * @throws {@link TypeError} for a missing root or authorizer, or a bad mechanism
+   * @throws {@link RangeError} naming a limit out of range
+   */
   constructor(private readonly options: FileMqServerOptions) {
     if (typeof options?.root !== 'string' || options.root === '') throw new TypeError('"root" expected a directory path');
+    if (typeof options.authorizer !== 'function') {
+      throw new TypeError('"options.authorizer" is required: pass a function deciding who may enter (allowAny() lets everyone in)');
+    }
+    // A Router never learns that a client went away, so a granted peering must expire on its
+    // own: 60 s of silence, twice the client's HUGZ interval, unless the caller says otherwise.
+    const idleTimeout = options.idleTimeout ?? options.sessionTimeout;
+    this.limits = channelLimits({ ...options, idleTimeout }, 'options', { idleTimeout: 60_000 });
     this.source = new TreeSource(options.root);
     this.factories = serverFactories(options);
-    this.authorizer = options.authorizer ?? denyAll;
-    this.sessionTimeout = options.sessionTimeout ?? 60_000;
-    this.maxSessions = options.maxSessions ?? 1_000;
-    this.socket = new zmq.Router({ mandatory: true, linger: 0, maxMessageSize: options.maxFrameSize ?? 64 * 1024 * 1024 });
+    this.authorizer = options.authorizer;
+    // maxFrameSize bounds the largest legitimate frame (an ICANHAZ listing the client's files,
+    // about 80 bytes a file): ZeroMQ drops a connection announcing more, before buffering it.
+    this.socket = new zmq.Router({ mandatory: true, linger: 0, maxMessageSize: this.limits.maxFrameSize });
     this.link = loopLink(this.socket, (frames) => this.onMessage(frames), (error) => this.events.emit('fault', error));
-    this.sweeper = setInterval(() => this.sweep(), Math.max(50, this.sessionTimeout / 4));
-    this.sweeper.unref();
+    if (this.limits.idleTimeout > 0) {
+      this.sweeper = setInterval(() => this.sweep(), Math.max(50, this.limits.idleTimeout / 4));
+      this.sweeper.unref();
+    }
   }
 
   /** Binds to `endpoint`; returns the endpoint actually bound (for `tcp://...:*`). */
@@ -112,22 +132,28 @@ export class FileMqServer {
     return this.socket.lastEndpoint ?? endpoint;
   }
 
-  /** Peerings in progress. */
+  /** Peerings in progress, handshaking or granted. */
   get sessions(): number {
     return this.peerings.size;
   }
 
   /**
    * Stops serving, closes the socket and wipes the endpoint's shared secrets (CURVE's cookie
-   * keys, through each mechanism's `ServerSessions.close()`). Calling it again does nothing.
+   * keys, through each mechanism's `ServerSessions.close()`); decisions still pending are
+   * ignored. Resolves at once (the socket lingers 0 ms); calling it again does nothing.
    */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const peering of this.peerings.values()) {
+      clearTimeout(peering.deadline);
+      peering.session.close();
+    }
+    this.peerings.clear();
     for (const factory of this.factories) factory.create.close?.();
     clearInterval(this.sweeper);
-    this.peerings.clear();
     this.link.close();
+    this.events.emit('close');
   }
 
   private onMessage(frames: Buffer[]): Promise<void> | undefined {
@@ -136,17 +162,72 @@ export class FileMqServer {
     if (this.closed) return undefined;
     if (route === undefined || frame === undefined || extra.length > 0) return undefined;
     const key = route.toString('hex');
-    let peering = this.peerings.get(key);
-    if (peering === undefined) {
-      // Only an OHAI opens a peering; anything else from an unknown route is dropped unseen.
-      const isOhai = frame.length > 2 && frame[0] === 0xaa && frame[1] === 0xa3 && frame[2] === 1;
-      if (!isOhai || this.peerings.size >= this.maxSessions) return undefined;
-      const session = new ServerSession({ mechanisms: this.factories, chunkSize: this.options.chunkSize });
-      peering = { route: Buffer.from(route), key, session, lastSeen: Date.now(), pumping: false };
-      this.peerings.set(key, peering);
+    const peering = this.peerings.get(key) ?? this.open(key, route, frame);
+    if (peering === undefined) return undefined;
+    const actions = peering.session.receive(frame);
+    // Only a frame the session took is a sign of life: junk must not keep a slot alive.
+    if (actions.dropped !== true) peering.lastSeen = Date.now();
+    return this.apply(peering, actions);
+  }
+
+  /** Opens a peering for an OHAI, making room within the limits; anything else is dropped unseen. */
+  private open(key: string, route: Buffer, frame: Buffer): Peering | undefined {
+    const isOhai = frame.length > 2 && frame[0] === 0xaa && frame[1] === 0xa3 && frame[2] === 1;
+    if (!isOhai) return undefined;
+    const origin: PeerOrigin = { sessionId: key };
+    let handshaking = 0;
+    for (const p of this.peerings.values()) if (p.session.handshaking) handshaking += 1;
+    if (handshaking >= this.limits.maxHandshakes || this.peerings.size >= this.limits.maxSessions) {
+      if (!this.evict()) {
+        this.events.emit('handshakeError', new ChannelError('ERR_LIMIT_REACHED', `${this.limits.maxSessions} sessions are open`), origin);
+        return undefined;
+      }
     }
-    peering.lastSeen = Date.now();
-    return this.apply(peering, peering.session.receive(frame));
+    const peering: Peering = {
+      route: Buffer.from(route),
+      key,
+      origin,
+      session: new ServerSession({
+        mechanisms: this.factories,
+        authorizer: this.authorizer,
+        chunkSize: this.options.chunkSize,
+        handshakeTimeout: this.limits.handshakeTimeout,
+        onDecision: (actions) => {
+          if (this.alive(peering)) void this.apply(peering, actions);
+        },
+      }),
+      deadline: undefined,
+      lastSeen: Date.now(),
+      pumping: false,
+    };
+    peering.deadline = setTimeout(() => {
+      if (this.alive(peering)) void this.apply(peering, peering.session.expire());
+    }, this.limits.handshakeTimeout);
+    peering.deadline.unref();
+    this.peerings.set(key, peering);
+    return peering;
+  }
+
+  /**
+   * Makes room for a new handshake, as a SYN cache does: the oldest peering not yet granted
+   * goes, preferably one not waiting for the authorizer. A flood of OHAIs then only shortens
+   * how long a half-open peering may stall, instead of locking every good client out.
+   *
+   * @returns false when every peering was granted access (none may be evicted)
+   */
+  private evict(): boolean {
+    let victim: Peering | undefined;
+    for (const peering of this.peerings.values()) {
+      if (!peering.session.handshaking) continue;
+      victim ??= peering;
+      if (!peering.session.deciding) {
+        victim = peering;
+        break;
+      }
+    }
+    if (victim === undefined) return false;
+    this.drop(victim, new ChannelError('ERR_LIMIT_REACHED', 'evicted to make room for a newer handshake'));
+    return true;
   }
 
   private async apply(peering: Peering, actions: ServerActions): Promise<void> {
@@ -154,17 +235,15 @@ export class FileMqServer {
     const sent = await Promise.all(actions.send.map((frame) => this.send(peering, frame)));
     if (sent.includes(false)) return;
     if (actions.close === true) return this.drop(peering, actions.error);
-    if (actions.granted === true) this.events.emit('session:ready', peering.key, peering.session.peer!);
-    if (actions.auth !== undefined) {
-      const request = actions.auth;
-      void decide(this.authorizer, request).then(async (decision) => {
-        if (this.alive(peering)) await this.apply(peering, peering.session.authorize(decision));
-      });
-    } else if (actions.subscribe !== undefined) {
-      void this.plan(peering, actions.subscribe.path, actions.subscribe.cache);
-    } else {
-      void this.pump(peering);
+    if (actions.granted === true) {
+      clearTimeout(peering.deadline);
+      peering.deadline = undefined;
+      const peer = peering.session.peer!;
+      this.events.emit('handshake', peer, peering.origin);
+      this.events.emit('session:ready', peering.key, peer);
     }
+    if (actions.subscribe !== undefined) void this.plan(peering, actions.subscribe.path, actions.subscribe.cache);
+    else if (peering.session.authenticated) void this.pump(peering);
   }
 
   private async plan(peering: Peering, path: string, cache: Parameters<typeof planTransfers>[2]): Promise<void> {
@@ -211,19 +290,27 @@ export class FileMqServer {
   }
 
   private alive(peering: Peering): boolean {
-    return this.peerings.get(peering.key) === peering;
+    return !this.closed && this.peerings.get(peering.key) === peering;
   }
 
+  /** Forgets a peering; one that never got access reports why with `'handshakeError'`. */
   private drop(peering: Peering, error: Error | undefined): void {
     if (!this.alive(peering)) return;
+    const granted = peering.deadline === undefined;
     this.peerings.delete(peering.key);
+    clearTimeout(peering.deadline);
+    peering.session.close();
+    if (!granted) this.events.emit('handshakeError', error ?? new ChannelError('ERR_CHANNEL_CLOSED', 'the peering ended before access'), peering.origin);
     this.events.emit('session:close', peering.key, error);
   }
 
+  /** Forgets granted peerings silent for `idleTimeout` (handshakes have their own deadline). */
   private sweep(): void {
-    const limit = Date.now() - this.sessionTimeout;
+    const limit = Date.now() - this.limits.idleTimeout;
     for (const peering of this.peerings.values()) {
-      if (peering.lastSeen < limit) this.drop(peering, new Error('the peering expired'));
+      if (peering.deadline === undefined && peering.lastSeen < limit) {
+        this.drop(peering, new ChannelError('ERR_IDLE_TIMEOUT', `the peering was silent for ${this.limits.idleTimeout} ms`));
+      }
     }
   }
 }
