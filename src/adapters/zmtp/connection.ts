@@ -1,49 +1,52 @@
 /**
- * One ZMTP 3.1 connection over a `net.Socket`, secured by any registered `Mechanism`: greeting,
- * handshake in command frames, then message parts.
+ * One ZMTP 3.1 connection over a `net.Socket`, secured by any mechanism: greeting, handshake in
+ * command frames (run by the shared {@link HandshakeDriver}), then message parts framed as the
+ * mechanism's wire traits say (`./parts.ts`).
  *
- * How message parts travel depends on whether the mechanism has a security layer:
- * - with one (CURVE), each part is the mechanism's MESSAGE command, carried in a ZMTP *message*
- *   frame whose outer flags are only 0x00 or 0x02 (LONG); MORE and COMMAND live in the
- *   encrypted inner flags. libzmq sends exactly this and drops a MESSAGE in a command frame
- *   (`shared/reference/curvezmq-wire.md` §2);
- * - without one (NULL, PLAIN), the part blob (flags byte, then data; see `docs/mechanism.md`)
- *   maps onto a plain frame: bit 0 to the frame's MORE, bit 1 to a command frame.
- *
- * Frames are handled strictly in arrival order; while the server's decision is pending, later
- * frames wait.
+ * Memory stays bounded whatever the peer sends (docs/architecture.md, "Nothing unbounded before
+ * authentication"): the greeting has a fixed 64-byte buffer; until the peer is authenticated the
+ * decoder refuses, from the header alone, a message frame and any frame over the mechanism's
+ * largest handshake command; while the authorizer decides, and while the inbox is full, the
+ * socket is paused and the rest of the chunk in hand (one socket read) is all that is held.
  *
  * @module
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { resolveStep, type Authorizer } from '../../auth';
-import { encodeCommand, parseCommand, peerErrorFrom } from '../../codec/command';
+import type { Authorizer } from '../../auth';
+import { HandshakeDriver, type HandshakeOutcome } from '../../channel/handshake';
+import { Inbox } from '../../channel/inbox';
+import type { ChannelLimits } from '../../channel/limits';
+import { parseCommand, peerErrorFrom } from '../../codec/command';
+import { encodePing, parseHeartbeat, encodePong } from '../../codec/heartbeat';
 import { ChannelError } from '../../errors';
-import type { DecodedPart, Mechanism, PeerIdentity, Step } from '../../mechanism';
+import type { Mechanism, PeerIdentity, WireTraits } from '../../mechanism';
+import { tunedCodec } from '../../tuned-codec';
 import { FrameDecoder, encodeFrameHeader, type ZmtpFrame } from './frames';
-import { GREETING_SIZE, checkGreetingPrefix, encodeGreeting, parseGreeting, type Greeting } from './greeting';
+import { GreetingReader, encodeGreeting, type Greeting } from './greeting';
+import { Liveness } from './liveness';
+import { ReadGate, type StopReason } from './read-gate';
+import { frameOfPart, MessageAssembler, messageSize, partOfFrame } from './parts';
 import { socketTypesMatch, type ZmtpSocketType } from './socket-type';
 
-/** Part-blob flag bits of mechanisms without a security layer (`docs/mechanism.md`). */
-const PART_MORE = 0x01;
-const PART_COMMAND = 0x02;
+/** Whole messages that may wait for `receive()` before reading pauses (bytes are capped too). */
+const INBOX_ITEMS = 1024;
 
-/** Messages queued for `receive()` before the socket is paused (backpressure). */
-const HIGH_WATER = 1024;
+/** How long `close()` lets queued bytes flush before it destroys the socket (a peer may have stopped reading). */
+export const CLOSE_GRACE_MS = 1000;
 
 /** What a {@link ZmtpConnection} needs besides its socket and mechanism. */
 export interface ZmtpConnectionConfig {
   /** This side's socket type; the peer's `Socket-Type` must pair with it. */
   readonly socketType: ZmtpSocketType;
-  /** True when the mechanism's parts are MESSAGE commands (CURVE); false for NULL and PLAIN. */
-  readonly securityLayer: boolean;
+  /** The mechanism's name as the greeting carries it (upper case). */
+  readonly mechanismName: string;
+  /** How the mechanism looks on the wire: framing of parts, roles, largest handshake command. */
+  readonly wire: WireTraits;
+  /** Every limit, checked by `channelLimits()`. */
+  readonly limits: ChannelLimits;
   /** Server: decides who may enter. */
   readonly authorizer?: Authorizer;
-  /** Milliseconds from the start until the handshake must be done. */
-  readonly handshakeTimeout: number;
-  /** Largest frame body accepted. */
-  readonly maxFrameSize: number;
 }
 
 /** A ZMTP command the peer sent after the handshake (events: `'command'`). */
@@ -65,23 +68,23 @@ export interface ZmtpCommand {
 export class ZmtpConnection extends EventEmitter {
   /** The TCP socket (for addresses and socket options; do not read or write it). */
   readonly socket: Socket;
-  private readonly mechanism: Mechanism;
+  /** Resolves with the authenticated peer; rejects with the handshake's coded error. */
+  readonly handshake: Promise<PeerIdentity>;
   private readonly config: ZmtpConnectionConfig;
+  private readonly driver: HandshakeDriver;
+  private readonly mechanism: Mechanism;
+  private readonly greetingReader = new GreetingReader();
   private readonly decoder: FrameDecoder;
-  private greetingBytes = new Uint8Array(0);
-  private greeting: Greeting | undefined;
-  private readonly pending: ZmtpFrame[] = [];
-  private deciding = false;
-  private readonly inbox: Uint8Array[][] = [];
-  private partial: Uint8Array[] = [];
-  private readonly waiters: Array<{ resolve(parts: Uint8Array[]): void; reject(error: Error): void }> = [];
+  private readonly inbox: Inbox<Uint8Array[]>;
+  private readonly liveness: Liveness;
+  private readonly handshakeTimer: NodeJS.Timeout;
+  private settle!: { resolve(peer: PeerIdentity): void; reject(error: Error): void };
+  private readonly gate: ReadGate;
+  private readonly assembler: MessageAssembler;
   private failure: Error | undefined;
   private closedLocally = false;
   private identity: PeerIdentity | undefined;
-  private readonly timer: NodeJS.Timeout;
-  private settle!: { resolve(): void; reject(error: Error): void };
-  /** Resolves once the handshake has completed; rejects with its typed error otherwise. */
-  readonly ready: Promise<void>;
+  private closing: Promise<void> | undefined;
 
   /**
    * Starts the connection at once by sending the whole 64-byte greeting: libzmq sends its own
@@ -93,32 +96,46 @@ export class ZmtpConnection extends EventEmitter {
   constructor(socket: Socket, mechanism: Mechanism, config: ZmtpConnectionConfig) {
     super();
     this.socket = socket;
-    this.mechanism = mechanism;
     this.config = config;
-    this.decoder = new FrameDecoder({ maxFrameSize: config.maxFrameSize });
-    this.ready = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+    this.mechanism = mechanism;
+    const { wire, limits } = config;
+    const address = socket.remoteAddress;
+    this.driver = new HandshakeDriver(mechanism, {
+      timeout: limits.handshakeTimeout,
+      maxBlobSize: wire.maxHandshakeSize,
+      ...(config.authorizer === undefined ? {} : { authorizer: config.authorizer }),
+      ...(address === undefined ? {} : { address }),
+      onDecision: (outcome) => this.guard(() => this.onDecision(outcome)),
+    });
+    // Until the peer is authenticated: commands only, none larger than the mechanism's largest.
+    this.decoder = new FrameDecoder({ maxFrameSize: wire.maxHandshakeSize, maxCommandSize: wire.maxHandshakeSize, messages: false });
+    this.assembler = new MessageAssembler(limits.maxFrameSize);
+    this.inbox = new Inbox<Uint8Array[]>({ maxItems: INBOX_ITEMS, maxBytes: limits.maxBufferedBytes, sizeOf: messageSize });
+    this.liveness = new Liveness(limits.keepAlive, limits.idleTimeout, {
+      ping: () => this.heartbeat(encodePing()),
+      idle: () => this.fail(new ChannelError('ERR_IDLE_TIMEOUT', `the peer sent nothing for ${limits.idleTimeout} ms`)),
+    });
+    this.gate = new ReadGate(socket, (paused) => this.liveness.suspend(paused));
+    this.handshake = new Promise<PeerIdentity>((resolve, reject) => (this.settle = { resolve, reject }));
     // Nobody may be listening yet; the error is also reported through `close` and `receive`.
-    this.ready.catch(() => undefined);
-    this.timer = setTimeout(
-      () => this.fail(new ChannelError('ERR_HANDSHAKE_TIMEOUT', 'the ZMTP handshake did not complete in time')),
-      config.handshakeTimeout,
-    );
-    this.timer.unref();
+    this.handshake.catch(() => undefined);
+    this.handshakeTimer = setTimeout(() => this.guard(() => this.follow(this.driver.expire())), limits.handshakeTimeout);
+    this.handshakeTimer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.fail(new ChannelError('ERR_CHANNEL_CLOSED', 'the connection failed', { cause: error })));
-    socket.on('close', () => this.fail(new ChannelError('ERR_CHANNEL_CLOSED', 'the peer closed the connection')));
-    socket.write(
-      encodeGreeting({
-        mechanism: mechanism.name,
-        // RFC 23: NULL has no roles, so its as-server is 0; libzmq ignores the bit anyway.
-        asServer: mechanism.role === 'server' && mechanism.name !== 'NULL',
-      }),
-    );
+    socket.on('close', () => this.fail(new ChannelError('ERR_CHANNEL_CLOSED', 'the peer closed the connection'), true));
+    // RFC 23: a mechanism without roles (NULL) sends as-server 0; libzmq ignores the bit anyway.
+    socket.write(encodeGreeting({ mechanism: config.mechanismName, asServer: wire.roles && mechanism.role === 'server' }));
+  }
+
+  /** @deprecated use {@link handshake}, which resolves with the peer */
+  get ready(): Promise<void> {
+    return this.handshake as Promise<unknown> as Promise<void>;
   }
 
   /** The peer's greeting, once received. */
   get peerGreeting(): Greeting | undefined {
-    return this.greeting;
+    return this.greetingReader.greeting;
   }
 
   /** Who the peer is, once the handshake has completed. */
@@ -129,6 +146,11 @@ export class ZmtpConnection extends EventEmitter {
   /** The error that ended the connection, if it has ended. */
   get error(): Error | undefined {
     return this.failure;
+  }
+
+  /** True until the handshake completed or the connection ended. */
+  get handshaking(): boolean {
+    return this.failure === undefined && this.driver.pending;
   }
 
   /**
@@ -144,7 +166,7 @@ export class ZmtpConnection extends EventEmitter {
       throw new TypeError('"parts" expected a Uint8Array or a non-empty array of them');
     }
     if (this.failure !== undefined) throw this.failure;
-    if (this.mechanism.status !== 'ready') throw new ChannelError('ERR_CHANNEL_CLOSED', 'the handshake has not completed');
+    if (this.driver.state !== 'ready') throw new ChannelError('ERR_CHANNEL_CLOSED', 'the handshake has not completed');
     let flushed = true;
     this.socket.cork();
     try {
@@ -166,195 +188,209 @@ export class ZmtpConnection extends EventEmitter {
    * delivered; after them, rejects with the error that ended it.
    */
   receive(): Promise<Uint8Array[]> {
-    const next = this.inbox.shift();
-    if (next !== undefined) {
-      if (this.inbox.length < HIGH_WATER && this.socket.isPaused()) this.socket.resume();
-      return Promise.resolve(next);
-    }
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return this.inbox.pull();
   }
 
-  /** Closes the connection: flushes what was sent, then ends the socket. Idempotent. */
-  close(): void {
-    if (this.failure !== undefined) return;
-    this.closedLocally = true;
-    this.end(new ChannelError('ERR_CHANNEL_CLOSED', 'the connection was closed locally'), undefined);
+  /**
+   * Yields each message until the connection ends: quietly after {@link close} or a clean
+   * hang-up by the peer, with the error otherwise.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array[]> {
+    return this.inbox[Symbol.asyncIterator]();
+  }
+
+  /**
+   * Closes the connection: flushes what was sent, then ends the socket. Resolves when the socket
+   * is closed, at the latest {@link CLOSE_GRACE_MS} later (then it is destroyed: the peer may
+   * have stopped reading). Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.failure === undefined) {
+      this.closedLocally = true;
+      this.end(new ChannelError('ERR_CHANNEL_CLOSED', 'the connection was closed locally'), undefined, true);
+    }
+    this.closing ??= this.socket.closed ? Promise.resolve() : new Promise((resolve) => this.socket.once('close', () => resolve()));
+    return this.closing;
+  }
+
+  /** Ends the connection at once, without flushing, reporting `error` (a server evicting it). */
+  destroy(error: Error = new ChannelError('ERR_CHANNEL_CLOSED', 'the connection was destroyed')): void {
+    this.fail(error);
   }
 
   private onData(chunk: Buffer): void {
     if (this.failure !== undefined) return;
-    try {
-      let rest: Uint8Array = chunk;
-      if (this.greeting === undefined) {
-        const take = Math.min(rest.length, GREETING_SIZE - this.greetingBytes.length);
-        this.greetingBytes = Buffer.concat([this.greetingBytes, rest.subarray(0, take)]);
-        rest = rest.subarray(take);
-        checkGreetingPrefix(this.greetingBytes);
-        if (this.greetingBytes.length < GREETING_SIZE) return;
-        this.onGreeting(parseGreeting(this.greetingBytes));
-      }
-      this.pending.push(...this.decoder.push(rest));
-      this.pump();
-    } catch (error) {
-      this.fail(error as Error);
+    this.liveness.received();
+    if (this.gate.stopped) return this.gate.hold(chunk);
+    this.guard(() => this.consume(chunk));
+  }
+
+  /** Decodes `bytes` frame by frame until they run out or reading has to stop. */
+  private consume(bytes: Uint8Array): void {
+    let rest = bytes;
+    if (this.greetingReader.greeting === undefined) {
+      rest = this.greetingReader.push(rest);
+      if (this.greetingReader.greeting === undefined) return;
+      this.onGreeting(this.greetingReader.greeting);
     }
+    if (this.failure !== undefined || rest.length === 0) return;
+    const used = this.gate.stopped ? 0 : this.decoder.feed(rest, (frame) => this.onFrame(frame));
+    if (used < rest.length && this.failure === undefined) this.gate.hold(rest.subarray(used));
   }
 
   private onGreeting(greeting: Greeting): void {
-    this.greeting = greeting;
-    if (greeting.mechanism !== this.mechanism.name) {
-      throw new ChannelError(
-        'ERR_MECHANISM_MISMATCH',
-        `the peer speaks ${greeting.mechanism}, this side ${this.mechanism.name}`,
-      );
+    if (greeting.mechanism !== this.config.mechanismName) {
+      throw new ChannelError('ERR_MECHANISM_MISMATCH', `the peer speaks ${greeting.mechanism}, this side ${this.config.mechanismName}`);
     }
-    this.handle(this.mechanism.start());
+    this.follow(this.driver.start());
   }
 
-  /** Processes queued frames in order until one has to wait for a decision. */
-  private pump(): void {
-    while (this.failure === undefined && !this.deciding) {
-      const frame = this.pending.shift();
-      if (frame === undefined) return;
-      if (this.mechanism.status === 'handshaking') this.onHandshakeFrame(frame);
-      else this.onMessageFrame(frame);
-    }
+  /** One frame; returns whether to go on decoding. */
+  private onFrame(frame: ZmtpFrame): boolean {
+    if (this.driver.pending) this.follow(this.driver.receive(frame.body));
+    else this.onMessageFrame(frame);
+    return this.failure === undefined && !this.gate.stopped;
   }
 
-  private onHandshakeFrame(frame: ZmtpFrame): void {
-    if (!frame.command) throw new ChannelError('ERR_PROTOCOL', 'a message frame arrived during the handshake');
-    this.handle(this.mechanism.receive(frame.body));
-  }
-
-  /** Sends a step's commands, then follows where it leads: a decision, failure or readiness. */
-  private handle(step: Step): void {
-    if (step.status === 'failed') {
-      this.end(step.error!, step.send);
+  /** Writes what a handshake step produced, then follows where it leads. */
+  private follow(outcome: HandshakeOutcome): void {
+    if (outcome.state === 'failed') {
+      // With an ERROR to deliver, flush it before the FIN; with nothing to say, drop at once.
+      if (outcome.send.length === 0) this.fail(outcome.error!);
+      else this.end(outcome.error!, outcome.send, false);
       return;
     }
-    for (const blob of step.send) this.writeFrame(blob, false, true);
-    if (step.auth !== undefined) this.decideThenResume(step);
-    else if (step.status === 'ready') this.onReady();
+    for (const blob of outcome.send) this.writeFrame(blob, false, true);
+    if (outcome.state === 'deciding') this.gate.stop('deciding');
+    else if (outcome.state === 'ready') this.onReady(outcome.peer!);
   }
 
-  private decideThenResume(step: Step): void {
-    const authorizer = this.config.authorizer;
-    if (authorizer === undefined) throw new TypeError('a server connection needs an authorizer');
-    this.deciding = true;
-    const address = this.socket.remoteAddress;
-    void resolveStep(this.mechanism, step, authorizer, address === undefined ? {} : { address }).then(
-      (next) => {
-        this.deciding = false;
-        if (this.failure !== undefined) return;
-        try {
-          this.handle(next);
-          this.pump();
-        } catch (error) {
-          this.fail(error as Error);
-        }
-      },
-      (error: Error) => this.fail(error),
-    );
+  private onDecision(outcome: HandshakeOutcome): void {
+    if (this.failure !== undefined) return;
+    this.follow(outcome);
+    this.restart('deciding');
   }
 
-  private onReady(): void {
-    const peerType = this.mechanism.peer?.metadata.getString('Socket-Type');
+  private onReady(peer: PeerIdentity): void {
+    const peerType = peer.metadata.getString('Socket-Type');
     // libzmq refuses an incompatible pair; a peer that names no type (libcurve) is let through.
     if (peerType !== undefined && !socketTypesMatch(this.config.socketType, peerType)) {
       throw new ChannelError('ERR_SOCKET_TYPE_MISMATCH', `a ${this.config.socketType} cannot talk to a ${peerType}`);
     }
-    clearTimeout(this.timer);
-    // Kept here because destroy() at the end wipes the mechanism.
-    this.identity = this.mechanism.peer;
-    this.settle.resolve();
+    clearTimeout(this.handshakeTimer);
+    // Authenticated: messages may come now, up to the caller's frame size.
+    this.decoder.setLimits({ maxFrameSize: this.config.limits.maxFrameSize });
+    // Kept here because the mechanism is destroyed when the connection ends.
+    this.identity = peer;
+    this.liveness.start();
+    this.settle.resolve(peer);
   }
 
   private onMessageFrame(frame: ZmtpFrame): void {
-    let part: DecodedPart;
-    if (this.config.securityLayer) {
-      if (frame.command || frame.more) {
-        throw new ChannelError('ERR_PROTOCOL', 'a secured part arrived in a command frame or with outer MORE');
-      }
-      part = this.mechanism.decode(frame.body);
-    } else {
-      const blob = new Uint8Array(1 + frame.body.length);
-      blob[0] = (frame.more ? PART_MORE : 0) | (frame.command ? PART_COMMAND : 0);
-      blob.set(frame.body, 1);
-      part = this.mechanism.decode(blob);
+    const blob = partOfFrame(frame, this.config.wire.parts);
+    const tuned = tunedCodec(this.mechanism);
+    // The blob is ours alone (the decoder copied it), so a tuned codec may decrypt in place.
+    const part = tuned ? tuned.decode(blob, { inPlace: true }) : this.mechanism.decode(blob);
+    if (part.command) return this.onCommand(part.data);
+    const message = this.assembler.add(part.data, part.more);
+    if (message === undefined) return;
+    this.inbox.push(message);
+    if (this.inbox.full) {
+      this.gate.stop('full');
+      void this.inbox.drained().then(() => this.guard(() => this.restart('full')));
     }
-    if (part.command) {
-      this.onCommand(part.data);
-      return;
-    }
-    this.partial.push(part.data);
-    if (part.more) return;
-    const message = this.partial;
-    this.partial = [];
-    const waiter = this.waiters.shift();
-    if (waiter !== undefined) waiter.resolve(message);
-    else if (this.inbox.push(message) >= HIGH_WATER) this.socket.pause();
   }
 
   /**
-   * ZMTP 3.1 commands after the handshake: PING gets a PONG echoing its context (RFC 37), ERROR
-   * ends the connection; the rest (PONG, SUBSCRIBE, CANCEL...) mean nothing to a one-peer link
-   * and are only reported.
+   * ZMTP 3.1 commands after the handshake: PING gets a PONG (RFC 37, `src/codec/heartbeat.ts`),
+   * ERROR ends the connection; the rest (PONG, SUBSCRIBE, CANCEL...) mean nothing to a one-peer
+   * link and are only reported.
    */
   private onCommand(data: Uint8Array): void {
     const { name, body } = parseCommand(data);
     if (name === 'ERROR') throw peerErrorFrom(body);
-    if (name === 'PING') {
-      if (body.length < 2 || body.length > 18) throw new ChannelError('ERR_PROTOCOL', 'a malformed PING');
-      this.writePart(encodeCommand('PONG', body.subarray(2)), false, true);
-    }
+    const heartbeat = parseHeartbeat(data);
+    if (heartbeat?.name === 'PING') this.heartbeat(encodePong(heartbeat.context));
     this.emit('command', { name, body: body.slice() } satisfies ZmtpCommand);
+  }
+
+  /**
+   * Sends a PING or PONG unless the socket is asking for drain: then the peer has bytes coming
+   * anyway (libzmq counts any traffic as a heartbeat), and queuing a reply per PING would let a
+   * peer that pings without reading grow our send buffer without bound.
+   */
+  private heartbeat(command: Uint8Array): void {
+    if (this.failure !== undefined || this.socket.writableNeedDrain) return;
+    this.writePart(command, false, true);
+  }
+
+  /** Resumes reading stopped for `reason` (a connection that ended reads on only to discard). */
+  private restart(reason: StopReason): void {
+    if (this.failure === undefined) this.gate.restart(reason, (bytes) => this.consume(bytes));
   }
 
   /** Encodes one part with the mechanism and writes it. Returns `socket.write`'s verdict. */
   private writePart(data: Uint8Array, more: boolean, command: boolean): boolean {
-    const blob = this.mechanism.encode(data, { more, command });
-    if (this.config.securityLayer) return this.writeFrame(blob, false, false);
-    return this.writeFrame(blob.subarray(1), (blob[0]! & PART_MORE) !== 0, (blob[0]! & PART_COMMAND) !== 0);
+    const frame = frameOfPart(this.mechanism.encode(data, { more, command }), this.config.wire.parts);
+    return this.writeFrame(frame.body, frame.more, frame.command);
   }
 
   private writeFrame(body: Uint8Array, more: boolean, command: boolean): boolean {
+    this.liveness.sent();
     this.socket.write(encodeFrameHeader(body.length, { more, command }));
     return this.socket.write(body);
   }
 
+  /** Resolves on the socket's `'drain'`; rejects with the error if the connection ends first. */
   private drained(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const done = (): void => {
-        this.socket.off('drain', done);
-        this.off('close', done);
-        if (this.failure === undefined) resolve();
-        else reject(this.failure);
-      };
+      const done = (): void => (this.socket.off('drain', done), this.off('close', done), this.failure ? reject(this.failure) : resolve());
       this.socket.on('drain', done);
       this.on('close', done);
     });
   }
 
-  /** Ends the connection because of `error` (a peer fault, a timeout, a closed socket). */
-  private fail(error: Error): void {
+  /** Runs `work`, turning what it throws (a peer fault) into the end of the connection. */
+  private guard(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** Ends the connection at once because of `error`; `clean` for the peer's orderly hang-up. */
+  private fail(error: Error, clean = false): void {
     if (this.failure !== undefined) return;
-    this.end(error, undefined);
+    this.end(error, undefined, clean);
     this.socket.destroy();
   }
 
   /**
    * Marks the connection over, writes `last` (a failed step's ERROR command) and ends the socket
-   * after the bytes are flushed, so that the peer reads the ERROR before the FIN.
+   * once the bytes are flushed, so that the peer reads the ERROR before the FIN; destroys it
+   * after {@link CLOSE_GRACE_MS} if the peer does not read them.
+   *
+   * @param quiet - whether the message iterator ends without throwing (a close or clean hang-up)
    */
-  private end(error: Error, last: readonly Uint8Array[] | undefined): void {
+  private end(error: Error, last: readonly Uint8Array[] | undefined, quiet: boolean): void {
     this.failure = error;
-    clearTimeout(this.timer);
+    clearTimeout(this.handshakeTimer);
+    this.liveness.stop();
+    this.gate.clear();
+    this.assembler.clear();
+    if (this.driver.pending) this.driver.fail(error);
+    else if (this.driver.state === 'ready') this.mechanism.destroy();
     for (const blob of last ?? []) this.writeFrame(blob, false, true);
-    this.socket.end(() => this.socket.destroy());
-    this.mechanism.destroy();
+    this.socket.end();
+    // Read on, discarding (see onData), so the peer's FIN is seen and the socket closes soon.
+    this.socket.resume();
+    const grace = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    grace.unref();
+    this.socket.once('close', () => clearTimeout(grace));
     this.settle.reject(error);
-    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+    this.inbox.end(error, quiet);
     this.emit('close', this.closedLocally ? undefined : error);
   }
 }
+

@@ -9,11 +9,13 @@
  *
  * Pure: no sockets. The {@link FrameDecoder} takes bytes in chunks of any size and yields whole
  * frames; a size over the maximum is refused as soon as the size field is complete, and memory
- * is only ever held for bytes that actually arrived.
+ * is only ever held for bytes that actually arrived. Its limits can change between two frames
+ * (the adapter tightens them until the peer is authenticated), so it can be fed frame by frame.
  *
  * @module
  */
 import { assertBytes } from '../../bytes';
+import { checkSize, DEFAULT_MAX_FRAME_SIZE } from '../../channel/limits';
 import { ChannelError } from '../../errors';
 
 /** Flag bit: more frames of this message follow. */
@@ -27,8 +29,7 @@ export const FLAG_COMMAND = 0x04;
 const SHORT_MAX = 0xff;
 const RESERVED = ~(FLAG_MORE | FLAG_LONG | FLAG_COMMAND) & 0xff;
 
-/** Default largest frame body (16 MiB): a default, not a protocol limit. */
-export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+export { DEFAULT_MAX_FRAME_SIZE };
 
 /** One frame, decoded. */
 export interface ZmtpFrame {
@@ -93,19 +94,22 @@ export interface FrameDecoderOptions {
    * tighter bound than message frames.
    */
   readonly maxCommandSize?: number;
+  /**
+   * Whether message frames are accepted (default true). Before the peer is authenticated only
+   * commands may come (RFC 23), so a message frame is refused from its flags byte, before its
+   * body is held.
+   */
+  readonly messages?: boolean;
 }
 
 /**
  * Checks a `maxFrameSize` option.
  *
- * @throws {@link RangeError} unless a positive safe integer
+ * @deprecated use `checkSize` of `src/channel/limits.ts`, the one check of every size
+ * @throws {@link RangeError} unless an integer from 1 to 2^32 - 1
  */
 export function checkMaxFrameSize(value: unknown, name = 'maxFrameSize'): number {
-  if (value === undefined) return DEFAULT_MAX_FRAME_SIZE;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`"${name}" expected a positive safe integer, got ${String(value)}`);
-  }
-  return value;
+  return checkSize(value, name, DEFAULT_MAX_FRAME_SIZE);
 }
 
 /**
@@ -116,8 +120,9 @@ export function checkMaxFrameSize(value: unknown, name = 'maxFrameSize'): number
  * resynchronise on garbage by accident.
  */
 export class FrameDecoder {
-  private readonly maxFrameSize: number;
-  private readonly maxCommandSize: number;
+  private maxFrameSize: number;
+  private maxCommandSize: number;
+  private messages: boolean;
   /** Header bytes collected so far (flags, then 1 or 8 size bytes). */
   private readonly header = new Uint8Array(9);
   private headerFilled = 0;
@@ -130,43 +135,65 @@ export class FrameDecoder {
 
   /** @throws {@link RangeError} for a bad `maxFrameSize` or `maxCommandSize` */
   constructor(options: FrameDecoderOptions = {}) {
-    this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize);
-    this.maxCommandSize =
-      options.maxCommandSize === undefined
-        ? Math.min(DEFAULT_MAX_COMMAND_SIZE, this.maxFrameSize)
-        : checkMaxFrameSize(options.maxCommandSize, 'maxCommandSize');
+    this.maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+    this.maxCommandSize = DEFAULT_MAX_COMMAND_SIZE;
+    this.messages = true;
+    this.setLimits(options);
+  }
+
+  /**
+   * Changes the limits from the next frame header on (a frame whose header was already read
+   * keeps the limits it was checked against). Options left out take their defaults.
+   *
+   * @throws {@link RangeError} for a bad `maxFrameSize` or `maxCommandSize`
+   */
+  setLimits(options: FrameDecoderOptions): void {
+    const maxFrameSize = checkSize(options.maxFrameSize, 'maxFrameSize', DEFAULT_MAX_FRAME_SIZE);
+    const maxCommandSize = checkSize(options.maxCommandSize, 'maxCommandSize', Math.min(DEFAULT_MAX_COMMAND_SIZE, maxFrameSize));
+    this.maxFrameSize = maxFrameSize;
+    this.maxCommandSize = maxCommandSize;
+    this.messages = options.messages ?? true;
   }
 
   /**
    * Decodes what `chunk` completes.
    *
    * @returns the frames completed by this chunk, in order
-   * @throws {@link ChannelError} `ERR_PROTOCOL` for reserved flag bits, a command with MORE or
-   *   a size of 2^63 or more; `ERR_FRAME_TOO_LARGE` for a size over the maximum
+   * @throws {@link ChannelError} `ERR_PROTOCOL` for reserved flag bits, a command with MORE, a
+   *   message frame while messages are refused, or a size of 2^63 or more;
+   *   `ERR_FRAME_TOO_LARGE` for a size over the maximum
    */
   push(chunk: Uint8Array): ZmtpFrame[] {
+    const frames: ZmtpFrame[] = [];
+    this.feed(chunk, (frame) => void frames.push(frame));
+    return frames;
+  }
+
+  /**
+   * Decodes `chunk` frame by frame, calling `onFrame` as each completes, so the caller can act
+   * on a frame (and change the limits) before the next header is read. Decoding stops after a
+   * frame for which `onFrame` returns `false`; the caller keeps the rest and feeds it later.
+   *
+   * @returns how many bytes of `chunk` were consumed (all of it unless `onFrame` stopped it)
+   * @throws as {@link push}, and whatever `onFrame` throws
+   */
+  feed(chunk: Uint8Array, onFrame: (frame: ZmtpFrame) => boolean | void): number {
     if (this.failure !== undefined) throw this.failure;
     assertBytes(chunk, 'chunk');
-    const frames: ZmtpFrame[] = [];
     let offset = 0;
-    try {
-      while (offset < chunk.length) {
-        if (this.bodySize < 0) {
-          offset = this.readHeader(chunk, offset);
-          if (this.bodySize < 0) continue;
-        }
-        const take = Math.min(chunk.length - offset, this.bodySize - this.bodyFilled);
-        if (take > 0) this.pieces.push(chunk.subarray(offset, offset + take));
-        this.bodyFilled += take;
-        offset += take;
-        // A zero-length body completes with its header, even at the chunk's very end.
-        if (this.bodyFilled === this.bodySize) frames.push(this.finish());
+    while (offset < chunk.length) {
+      if (this.bodySize < 0) {
+        offset = this.readHeader(chunk, offset);
+        if (this.bodySize < 0) continue;
       }
-    } catch (error) {
-      this.failure = error as ChannelError;
-      throw error;
+      const take = Math.min(chunk.length - offset, this.bodySize - this.bodyFilled);
+      if (take > 0) this.pieces.push(chunk.subarray(offset, offset + take));
+      this.bodyFilled += take;
+      offset += take;
+      // A zero-length body completes with its header, even at the chunk's very end.
+      if (this.bodyFilled === this.bodySize && onFrame(this.finish()) === false) break;
     }
-    return frames;
+    return offset;
   }
 
   /** Copies header bytes; once the header is complete, validates it and opens the body. */
@@ -182,19 +209,28 @@ export class FrameDecoder {
   }
 
   private checkFlags(flags: number): void {
-    if ((flags & RESERVED) !== 0) throw new ChannelError('ERR_PROTOCOL', 'a frame sets reserved flag bits');
+    if ((flags & RESERVED) !== 0) throw this.fault('ERR_PROTOCOL', 'a frame sets reserved flag bits');
     if ((flags & FLAG_COMMAND) !== 0 && (flags & FLAG_MORE) !== 0) {
-      throw new ChannelError('ERR_PROTOCOL', 'a command frame sets MORE');
+      throw this.fault('ERR_PROTOCOL', 'a command frame sets MORE');
     }
+    if ((flags & FLAG_COMMAND) === 0 && !this.messages) {
+      throw this.fault('ERR_PROTOCOL', 'a message frame arrived before the peer was authenticated');
+    }
+  }
+
+  /** Records a fault of the stream: the decoder is dead from here on (see the class). */
+  private fault(code: 'ERR_PROTOCOL' | 'ERR_FRAME_TOO_LARGE', message: string): ChannelError {
+    this.failure = new ChannelError(code, message);
+    return this.failure;
   }
 
   private checkSize(flags: number): number {
     const size =
       (flags & FLAG_LONG) !== 0 ? new DataView(this.header.buffer).getBigUint64(1, false) : BigInt(this.header[1]!);
-    if (size >= 2n ** 63n) throw new ChannelError('ERR_PROTOCOL', 'a frame size is 2^63 or more');
+    if (size >= 2n ** 63n) throw this.fault('ERR_PROTOCOL', 'a frame size is 2^63 or more');
     const limit = (flags & FLAG_COMMAND) !== 0 ? this.maxCommandSize : this.maxFrameSize;
     if (size > BigInt(limit)) {
-      throw new ChannelError('ERR_FRAME_TOO_LARGE', `a frame of ${size} bytes exceeds the maximum of ${limit}`);
+      throw this.fault('ERR_FRAME_TOO_LARGE', `a frame of ${size} bytes exceeds the maximum of ${limit}`);
     }
     return Number(size);
   }

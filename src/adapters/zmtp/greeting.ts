@@ -31,7 +31,7 @@ export interface Greeting {
   readonly major: number;
   /** ZMTP minor version: 0 for 3.0, 1 for 3.1. */
   readonly minor: number;
-  /** The security mechanism the peer speaks, e.g. `'CURVE'`. */
+  /** The security mechanism the peer speaks, in upper case as on the wire. */
   readonly mechanism: string;
   /** The as-server bit. libzmq always sends 0, so do not trust it for roles. */
   readonly asServer: boolean;
@@ -109,4 +109,37 @@ export function parseGreeting(bytes: Uint8Array): Greeting {
 
 function protocol(message: string): ChannelError {
   return new ChannelError('ERR_PROTOCOL', message);
+}
+
+/**
+ * Collects a peer's greeting as it arrives, in one fixed 64-byte buffer (never more: the bytes
+ * after it are handed back to the caller), checking each prefix so that a peer that does not
+ * speak ZMTP 3 is refused at its first telling byte.
+ */
+export class GreetingReader {
+  private readonly bytes = new Uint8Array(GREETING_SIZE);
+  private filled = 0;
+  private parsed: Greeting | undefined;
+
+  /** The greeting, once complete. */
+  get greeting(): Greeting | undefined {
+    return this.parsed;
+  }
+
+  /**
+   * Takes what `chunk` adds to the greeting.
+   *
+   * @returns the bytes of `chunk` after the greeting (empty until it is complete)
+   * @throws {@link ChannelError} `ERR_PROTOCOL` as {@link checkGreetingPrefix} and {@link parseGreeting}
+   */
+  push(chunk: Uint8Array): Uint8Array {
+    if (this.parsed !== undefined) return chunk;
+    const take = Math.min(chunk.length, GREETING_SIZE - this.filled);
+    this.bytes.set(chunk.subarray(0, take), this.filled);
+    this.filled += take;
+    checkGreetingPrefix(this.bytes.subarray(0, this.filled));
+    if (this.filled < GREETING_SIZE) return chunk.subarray(chunk.length);
+    this.parsed = parseGreeting(this.bytes);
+    return chunk.subarray(take);
+  }
 }

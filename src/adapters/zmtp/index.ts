@@ -9,6 +9,7 @@ export {
   checkGreetingPrefix,
   encodeGreeting,
   GREETING_SIZE,
+  GreetingReader,
   parseGreeting,
   type Greeting,
   type GreetingInit,
@@ -28,14 +29,14 @@ export {
   type ZmtpFrame,
 } from './frames';
 export { checkSocketType, connectionMetadata, socketTypesMatch, type ZmtpSocketType } from './socket-type';
-export { ZmtpConnection, type ZmtpCommand, type ZmtpConnectionConfig } from './connection';
+export { CLOSE_GRACE_MS, ZmtpConnection, type ZmtpCommand, type ZmtpConnectionConfig } from './connection';
+export { ZmtpServer } from './server';
 export {
   connectZmtp,
   DEFAULT_HANDSHAKE_TIMEOUT,
   listenZmtp,
-  ZmtpServer,
   type ZmtpConnectOptions,
   type ZmtpListenOptions,
   type ZmtpOptions,
 } from './net';
-export type { MechanismChoice } from '../mechanism-choice';
+export type { MechanismChoice, PeerOrigin } from '../mechanism-choice';
