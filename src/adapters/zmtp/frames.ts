@@ -96,8 +96,8 @@ export interface FrameDecoderOptions {
   readonly maxCommandSize?: number;
   /**
    * Whether message frames are accepted (default true). Before the peer is authenticated only
-   * commands may come (RFC 23), so a message frame is refused from its flags byte, before its
-   * body is held.
+   * commands may come (RFC 23), so a message frame is refused from its header, before any of
+   * its body is held.
    */
   readonly messages?: boolean;
 }
@@ -213,9 +213,6 @@ export class FrameDecoder {
     if ((flags & FLAG_COMMAND) !== 0 && (flags & FLAG_MORE) !== 0) {
       throw this.fault('ERR_PROTOCOL', 'a command frame sets MORE');
     }
-    if ((flags & FLAG_COMMAND) === 0 && !this.messages) {
-      throw this.fault('ERR_PROTOCOL', 'a message frame arrived before the peer was authenticated');
-    }
   }
 
   /** Records a fault of the stream: the decoder is dead from here on (see the class). */
@@ -231,6 +228,10 @@ export class FrameDecoder {
     const limit = (flags & FLAG_COMMAND) !== 0 ? this.maxCommandSize : this.maxFrameSize;
     if (size > BigInt(limit)) {
       throw this.fault('ERR_FRAME_TOO_LARGE', `a frame of ${size} bytes exceeds the maximum of ${limit}`);
+    }
+    // Checked after the size, so that a huge frame is reported as such, and before any body byte.
+    if ((flags & FLAG_COMMAND) === 0 && !this.messages) {
+      throw this.fault('ERR_PROTOCOL', 'a message frame arrived before the peer was authenticated');
     }
     return Number(size);
   }
