@@ -36,11 +36,17 @@ const MODES: ReadonlyArray<{ readonly moduleResolution: string; readonly module:
 
 /**
  * Imports every entry point and uses a type from each: `MechanismChoice` is exported by all
- * four, so an entry point that resolves to the wrong file fails too.
+ * four, so an entry point that resolves to the wrong file fails too. The per-role option types
+ * must survive declaration emit: a CURVE client without `serverKey` must not compile for a
+ * consumer either.
  */
 const CONSUMER = ENTRY_POINTS.map(([specifier], i) => `import type { MechanismChoice as Choice${i} } from '${specifier}';`)
+  .concat(`import { CURVE } from 'curvezmq';`)
   .concat(`export type Choices = [${ENTRY_POINTS.map((_, i) => `Choice${i}`).join(', ')}];`)
   .concat(`export const mechanisms: Array<Choices[number]['mechanism']> = ['CURVE'];`)
+  .concat(`export const client = () => CURVE.client({ secretKey: new Uint8Array(32), serverKey: new Uint8Array(32) });`)
+  .concat(`// @ts-expect-error serverKey is required on a CURVE client`)
+  .concat(`export const unpinned = () => CURVE.client({ secretKey: new Uint8Array(32) });`)
   .join('\n');
 
 let consumer: string;
@@ -89,7 +95,7 @@ async function typecheck(mode: (typeof MODES)[number]): Promise<{ ok: boolean; o
 
 describe('subpath exports resolve for TypeScript consumers', () => {
   test.each(MODES.map((mode) => [mode.moduleResolution, mode] as const))(
-    'moduleResolution %s: curvezmq, curvezmq/zeromq, curvezmq/stream, curvezmq/zmtp',
+    'moduleResolution %s: curvezmq, /zeromq, /stream, /zmtp resolve; CURVE options keep their roles',
     async (_name, mode) => {
       const result = await checks.get(mode.moduleResolution)!;
       expect(result.output.split('\n').filter((line) => line.includes('error TS'))).toEqual([]);
