@@ -34,6 +34,11 @@ type ExampleServerOptions<D extends AnyDefinition = AnyDefinition> = ServerChoic
 type ExampleClientOptions<D extends AnyDefinition = AnyDefinition> = ClientChoice<D> & ExampleBaseOptions;
 declare function listen<D extends AnyDefinition>(options: ExampleServerOptions<D>): void;
 declare function connect<D extends AnyDefinition>(options: ExampleClientOptions<D>): void;
+/** A class infers `D` from its constructor's options as a function does. */
+declare class ExampleServer<D extends AnyDefinition = AnyDefinition> {
+  constructor(options: ExampleServerOptions<D>);
+  close(): Promise<void>;
+}
 
 export function choicesCatchMistakes(): void {
   // @ts-expect-error a CURVE client without serverKey
@@ -77,6 +82,12 @@ export function choicesCatchMistakes(): void {
   // @ts-expect-error serverKey missing from options built apart
   connect(apart);
 
+  // @ts-expect-error a server class given a CURVE client's options
+  new ExampleServer({ mechanism: CURVE, mechanismOptions: { secretKey: server.secretKey, serverKey: server.publicKey }, authorizer });
+
+  // @ts-expect-error a server class without authorizer
+  new ExampleServer({ mechanism: NULL });
+
   // @ts-expect-error the per-role types hold without a function too
   const pinned: ClientChoice<typeof CURVE> = { mechanism: CURVE, mechanismOptions: { secretKey: client.secretKey } };
   void pinned;
@@ -91,6 +102,10 @@ export function choicesAcceptCorrectOptions(): void {
   listen({ mechanism: NULL, mechanismOptions: { authenticate: true }, authorizer });
   listen({ mechanism: CURVE, mechanismOptions: { secretKey: server.secretKey, replayRecordSize: 1024 }, authorizer });
   listen({ mechanism: PLAIN, authorizer });
+  const typed = new ExampleServer({ mechanism: CURVE, mechanismOptions: { secretKey: server.secretKey }, authorizer });
+  // A server of a known mechanism is still a server of the default (any) type.
+  const general: ExampleServer = typed;
+  void general;
   // By name, options are loose: the definition is known only at run time.
   connect({ mechanism: 'CURVE', registry, mechanismOptions: { secretKey: client.secretKey, serverKey: server.publicKey } });
   listen({ mechanism: 'PLAIN', registry, authorizer });
