@@ -104,6 +104,8 @@ describe('subpath exports resolve for TypeScript consumers', () => {
       const landed = ENTRY_POINTS.map(([specifier, file]) => [specifier, read.has(fs.realpathSync(path.join(dist, file)))]);
       expect(landed).toEqual(ENTRY_POINTS.map(([specifier]) => [specifier, true]));
     },
+    // Four tsc processes at once take 8-18 s here; a loaded full run gets room to spare.
+    60_000,
   );
 
   test('the same specifiers load at run time, from require and from import', async () => {
