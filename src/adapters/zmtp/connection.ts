@@ -13,49 +13,20 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import type { Authorizer } from '../../auth';
 import { HandshakeDriver, type HandshakeOutcome } from '../../channel/handshake';
 import { Inbox } from '../../channel/inbox';
-import type { ChannelLimits } from '../../channel/limits';
 import { parseCommand, peerErrorFrom } from '../../codec/command';
 import { encodePing, parseHeartbeat, encodePong } from '../../codec/heartbeat';
 import { ChannelError } from '../../errors';
-import type { Mechanism, PeerIdentity, WireTraits } from '../../mechanism';
+import type { Mechanism, PeerIdentity } from '../../mechanism';
 import { tunedCodec } from '../../tuned-codec';
+import { CLOSE_GRACE_MS, INBOX_ITEMS, type ZmtpCommand, type ZmtpConnectionConfig } from './config';
 import { FrameDecoder, encodeFrameHeader, type ZmtpFrame } from './frames';
 import { GreetingReader, encodeGreeting, type Greeting } from './greeting';
 import { Liveness } from './liveness';
 import { ReadGate, type StopReason } from './read-gate';
 import { frameOfPart, MessageAssembler, messageSize, partOfFrame } from './parts';
-import { socketTypesMatch, type ZmtpSocketType } from './socket-type';
-
-/** Whole messages that may wait for `receive()` before reading pauses (bytes are capped too). */
-const INBOX_ITEMS = 1024;
-
-/** How long `close()` lets queued bytes flush before it destroys the socket (a peer may have stopped reading). */
-export const CLOSE_GRACE_MS = 1000;
-
-/** What a {@link ZmtpConnection} needs besides its socket and mechanism. */
-export interface ZmtpConnectionConfig {
-  /** This side's socket type; the peer's `Socket-Type` must pair with it. */
-  readonly socketType: ZmtpSocketType;
-  /** The mechanism's name as the greeting carries it (upper case). */
-  readonly mechanismName: string;
-  /** How the mechanism looks on the wire: framing of parts, roles, largest handshake command. */
-  readonly wire: WireTraits;
-  /** Every limit, checked by `channelLimits()`. */
-  readonly limits: ChannelLimits;
-  /** Server: decides who may enter. */
-  readonly authorizer?: Authorizer;
-}
-
-/** A ZMTP command the peer sent after the handshake (events: `'command'`). */
-export interface ZmtpCommand {
-  /** The command name, e.g. `'PING'`. */
-  readonly name: string;
-  /** The bytes after the name. */
-  readonly body: Uint8Array;
-}
+import { socketTypesMatch } from './socket-type';
 
 /**
  * One secured ZMTP connection to one peer. Obtain it from `connectZmtp` or a `ZmtpServer`,
@@ -85,6 +56,7 @@ export class ZmtpConnection extends EventEmitter {
   private closedLocally = false;
   private identity: PeerIdentity | undefined;
   private closing: Promise<void> | undefined;
+  private draining: Promise<void> | undefined;
 
   /**
    * Starts the connection at once by sending the whole 64-byte greeting: libzmq sends its own
@@ -341,13 +313,23 @@ export class ZmtpConnection extends EventEmitter {
     return this.socket.write(body);
   }
 
-  /** Resolves on the socket's `'drain'`; rejects with the error if the connection ends first. */
+  /**
+   * Resolves on the socket's `'drain'`; rejects with the error if the connection ends first.
+   * One promise serves every waiting `send()`, so a thousand of them add two listeners, not 2,000.
+   */
   private drained(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const done = (): void => (this.socket.off('drain', done), this.off('close', done), this.failure ? reject(this.failure) : resolve());
+    this.draining ??= new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.off('close', done);
+        this.draining = undefined;
+        if (this.failure === undefined) resolve();
+        else reject(this.failure);
+      };
       this.socket.on('drain', done);
       this.on('close', done);
     });
+    return this.draining;
   }
 
   /** Runs `work`, turning what it throws (a peer fault) into the end of the connection. */

@@ -29,7 +29,8 @@ export {
   type ZmtpFrame,
 } from './frames';
 export { checkSocketType, connectionMetadata, socketTypesMatch, type ZmtpSocketType } from './socket-type';
-export { CLOSE_GRACE_MS, ZmtpConnection, type ZmtpCommand, type ZmtpConnectionConfig } from './connection';
+export { CLOSE_GRACE_MS, type ZmtpCommand, type ZmtpConnectionConfig } from './config';
+export { ZmtpConnection } from './connection';
 export { ZmtpServer } from './server';
 export {
   connectZmtp,

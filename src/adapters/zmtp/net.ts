@@ -14,7 +14,8 @@ import { ChannelError } from '../../errors';
 import type { MechanismDefinition, WireTraits } from '../../mechanism';
 import type { AnyMechanismOptions } from '../../registry';
 import { resolveMechanism, type MechanismChoice } from '../mechanism-choice';
-import { ZmtpConnection, type ZmtpConnectionConfig } from './connection';
+import type { ZmtpConnectionConfig } from './config';
+import { ZmtpConnection } from './connection';
 import { ZmtpServer } from './server';
 import { checkSocketType, connectionMetadata, type ZmtpSocketType } from './socket-type';
 

@@ -10,7 +10,8 @@ import type * as net from 'node:net';
 import { ChannelError } from '../../errors';
 import type { ServerSessions } from '../../mechanism';
 import type { PeerOrigin } from '../mechanism-choice';
-import { ZmtpConnection, type ZmtpConnectionConfig } from './connection';
+import type { ZmtpConnectionConfig } from './config';
+import { ZmtpConnection } from './connection';
 
 /**
  * A listening ZMTP endpoint (what `listenZmtp` returns).
