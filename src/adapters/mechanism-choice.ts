@@ -25,14 +25,14 @@ import type { AnyMechanismOptions, LooseMechanismOptions, MechanismRegistry } fr
  */
 export interface MechanismChoice {
   /**
-   * A definition (such as the package's `CURVE`, `PLAIN`, `NULL`, or your own
+   * A definition (one of the package's built-ins, or your own
    * `{ name, client(options), server(options) }`) or a name in `registry`. A definition of any
    * options type is taken (`never`); `mechanismOptions` must suit it.
    */
   readonly mechanism: string | AnyDefinition;
   /** Where a mechanism given by name is looked up; required with a name, unused with a definition. */
   readonly registry?: MechanismRegistry;
-  /** The mechanism's own options (CURVE: `secretKey`, and `serverKey` on a client). */
+  /** The mechanism's own options (keys, credentials), checked by the mechanism at run time. */
   readonly mechanismOptions?: LooseMechanismOptions;
 }
 
@@ -47,8 +47,8 @@ export interface NamedChoice {
 }
 
 /**
- * `mechanismOptions` typed `O`: optional when every option of `O` is (NULL's), required when one
- * is (CURVE's `secretKey`), so a forgotten options object is a compile error too.
+ * `mechanismOptions` typed `O`: optional when every option of `O` is, required when one is (a
+ * secret key), so a forgotten options object is a compile error too.
  */
 export type MechanismOptionsField<O> = {} extends O
   ? { readonly mechanismOptions?: O }
@@ -70,8 +70,8 @@ export interface AuthorizerChoice {
 }
 
 /**
- * A client's mechanism. With a definition whose type is known (`CURVE`), `mechanismOptions`
- * must be that definition's client options (`CurveClientOptions`: `serverKey` required); with
+ * A client's mechanism. With a definition whose type is known, `mechanismOptions` must be that
+ * definition's client options (for the built-in with keys, the server's key is required); with
  * a name, a {@link NamedChoice}. Without a type argument (`ClientChoice`), either form loosely.
  *
  * A function that takes `ClientChoice<D>` with `D` a type parameter infers `D` from
@@ -83,7 +83,7 @@ export type ClientChoice<D extends AnyDefinition = AnyDefinition> = [ClientOptio
 
 /**
  * A server's mechanism and authorizer. As {@link ClientChoice}, with the definition's server
- * options (`CurveServerOptions`: `secretKey` required, no `serverKey`).
+ * options (so a client-only option, such as the server's key, does not compile).
  */
 export type ServerChoice<D extends AnyDefinition = AnyDefinition> = AuthorizerChoice &
   ([ServerOptionsOf<D>] extends [never]
@@ -139,7 +139,7 @@ export function clientSessions(choice: MechanismChoice, argument = 'options'): (
 
 /**
  * The server side of `choice`: the definition's `server()` runs once, here, so every session
- * of the endpoint shares its state (for CURVE: the keys that seal RFC 26's WELCOME cookies, and the
+ * of the endpoint shares its state (for RFC 26: the keys that seal its WELCOME cookies, and the
  * replay record), and the endpoint's `close()` can wipe it through `ServerSessions.close`.
  *
  * @throws as {@link resolveMechanism}, or whatever the mechanism throws for bad options
