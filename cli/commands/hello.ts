@@ -17,7 +17,7 @@
  */
 import { CURVE } from '../../mechanisms';
 import { curveKeyPair, CurveZmqError, parseCommand } from '../../src';
-import { SecureClient, SecureServer } from '../../src/adapters/zeromq';
+import { ZeroMqClient, ZeroMqServer } from '../../src/adapters/zeromq';
 import { EXIT } from '../exit-codes';
 
 const TIMEOUT_MS = 10_000;
@@ -28,7 +28,7 @@ export async function hello(): Promise<number> {
   const clientKeys = curveKeyPair();
   const print = (line: string): boolean => process.stdout.write(line + '\n');
   let clientKey = '';
-  const server = new SecureServer({
+  const server = new ZeroMqServer({
     mechanism: CURVE,
     mechanismOptions: { secretKey: serverKeys.secretKey },
     authorizer: (request) => {
@@ -37,17 +37,17 @@ export async function hello(): Promise<number> {
     },
     handshakeTimeout: TIMEOUT_MS,
   });
-  const client = new SecureClient({
+  const client = new ZeroMqClient({
     mechanism: CURVE,
     mechanismOptions: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
     handshakeTimeout: TIMEOUT_MS,
     linger: 0,
   });
-  server.events.on('handshake:receive', (_id, blob) => {
+  server.on('handshake:receive', (_id, blob) => {
     const name = parseCommand(blob).name;
     print(`C:${name}: ${name === 'INITIATE' ? `(client=${clientKey}) ` : ''}OK`);
   });
-  client.events.on('handshake:receive', (blob) => print(`S:${parseCommand(blob).name}: OK`));
+  client.on('handshake:receive', (blob) => print(`S:${parseCommand(blob).name}: OK`));
   try {
     await client.connect(await server.bind('tcp://127.0.0.1:*'));
     await client.send('Hello');
@@ -64,7 +64,7 @@ export async function hello(): Promise<number> {
     process.stderr.write(`curvezmq hello: ${error instanceof CurveZmqError ? `${error.code}: ` : ''}${(error as Error).message}\n`);
     return EXIT.FAILURE;
   } finally {
-    client.close();
-    server.close();
+    await client.close();
+    await server.close();
   }
 }

@@ -5,26 +5,26 @@
  *
  * @module
  */
-import { ChannelError, CurveZmqError, type PeerIdentity } from '../../src';
-import { SecureClient, SecureServer } from '../../src/adapters/zeromq';
+import { ChannelError, CurveZmqError, type Authorizer, type PeerIdentity } from '../../src';
+import { ZeroMqClient, ZeroMqServer } from '../../src/adapters/zeromq';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliTransport, ConnectContext, ServeContext } from './types';
 
 /** Echoes every message until `context.signal` aborts; logs the bound endpoint and each peer. */
 export async function serve(context: ServeContext): Promise<number> {
-  const server = new SecureServer({
+  const server = new ZeroMqServer({
     mechanism: context.mechanism,
     registry: context.registry,
     mechanismOptions: context.serverOptions,
-    ...(context.authorizer === undefined ? {} : { authorizer: context.authorizer }),
+    authorizer: context.authorizer ?? denyAll,
   });
-  server.events.on('handshake', (_id, peer) => context.log(`secure: ${describePeer(peer)}`));
-  server.events.on('handshake:error', (_id, error) => context.log(`handshake failed: ${describe(error)}`));
+  server.on('handshake', (peer) => context.log(`secure: ${describePeer(peer)}`));
+  server.on('handshakeError', (error) => context.log(`handshake failed: ${describe(error)}`));
   let endpoint: string;
   try {
     endpoint = await server.bind(context.endpoint);
   } catch (error) {
-    server.close();
+    await server.close();
     context.log(`error: ${describe(error)}`);
     return EXIT.FAILURE;
   }
@@ -36,14 +36,14 @@ export async function serve(context: ServeContext): Promise<number> {
     }
   })();
   await aborted(context.signal);
-  server.close();
+  await server.close();
   await echo;
   return EXIT.OK;
 }
 
 /** Connects, sends each message, checks each echo; the exit code says how it went. */
 export async function connect(context: ConnectContext): Promise<number> {
-  const client = new SecureClient({
+  const client = new ZeroMqClient({
     mechanism: context.mechanism,
     registry: context.registry,
     mechanismOptions: context.clientOptions,
@@ -53,8 +53,8 @@ export async function connect(context: ConnectContext): Promise<number> {
     linger: 0,
   });
   try {
-    await client.connect(context.endpoint);
-    context.log(`secure: ${describePeer(client.peer!)}`);
+    const server = await client.connect(context.endpoint);
+    context.log(`secure: ${describePeer(server)}`);
     for (const message of context.messages) {
       await client.send(message);
       const reply = (await client.receive()).map((part) => part.toString('utf8')).join('');
@@ -69,12 +69,18 @@ export async function connect(context: ConnectContext): Promise<number> {
     context.log(`error: ${describe(error)}`);
     return exitCodeFor(error);
   } finally {
-    client.close();
+    await client.close();
   }
 }
 
 /** The ZeroMQ transport, as `./index` picks it. */
 export const zeromqTransport: CliTransport = { serve, connect };
+
+/**
+ * Used when the command line gave no authorizer (NULL without --allow-any): any decision the
+ * mechanism asks for is a refusal, as the server needs an answer it can give.
+ */
+const denyAll: Authorizer = () => ({ status: 400, statusText: 'No authorizer' });
 
 function aborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();

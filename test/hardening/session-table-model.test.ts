@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import * as zmq from 'zeromq';
 import { defaultRegistry } from '../../mechanisms';
 import { curveKeyPair, type Mechanism } from '../../src';
-import { encodeEnvelope, KIND_HANDSHAKE, KIND_MESSAGE, parseEnvelope, SecureServer } from '../../src/adapters/zeromq';
+import { encodeEnvelope, KIND_HANDSHAKE, KIND_MESSAGE, parseEnvelope, ZeroMqServer } from '../../src/adapters/zeromq';
 
 const SERVER = curveKeyPair();
 const CLIENT = curveKeyPair();
@@ -74,7 +74,7 @@ interface Model {
 }
 
 interface Real {
-  server: SecureServer;
+  server: ZeroMqServer;
   endpoint: string;
   sessions: Map<string, Session>;
   attacker: zmq.Dealer;
@@ -94,7 +94,7 @@ async function checkTable(model: Model, real: Real): Promise<void> {
 
 /** Resolves with the reason the server closed session `key` (at once if it already has). */
 async function closure(real: Real, key: string): Promise<string> {
-  while (!real.closed.has(key)) await once(real.server.events, 'session:close');
+  while (!real.closed.has(key)) await once(real.server, 'session:close');
   return real.closed.get(key)!;
 }
 
@@ -117,7 +117,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
       // A HELLO that is never continued; it expires after the handshake timeout.
       const hello = defaultRegistry.client('CURVE', { secretKey: CLIENT.secretKey, serverKey: SERVER.publicKey }).start().send[0]!;
       const id = randomBytes(16);
-      const opened = once(r.server.events, 'handshake:receive');
+      const opened = once(r.server, 'handshake:receive');
       await r.attacker.send(encodeEnvelope(KIND_HANDSHAKE, id, hello));
       expect((await opened)[0]).toBe(id.toString('hex'));
       await r.attacker.receive();
@@ -148,7 +148,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
     check: (m) => m.ready.length > 0,
     async run(m, r) {
       const session = r.sessions.get(m.ready[pick % m.ready.length]!)!;
-      const moved = once(r.server.events, 'session:move');
+      const moved = once(r.server, 'session:move');
       const next = session.newDealer();
       await session.echo(next);
       expect((await moved)[0]).toBe(session.key);
@@ -166,7 +166,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
         replay && session.sent.length > 0
           ? session.sent[session.sent.length - 1]!
           : encodeEnvelope(KIND_MESSAGE, session.id, randomBytes(40));
-      const dropped = once(r.server.events, 'message:drop');
+      const dropped = once(r.server, 'message:drop');
       await r.attacker.send(frame);
       expect((await dropped)[0]).toBe('MESSAGE from another route did not authenticate');
       // The session is untouched: it still echoes on its own route.
@@ -199,7 +199,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
       m.ready.splice(index, 1);
       await checkTable(m, r);
       // Its next MESSAGE finds no session.
-      const dropped = once(r.server.events, 'message:drop');
+      const dropped = once(r.server, 'message:drop');
       await session.dealer.send(encodeEnvelope(KIND_MESSAGE, session.id, session.mechanism.encode(Buffer.from('late'))));
       expect(await dropped).toEqual(['MESSAGE for no ready session']);
       r.sessions.delete(session.key);
@@ -212,7 +212,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
 test('session table: any interleaving of connects, half-open handshakes and expiries, echoes, route moves, forgeries, replays and closes agrees with the model', async () => {
   await fc.assert(
     fc.asyncProperty(fc.commands(commands, { maxCommands: 14 }), async (cmds) => {
-      const server = new SecureServer({
+      const server = new ZeroMqServer({
         mechanism: 'CURVE',
         registry: defaultRegistry,
         mechanismOptions: { secretKey: SERVER.secretKey },
@@ -226,7 +226,7 @@ test('session table: any interleaving of connects, half-open handshakes and expi
       const attacker = new zmq.Dealer({ linger: 0 });
       attacker.connect(endpoint);
       const real: Real = { server, endpoint, sessions: new Map(), attacker, closers: [], closed: new Map() };
-      server.events.on('session:close', (key, reason) => real.closed.set(key, reason));
+      server.on('session:close', (key, reason) => real.closed.set(key, reason));
       try {
         await fc.asyncModelRun(() => ({ model: { ready: [], halfOpen: [] }, real }), cmds);
       } finally {

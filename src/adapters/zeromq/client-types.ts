@@ -6,33 +6,41 @@
 import type * as zmq from 'zeromq';
 import type { PeerIdentity } from '../../mechanism';
 import type { RandomSource } from '../../random';
+import type { ChannelLimitsInit } from '../../channel/limits';
 import type { MechanismChoice } from '../mechanism-choice';
 
-/** Options of `SecureClient`. */
-export interface SecureClientOptions extends MechanismChoice {
+/** Options of `ZeroMqClient`. */
+export interface ZeroMqClientOptions
+  extends MechanismChoice,
+    Pick<ChannelLimitsInit, 'handshakeTimeout' | 'keepAlive' | 'maxFrameSize' | 'maxBufferedBytes'> {
   /**
    * The socket to run over: a zeromq `Dealer` (default: a new one) or `Request`. The client owns
-   * it from now on and closes it.
+   * it from now on and closes it. It must have been created with `maxMessageSize` set (at most
+   * maxFrameSize plus envelope overhead; the `TypeError` says the number).
    */
   readonly socket?: zmq.Dealer | zmq.Request;
-  /** Handshake time limit in milliseconds (default 30,000, as libzmq's ZMQ_HANDSHAKE_IVL). */
-  readonly handshakeTimeout?: number;
+  /**
+   * Limits (`src/channel/limits.ts`): `handshakeTimeout` (default 30,000 ms, as libzmq's
+   * ZMQ_HANDSHAKE_IVL), `maxFrameSize` (largest part and message received, and the sockets'
+   * `maxMessageSize` with envelope overhead), `maxBufferedBytes` (received bytes held for a
+   * slow reader before the socket is no longer read). `keepAlive`: heartbeats (ZMTP 3.1's
+   * `ZMQ_HEARTBEAT_IVL`): once ready, the client sends an encrypted PING whenever nothing was
+   * received for this many ms, and the server answers with PONG. 0 (default), as in libzmq: a
+   * server of an earlier version of this adapter drops PINGs.
+   */
+  readonly keepAlive?: number;
+  /** @deprecated use `keepAlive` */
+  readonly heartbeatInterval?: number;
   /**
    * ZMQ_RCVTIMEO: `receive()` rejects with `ERR_IDLE_TIMEOUT` when no message came in this many
-   * milliseconds (default: waits forever). The async iterator is not affected.
+   * milliseconds (default: waits forever). A per-receive deadline, not the session's idle
+   * limit. The async iterator is not affected.
    */
   readonly receiveTimeout?: number;
   /**
-   * Heartbeats (ZMTP 3.1's `ZMQ_HEARTBEAT_IVL`): once ready, the client sends an encrypted PING
-   * whenever nothing was received for this many ms, and the server answers with PONG. Off by
-   * default, as in libzmq: a server of an earlier version of this adapter drops PINGs, so a
-   * client with heartbeats would time out against it.
-   */
-  readonly heartbeatInterval?: number;
-  /**
    * `ZMQ_HEARTBEAT_TIMEOUT`: when nothing at all arrives within this many ms of a PING, the
    * session fails with `ERR_IDLE_TIMEOUT` (`session:error`): the server crashed or the path is
-   * gone. Default: `heartbeatInterval`, as libzmq. Needs `heartbeatInterval`.
+   * gone. Default: `keepAlive`, as libzmq. Needs `keepAlive`.
    */
   readonly heartbeatTimeout?: number;
   /**
@@ -52,7 +60,10 @@ export interface SecureClientOptions extends MechanismChoice {
   readonly random?: RandomSource;
 }
 
-/** Options of `SecureClient.connect`. */
+/** @deprecated use `ZeroMqClientOptions` */
+export type SecureClientOptions = ZeroMqClientOptions;
+
+/** Options of `ZeroMqClient.connect`. */
 export interface ConnectOptions {
   /** Aborts the handshake (rejects with `ERR_ABORTED`). */
   readonly signal?: AbortSignal;
@@ -62,7 +73,7 @@ export interface ConnectOptions {
 export type ClientStatus = 'idle' | 'handshaking' | 'ready' | 'failed' | 'closed';
 
 /**
- * The events of a `SecureClient` (colon-namespaced; there is no bare `'error'` event, so
+ * The events of a `ZeroMqClient` (colon-namespaced; there is no bare `'error'` event, so
  * an unheard failure never crashes the process).
  */
 export interface ClientEvents {
@@ -71,6 +82,8 @@ export interface ClientEvents {
   /** The handshake completed. */
   handshake: [peer: PeerIdentity];
   /** The handshake failed (denied, wrong server key, timeout, abort). */
+  handshakeError: [error: Error];
+  /** @deprecated listen to `'handshakeError'` */
   'handshake:error': [error: Error];
   /** A received ZeroMQ message was dropped (not ours, malformed, or rejected by the mechanism). */
   'message:drop': [reason: string];

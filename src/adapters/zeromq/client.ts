@@ -1,88 +1,107 @@
 /**
- * The client: a Dealer (or Request) socket that runs a mechanism's handshake over ZeroMQ and
- * then sends and receives plaintext message parts, with the API of a zeromq.js v6 socket.
+ * The client: a Dealer (or Request) socket that runs a mechanism's handshake over ZeroMQ, through
+ * the shared handshake driver, and then sends and receives plaintext message parts, with the
+ * API of a zeromq.js v6 socket.
  *
  * @module
  */
 import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
-import { ChannelError, MechanismError, StateError } from '../../errors';
-import type { Mechanism, PeerIdentity, Step } from '../../mechanism';
+import { HandshakeDriver, type HandshakeOutcome } from '../../channel/handshake';
+import { Inbox } from '../../channel/inbox';
+import type { ChannelLimits } from '../../channel/limits';
+import { ChannelError, StateError } from '../../errors';
+import type { Mechanism, PeerIdentity, WireTraits } from '../../mechanism';
 import { drawRandom, secureRandom } from '../../random';
-import { encodeEnvelope, isFor, KIND_HANDSHAKE, SESSION_ID_BYTES, sessionTopic } from './envelope';
-import { checkCount, checkDuration, Deadline } from './deadline';
-import { Inbox } from './inbox';
-import { loopLink, requestLink, startReader, type Link } from './link';
 import { clientSessions } from '../mechanism-choice';
+import { checkSocket, clientConfig } from './client-options';
+import type { ClientEvents, ClientStatus, ConnectOptions, ZeroMqClientOptions } from './client-types';
+import { encodeEnvelope, isFor, KIND_HANDSHAKE, SESSION_ID_BYTES, sessionTopic } from './envelope';
 import { Heartbeat } from './heartbeat';
-import { decodeNext, encodeClose, encodeMessage, encodePing, parseFrames } from './message-codec';
+import { loopLink, requestLink, startReader, type Link } from './link';
+import { armHandshake } from './handshake-deadline';
+import { decodeNext, encodeMessage, encodePing, parseFrames, tryEncodeClose } from './message-codec';
 import { packEnvelopes } from './packed';
 import { Outbox } from './outbox';
-import type { ClientEvents, ClientStatus, ConnectOptions, SecureClientOptions } from './client-types';
-import { toParts, type MessageLike } from './parts';
-
-const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
-const DEFAULT_RECEIVE_HWM = 1_000;
-const DEFAULT_SEND_HWM = 1_000;
+import { partsBytes, toParts, type MessageLike } from './parts';
 
 /**
  * A secure client over a zeromq Dealer (or Request).
  *
  * ```typescript
- * const client = new SecureClient({mechanism: CURVE, mechanismOptions: {secretKey, serverKey}})
- * await client.connect('tcp://127.0.0.1:5555')
+ * const client = new ZeroMqClient({mechanism: CURVE, mechanismOptions: {secretKey, serverKey}})
+ * const server = await client.connect('tcp://127.0.0.1:5555') // the server's PeerIdentity
  * await client.send(['Hello'])
  * const [reply] = await client.receive()
- * client.close()
+ * await client.close()
  * ```
  *
  * The session is keyed by a random session id, not by the connection: {@link reconnect} swaps
  * the socket and the session goes on without a new handshake.
  */
-export class SecureClient implements AsyncIterable<Buffer[]> {
-  /** Events (see {@link ClientEvents}). */
-  readonly events = new EventEmitter<ClientEvents>();
+export class ZeroMqClient extends EventEmitter<ClientEvents> implements AsyncIterable<Buffer[]> {
   /** The session id (16 random bytes), carried in every frame. */
   readonly sessionId: Buffer;
+  /**
+   * Settles with the handshake: the authenticated server, or why it failed (also when the
+   * client closes first). Never an unhandled rejection: nobody need await it.
+   */
+  readonly handshake: Promise<PeerIdentity>;
   private readonly makeMechanism: () => Mechanism;
-  private readonly handshakeTimeout: number;
+  private readonly limits: ChannelLimits;
+  private readonly wire: WireTraits;
   private readonly receiveTimeout: number | undefined;
+  private readonly socketOptions: { readonly linger?: number; readonly maxMessageSize: number };
   private readonly inbox: Inbox<Buffer[]>;
   private readonly outbox: Outbox;
   private state: ClientStatus = 'idle';
   private socket: zmq.Dealer | zmq.Request;
   private link: Link | undefined;
   private readonly subscribers: zmq.Subscriber[] = [];
-  private mechanism: Mechanism | undefined;
-  private handshake: Deadline<void> | undefined;
+  private driver: HandshakeDriver | undefined;
+  private settleHandshake!: { resolve(peer: PeerIdentity): void; reject(error: Error): void };
+  /** Clears the handshake's deadline and abort listener. */
+  private stopHandshake: () => void = () => undefined;
   private endpoint: string | undefined;
   private failure: Error | undefined;
-  private readonly linger: { linger?: number };
+  private linksClosed: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
   private readonly heartbeat: Heartbeat | undefined;
 
   /**
-   * @throws {@link TypeError} when `mechanism` or `socket` is of the wrong type
-   * @throws {@link RangeError} when a timeout or limit is not positive, or `heartbeatTimeout`
-   *   is given without `heartbeatInterval`
+   * @throws {@link TypeError} when `mechanism` or `socket` is of the wrong type, or `socket` has
+   *   no `maxMessageSize` ceiling
+   * @throws {@link RangeError} naming a timeout or limit out of range, or `heartbeatTimeout`
+   *   given without `keepAlive`
    */
-  constructor(options: SecureClientOptions) {
+  constructor(options: ZeroMqClientOptions) {
+    super();
+    const config = clientConfig(options);
     this.makeMechanism = clientSessions(options);
-    this.handshakeTimeout = checkDuration(options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT, 'handshakeTimeout');
-    this.receiveTimeout = options.receiveTimeout === undefined ? undefined : checkDuration(options.receiveTimeout, 'receiveTimeout');
-    this.inbox = new Inbox(checkCount(options.receiveHighWaterMark ?? DEFAULT_RECEIVE_HWM, 'receiveHighWaterMark'));
-    this.linger = options.linger === undefined ? {} : { linger: checkLinger(options.linger) };
+    this.limits = config.limits;
+    this.wire = config.wire;
+    this.receiveTimeout = config.receiveTimeout;
+    this.socketOptions = config.socketOptions;
+    this.inbox = new Inbox<Buffer[]>({ maxItems: config.receiveHighWaterMark, maxBytes: config.limits.maxBufferedBytes, sizeOf: partsBytes });
     this.sessionId = Buffer.from(drawRandom(options.random ?? secureRandom, SESSION_ID_BYTES));
-    this.heartbeat = makeHeartbeat(options, () => this.sendPing(), () => this.expire());
+    this.heartbeat = config.heartbeat && new Heartbeat(config.heartbeat, () => this.sendPing(), () => this.expire());
+    this.handshake = new Promise<PeerIdentity>((resolve, reject) => (this.settleHandshake = { resolve, reject }));
+    this.handshake.catch(() => undefined);
     this.outbox = new Outbox({
-      highWaterMark: checkCount(options.sendHighWaterMark ?? DEFAULT_SEND_HWM, 'sendHighWaterMark'),
+      highWaterMark: config.sendHighWaterMark,
       send: (frames) => this.link!.send(frames),
       // A Request socket takes one request per reply: no batches there.
       canBatch: () => !(this.socket instanceof zmq.Request),
-      onError: (error) => this.fail(error, 'session:error'),
+      onError: (error) => this.fail(error),
       pack: packEnvelopes,
     });
     // Last, so that nothing above can throw and leave a socket open.
-    this.socket = checkSocket(options.socket) ?? new zmq.Dealer(this.linger);
+    this.socket = config.socket ?? new zmq.Dealer(this.socketOptions);
+  }
+
+  /** @deprecated the client is itself the event emitter: use `client.on(...)` */
+  get events(): this {
+    return this;
   }
 
   /** Current status. */
@@ -92,20 +111,26 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
 
   /** The authenticated server, once the handshake completed. */
   get peer(): PeerIdentity | undefined {
-    return this.mechanism?.peer;
+    return this.state === 'ready' ? this.driver?.peer : undefined;
+  }
+
+  private get mechanism(): Mechanism | undefined {
+    return this.driver?.mechanism;
   }
 
   /**
-   * Connects to `endpoint` and runs the handshake.
+   * Connects to `endpoint` and runs the handshake; resolves with the authenticated server
+   * (the same as {@link handshake}).
    *
    * @throws {@link StateError} unless the client is new
    * @throws {@link TypeError} / {@link RangeError} from the mechanism for bad options, and
    *   zeromq's error for a malformed endpoint; the client then stays idle
    * @throws {@link MechanismError} when the server refused (`ERR_PEER_ERROR` with `status` 400
    *   or 500) or the handshake broke (`ERR_DECRYPT` for a wrong server key, ...)
-   * @throws {@link ChannelError} `ERR_HANDSHAKE_TIMEOUT`, `ERR_ABORTED` or `ERR_CHANNEL_CLOSED`
+   * @throws {@link ChannelError} `ERR_HANDSHAKE_TIMEOUT`, `ERR_ABORTED`, `ERR_CHANNEL_CLOSED`,
+   *   or `ERR_FRAME_TOO_LARGE` for a handshake command over the mechanism's largest
    */
-  async connect(endpoint: string, options: ConnectOptions = {}): Promise<void> {
+  async connect(endpoint: string, options: ConnectOptions = {}): Promise<PeerIdentity> {
     if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
     if (this.state !== 'idle') throw new StateError(`connect() not allowed when ${this.state}`);
     // Misuse (bad mechanism options, a malformed endpoint) throws before anything started, and
@@ -120,12 +145,13 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     }
     this.state = 'handshaking';
     this.endpoint = endpoint;
-    this.mechanism = mechanism;
-    this.handshake = new Deadline<void>(this.handshakeTimeout, options.signal);
-    this.handshake.promise.catch((error: Error) => this.fail(error, 'handshake:error'));
+    const timeout = this.limits.handshakeTimeout;
+    const driver = new HandshakeDriver(mechanism, { timeout, maxBlobSize: this.wire.maxHandshakeSize });
+    this.driver = driver;
     this.link = this.attach(this.socket);
-    this.advance(() => mechanism.start());
-    return this.handshake.promise;
+    this.stopHandshake = armHandshake(driver, timeout, options.signal, (outcome) => this.follow(outcome));
+    this.follow(driver.start());
+    return this.handshake;
   }
 
   /**
@@ -140,7 +166,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   reconnect(endpoint: string | undefined = this.endpoint, socket?: zmq.Dealer | zmq.Request): void {
     if (this.state !== 'ready') throw new StateError(`reconnect() not allowed when ${this.state}`);
     if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
-    const next = checkSocket(socket) ?? new zmq.Dealer(this.linger);
+    const next = checkSocket(socket, this.socketOptions.maxMessageSize, 'socket') ?? new zmq.Dealer(this.socketOptions);
     const old = this.link;
     this.socket = next;
     next.connect(endpoint);
@@ -159,7 +185,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   subscribe(endpoint: string): void {
     if (this.state !== 'ready') throw new StateError(`subscribe() not allowed when ${this.state}`);
     if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
-    const subscriber = new zmq.Subscriber(this.linger);
+    const subscriber = new zmq.Subscriber(this.socketOptions);
     subscriber.subscribe(sessionTopic(this.sessionId));
     subscriber.connect(endpoint);
     startReader(subscriber, (frames) => this.onMessage(frames, 'keep'), this.onFault);
@@ -203,21 +229,25 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   /**
    * Closes the sockets and wipes the session. Pending and later receives reject. A ready client
    * first sends the CLOSE command, so the server drops the session at once instead of keeping
-   * it until it expires; it is sent only if ZeroMQ can queue it at once, then the socket closes
-   * with its linger.
+   * it until it expires; it is sent only if ZeroMQ can queue it at once, then the socket closes.
+   * Resolves once the sockets are closed: in bounded time, because that last send never waits
+   * (send timeout 0), and libzmq holds what it took for the socket's linger at most.
    */
-  close(): void {
-    if (this.state === 'closed') return;
+  close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
     const previous = this.state;
     this.state = 'closed';
     const closed = new ChannelError('ERR_CHANNEL_CLOSED', 'the client is closed');
-    this.handshake?.reject(closed);
+    this.stopHandshake();
+    this.driver?.close(); // a handshake in progress: its mechanism is wiped
+    this.settleHandshake.reject(closed);
     this.inbox.end(closed, true);
     this.heartbeat?.stop();
-    const goodbye = previous === 'ready' ? this.goodbye() : undefined;
+    const goodbye = previous === 'ready' ? tryEncodeClose(this.mechanism!, this.sessionId) : undefined;
     this.mechanism?.destroy();
-    if (previous !== 'failed') this.closeLinks(closed, goodbye);
-    this.events.emit('close');
+    this.closing = previous === 'failed' ? (this.linksClosed ?? Promise.resolve()) : this.closeLinks(closed, goodbye);
+    this.emit('close');
+    return this.closing;
   }
 
   private attach(socket: zmq.Dealer | zmq.Request): Link {
@@ -228,26 +258,29 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
   }
 
   private readonly onFault = (error: unknown): void => {
-    this.fail(error instanceof Error ? error : new Error(String(error)), 'session:error');
+    this.fail(error instanceof Error ? error : new Error(String(error)));
   };
 
   private async onMessage(frames: Buffer[], onError: 'fail' | 'keep'): Promise<void> {
     const envelopes = parseFrames(frames);
     const first = envelopes?.[0];
     if (envelopes === undefined || first === undefined || !isFor(first, this.sessionId)) {
-      this.events.emit('message:drop', 'not an envelope of this session');
+      this.emit('message:drop', 'not an envelope of this session');
       return;
     }
     if (first.kind === KIND_HANDSHAKE) {
-      if (this.state !== 'handshaking' || envelopes.length !== 1) this.events.emit('message:drop', 'unexpected handshake command');
-      else this.advance(() => this.mechanism!.receive(first.blob), first.blob);
+      const driver = this.driver;
+      if (this.state !== 'handshaking' || driver?.state !== 'handshaking' || envelopes.length !== 1) {
+        this.emit('message:drop', 'unexpected handshake command');
+      } else this.follow(driver.receive(first.blob), first.blob);
       return;
     }
     if (this.state !== 'ready') {
-      this.events.emit('message:drop', `MESSAGE while ${this.state}`);
+      this.emit('message:drop', `MESSAGE while ${this.state}`);
       return;
     }
     this.deliver(envelopes.map((envelope) => envelope.blob), onError);
+    // Backpressure: the socket is not read while the inbox holds maxBufferedBytes or more.
     await this.inbox.drained();
   }
 
@@ -259,61 +292,69 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
    */
   private deliver(blobs: Uint8Array[], onError: 'fail' | 'keep'): void {
     for (let index = 0; index < blobs.length; ) {
-      if (this.state !== 'ready') return void this.events.emit('message:drop', `MESSAGE while ${this.state}`);
+      if (this.state !== 'ready') return void this.emit('message:drop', `MESSAGE while ${this.state}`);
       let message;
       try {
         ({ message, next: index } = decodeNext(this.mechanism!, blobs, index, onError, true));
       } catch (error) {
-        if (onError === 'keep') this.events.emit('message:drop', (error as Error).message);
-        else this.fail(error as Error, 'session:error');
+        if (onError === 'keep') this.emit('message:drop', (error as Error).message);
+        else this.fail(error as Error);
         return;
       }
       // It authenticated, so the server is alive, whatever it is (PONG included).
       this.heartbeat?.alive();
-      if (message === undefined) this.events.emit('message:drop', 'malformed multipart message');
+      if (message?.kind === 'data' && partsBytes(message.parts) > this.limits.maxFrameSize) {
+        const error = new ChannelError('ERR_FRAME_TOO_LARGE', `a message over maxFrameSize (${this.limits.maxFrameSize} bytes)`);
+        if (onError === 'keep') this.emit('message:drop', error.message);
+        else this.fail(error);
+        return;
+      }
+      if (message === undefined) this.emit('message:drop', 'malformed multipart message');
       else if (message.kind === 'data') this.inbox.push(message.parts);
       else if (message.kind === 'close') this.fail(new ChannelError('ERR_CHANNEL_CLOSED', 'the server closed the session'), 'session:close');
     }
   }
 
-  /** Runs one handshake step and sends what it produced, one command per ZeroMQ message. */
-  private advance(run: () => Step, received?: Uint8Array): void {
-    let step: Step;
-    try {
-      step = run();
-    } catch (error) {
-      this.handshake?.reject(error as Error);
-      return;
-    }
-    if (received !== undefined && step.status !== 'failed') this.events.emit('handshake:receive', received);
-    for (const blob of step.send) void this.link!.send([encodeEnvelope(KIND_HANDSHAKE, this.sessionId, blob)]).catch(this.onFault);
-    if (step.status === 'failed') this.handshake?.reject(step.error ?? new MechanismError('ERR_UNEXPECTED_COMMAND', 'handshake failed'));
-    else if (step.status === 'ready') this.becomeReady();
+  /** Sends what a handshake step produced, one command per ZeroMQ message, then follows its state. */
+  private follow(outcome: HandshakeOutcome, received?: Uint8Array): void {
+    if (this.state !== 'handshaking') return;
+    if (received !== undefined && outcome.state !== 'failed') this.emit('handshake:receive', received);
+    for (const blob of outcome.send) void this.link!.send([encodeEnvelope(KIND_HANDSHAKE, this.sessionId, blob)]).catch(this.onFault);
+    if (outcome.state === 'failed') this.fail(outcome.error ?? new StateError('the handshake failed'));
+    else if (outcome.state === 'ready') this.becomeReady(outcome.peer ?? this.mechanism!.peer!);
   }
 
-  private becomeReady(): void {
+  private becomeReady(peer: PeerIdentity): void {
     this.state = 'ready';
+    this.stopHandshake();
     this.heartbeat?.start();
-    this.handshake?.resolve();
-    this.events.emit('handshake', this.mechanism!.peer!);
+    this.settleHandshake.resolve(peer);
+    this.emit('handshake', peer);
   }
 
   /**
    * A failure stops the client for good: a hard ERROR from the server, a wrong server key or a
-   * broken session is not retried with the same credentials (RFC 23, libzmq #2227).
+   * broken session is not retried with the same credentials (RFC 23, libzmq #2227). During the
+   * handshake it is a `handshakeError`; afterwards `event`.
    */
-  private fail(error: Error, event: 'handshake:error' | 'session:error' | 'session:close'): void {
+  private fail(error: Error, event: 'session:error' | 'session:close' = 'session:error'): void {
     if (this.state === 'failed' || this.state === 'closed') return;
+    const handshaking = this.state !== 'ready';
     this.state = 'failed';
     this.failure = error;
+    this.stopHandshake();
+    this.driver?.fail(error);
     this.outbox.end(error);
-    this.handshake?.reject(error);
+    this.settleHandshake.reject(error);
     this.inbox.end(error, false);
     this.heartbeat?.stop();
     this.mechanism?.destroy();
     this.socket.linger = 0;
-    this.closeLinks(error);
-    this.events.emit(event, error);
+    this.linksClosed = this.closeLinks(error);
+    if (handshaking) {
+      this.emit('handshakeError', error);
+      this.emit('handshake:error', error);
+    } else this.emit(event, error);
   }
 
   /**
@@ -324,19 +365,18 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
    * Later sends reject with `ended`, the error the caller already made (an error's stack trace
    * is a noticeable part of a short connection's cost).
    */
-  private closeLinks(ended: Error, goodbye?: Buffer[]): void {
+  private async closeLinks(ended: Error, goodbye?: Buffer[]): Promise<void> {
     for (const subscriber of this.subscribers.splice(0)) subscriber.close();
     const { link, socket, outbox } = this;
     const queued = outbox.busy || socket instanceof zmq.Request ? [] : outbox.takeAll();
     outbox.end(ended);
     if (link === undefined) return socket.close();
     const frames = goodbye === undefined ? queued : [...queued, ...goodbye];
-    if (frames.length === 0) return link.close();
-    socket.sendTimeout = 0;
-    socket
-      .send(frames)
-      .catch(() => undefined)
-      .finally(() => link.close());
+    if (frames.length > 0) {
+      socket.sendTimeout = 0;
+      await socket.send(frames).catch(() => undefined);
+    }
+    link.close();
   }
 
   /**
@@ -349,16 +389,7 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
 
   private expire(): void {
     const ms = this.heartbeat!.timeout;
-    this.fail(new ChannelError('ERR_IDLE_TIMEOUT', `no answer to PING in ${ms} ms: the server is gone or unreachable`), 'session:error');
-  }
-
-  /** The CLOSE command, or nothing when the mechanism cannot encode any more. */
-  private goodbye(): Buffer[] | undefined {
-    try {
-      return encodeClose(this.mechanism!, this.sessionId);
-    } catch {
-      return undefined;
-    }
+    this.fail(new ChannelError('ERR_IDLE_TIMEOUT', `no answer to PING in ${ms} ms: the server is gone or unreachable`));
   }
 
   private expectReady(call: string): void {
@@ -366,31 +397,3 @@ export class SecureClient implements AsyncIterable<Buffer[]> {
     if (this.state !== 'ready') throw new StateError(`${call}() not allowed when ${this.state}`);
   }
 }
-
-function checkLinger(linger: number): number {
-  if (!Number.isSafeInteger(linger) || linger < -1) throw new RangeError(`"linger" expected -1 or more milliseconds, got ${String(linger)}`);
-  return linger;
-}
-
-/**
- * The heartbeat of `options`, or none when `heartbeatInterval` is not set.
- *
- * @throws {@link RangeError} for a bad duration, or `heartbeatTimeout` without `heartbeatInterval`
- */
-function makeHeartbeat(options: SecureClientOptions, ping: () => void, expire: () => void): Heartbeat | undefined {
-  const { heartbeatInterval, heartbeatTimeout } = options;
-  if (heartbeatInterval === undefined) {
-    if (heartbeatTimeout !== undefined) throw new RangeError('"heartbeatTimeout" needs "heartbeatInterval"');
-    return undefined;
-  }
-  const interval = checkDuration(heartbeatInterval, 'heartbeatInterval');
-  const timeout = heartbeatTimeout === undefined ? interval : checkDuration(heartbeatTimeout, 'heartbeatTimeout');
-  return new Heartbeat({ interval, timeout }, ping, expire);
-}
-
-function checkSocket(socket: unknown): zmq.Dealer | zmq.Request | undefined {
-  if (socket === undefined) return undefined;
-  if (socket instanceof zmq.Dealer || socket instanceof zmq.Request) return socket;
-  throw new TypeError('"socket" expected a zeromq Dealer or Request');
-}
-

@@ -5,11 +5,23 @@
  *
  * @module
  */
-export { SecureClient } from './client';
-export type { SecureClientOptions, ConnectOptions, ClientStatus, ClientEvents } from './client-types';
-export { SecureServer } from './server';
-export type { SecureServerOptions, IncomingMessage, ServerEvents, SessionCloseReason } from './server-types';
-export type { MechanismChoice } from '../mechanism-choice';
+import { ZeroMqClient } from './client';
+import { ZeroMqServer } from './server';
+
+export { ZeroMqClient, ZeroMqServer };
+export type { ZeroMqClientOptions, SecureClientOptions, ConnectOptions, ClientStatus, ClientEvents } from './client-types';
+export type { ZeroMqServerOptions, SecureServerOptions, ZeroMqMessage, IncomingMessage, ServerEvents, SessionCloseReason } from './server-types';
+export type { MechanismChoice, PeerOrigin } from '../mechanism-choice';
+export { MAX_SUBSCRIPTION_FRAME, PART_OVERHEAD, maxInboundFrame } from './socket-limits';
+
+/** @deprecated use `ZeroMqServer` */
+export const SecureServer = ZeroMqServer;
+/** @deprecated use `ZeroMqServer` */
+export type SecureServer = ZeroMqServer;
+/** @deprecated use `ZeroMqClient` */
+export const SecureClient = ZeroMqClient;
+/** @deprecated use `ZeroMqClient` */
+export type SecureClient = ZeroMqClient;
 export type { MessageLike, PartLike } from './parts';
 export {
   encodeEnvelope,

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Dealer, Request, Router, XPublisher } from 'zeromq';
-import { SerialQueue } from './inbox';
+import { SerialQueue } from './serial-queue';
 
 /** Handles one received ZeroMQ message (all its frames). May return a promise for backpressure. */
 export type FrameHandler = (frames: Buffer[]) => void | Promise<void>;

@@ -8,7 +8,8 @@
  */
 import { equalBytes } from '../../bytes';
 import { ChannelError } from '../../errors';
-import { encodeCommand, isCommand } from '../../codec/command';
+import { encodeCommand } from '../../codec/command';
+import { encodePing as heartbeatPing, encodePong as heartbeatPong, parseHeartbeat } from '../../codec/heartbeat';
 import type { DecodedPart, Mechanism } from '../../mechanism';
 import { ownsHeadroom, tunedCodec, type TunedCodec } from '../../tuned-codec';
 import { encodeEnvelope, HEADER_BYTES, KIND_MESSAGE, parseEnvelope, SESSION_ID_BYTES, type Envelope } from './envelope';
@@ -43,26 +44,32 @@ export function encodeClose(mechanism: Mechanism, sessionId: Uint8Array): Buffer
   return encodeCommandPart(mechanism, sessionId, CLOSE_COMMAND);
 }
 
-/** The most context bytes a PING may carry (ZMTP 3.1, RFC 37). */
-const MAX_PING_CONTEXT = 16;
-/** The PING TTL field: 2 octets; this adapter sends 0 (no TTL) and ignores the peer's. */
-const PING_TTL_BYTES = 2;
+/**
+ * The CLOSE command, or nothing when the mechanism cannot encode any more (no nonce left, or
+ * wiped): a goodbye is a courtesy, and the peer learns from the silence instead.
+ */
+export function tryEncodeClose(mechanism: Mechanism, sessionId: Uint8Array): Buffer[] | undefined {
+  try {
+    return encodeClose(mechanism, sessionId);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
- * Encodes a heartbeat PING into its one frame, in ZMTP 3.1's shape (`\x04PING`, a 2-octet TTL
- * of 0, then `context`), as a COMMAND part: encrypted and authenticated like any MESSAGE, so
- * nobody else can forge a heartbeat, and never delivered to the application.
+ * Encodes a heartbeat PING (RFC 37, `src/codec/heartbeat.ts`: a TTL of 0, then `context`) into
+ * its one frame, as a COMMAND part: encrypted and authenticated like any MESSAGE, so nobody
+ * else can forge a heartbeat, and never delivered to the application.
  *
  * @throws {@link RangeError} when `context` is longer than 16 bytes
  */
-export function encodePing(mechanism: Mechanism, sessionId: Uint8Array, context: Uint8Array = new Uint8Array(0)): Buffer[] {
-  if (context.length > MAX_PING_CONTEXT) throw new RangeError(`"context" expected at most ${MAX_PING_CONTEXT} bytes`);
-  return encodeCommandPart(mechanism, sessionId, encodeCommand('PING', new Uint8Array(PING_TTL_BYTES), context));
+export function encodePing(mechanism: Mechanism, sessionId: Uint8Array, context?: Uint8Array): Buffer[] {
+  return encodeCommandPart(mechanism, sessionId, heartbeatPing(0, context));
 }
 
 /** Encodes the PONG answering a PING: `\x04PONG` and the PING's context, echoed. */
 export function encodePong(mechanism: Mechanism, sessionId: Uint8Array, context: Uint8Array): Buffer[] {
-  return encodeCommandPart(mechanism, sessionId, encodeCommand('PONG', context));
+  return encodeCommandPart(mechanism, sessionId, heartbeatPong(context));
 }
 
 function encodeCommandPart(mechanism: Mechanism, sessionId: Uint8Array, command: Uint8Array): Buffer[] {
@@ -88,12 +95,14 @@ export interface NextMessage {
  * Decodes the next application message of a batch: the blobs from `start` up to and including
  * the first whose MORE flag is clear. Its `message` is `undefined` when the parts decode but
  * form neither a data message (a command part among them, or the batch ended with MORE still
- * set) nor one of the commands CLOSE, PING (2 to 18 body bytes) or PONG (at most 16) alone.
+ * set) nor one of the commands CLOSE, PING or PONG alone.
  *
  * @param inPlace - the blobs are the caller's to give up (received frames nobody else reads):
  *   the mechanism may decrypt into them, and the parts are views into them
  * @throws {@link MechanismError} when a blob is rejected; with `onError: 'keep'` the session is
  *   left as it was before that blob (the blobs before it were accepted)
+ * @throws {@link ChannelError} `ERR_PROTOCOL` for an authentic PING without its TTL (the
+ *   heartbeat policy: the session ends)
  */
 export function decodeNext(
   mechanism: Mechanism,
@@ -123,14 +132,12 @@ function single(part: DecodedPart): DecodedMessage | undefined {
   return part.command ? decodeCommandPart(part.data) : { kind: 'data', parts: [asBuffer(part.data)] };
 }
 
+/** CLOSE, or a heartbeat as `src/codec/heartbeat.ts` reads it (its policy included). */
 function decodeCommandPart(data: Uint8Array): DecodedMessage | undefined {
   if (equalBytes(data, CLOSE_COMMAND)) return { kind: 'close' };
-  const body = data.subarray(5); // both names are 4 letters: length byte + name
-  if (isCommand(data, 'PING') && body.length >= PING_TTL_BYTES && body.length <= PING_TTL_BYTES + MAX_PING_CONTEXT) {
-    return { kind: 'ping', context: Buffer.from(body.subarray(PING_TTL_BYTES)) };
-  }
-  if (isCommand(data, 'PONG') && body.length <= MAX_PING_CONTEXT) return { kind: 'pong' };
-  return undefined;
+  const heartbeat = parseHeartbeat(data);
+  if (heartbeat === undefined) return undefined;
+  return heartbeat.name === 'PING' ? { kind: 'ping', context: asBuffer(heartbeat.context) } : { kind: 'pong' };
 }
 
 /**

@@ -36,3 +36,10 @@ function toPart(part: unknown, name: string): Uint8Array {
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/** Bytes of a message's parts: what it holds in an inbox, and what `maxFrameSize` caps. */
+export function partsBytes(parts: readonly Uint8Array[]): number {
+  let bytes = 0;
+  for (const part of parts) bytes += part.length;
+  return bytes;
+}

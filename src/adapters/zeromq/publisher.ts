@@ -10,6 +10,7 @@ import { ChannelError } from '../../errors';
 import { toHex } from '../../bytes';
 import { HEADER_BYTES, KIND_MESSAGE } from './envelope';
 import { startReader, writeLink, type Link } from './link';
+import { MAX_SUBSCRIPTION_FRAME } from './socket-limits';
 
 interface Waiter {
   resolve(): void;
@@ -18,7 +19,8 @@ interface Waiter {
 
 /** Tracks which topics have a subscriber and lets senders wait for one. */
 export class TopicPublisher {
-  private readonly socket = new zmq.XPublisher();
+  // A subscriber legitimately sends only short subscriptions: anything longer is refused at its header.
+  private readonly socket = new zmq.XPublisher({ maxMessageSize: MAX_SUBSCRIPTION_FRAME });
   private readonly link: Link = writeLink(this.socket);
   private readonly subscribed = new Set<string>();
   private readonly waiters = new Map<string, Waiter[]>();

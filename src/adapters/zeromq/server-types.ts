@@ -6,32 +6,37 @@
 import type * as zmq from 'zeromq';
 import type { Authorizer } from '../../auth';
 import type { PeerIdentity } from '../../mechanism';
-import type { MechanismChoice } from '../mechanism-choice';
+import type { ChannelLimitsInit } from '../../channel/limits';
+import type { MechanismChoice, PeerOrigin } from '../mechanism-choice';
 import type { MessageLike } from './parts';
 
-/** Options of `SecureServer`. */
-export interface SecureServerOptions extends MechanismChoice {
+/** Options of `ZeroMqServer`: a mechanism, an authorizer, limits and sockets. */
+export interface ZeroMqServerOptions extends MechanismChoice, Omit<ChannelLimitsInit, 'keepAlive'> {
   /**
-   * Decides who may enter (may be async; a slow answer delays only its own peer). A server
-   * without one answers every decision its mechanism asks for with 400 (fail closed).
+   * Decides who may enter (may be async; a slow answer delays only its own peer). Required:
+   * `allowAny()` is the explicit way to let everyone in.
    */
-  readonly authorizer?: Authorizer;
+  readonly authorizer: Authorizer;
   /**
    * The Router to run over (default: a new one). The server owns it and closes it. One that is
-   * already bound is read at once; otherwise reading starts with the first `bind()`.
+   * already bound is read at once; otherwise reading starts with the first `bind()`. It must
+   * have been created with `maxMessageSize` set (at most maxFrameSize plus envelope overhead;
+   * the `TypeError` says the number): a Router without it lets any peer make libzmq buffer a
+   * frame of any size before authentication.
    */
   readonly socket?: zmq.Router;
-  /** Most sessions at once, handshaking or ready (default 10,000; libcurve `max_clients`). */
-  readonly maxSessions?: number;
   /**
-   * Most handshakes in progress at once (default 1,000; libcurve `max_pending`). When full, a
-   * new handshake evicts the oldest one not waiting for the authorizer (it fails with
-   * `ERR_LIMIT_REACHED`); only when all wait for decisions is the new peer refused.
+   * Limits (`src/channel/limits.ts`): `handshakeTimeout` (default 30 s), `idleTimeout` (an
+   * idle session is dropped after this many ms; default 300,000 here, libcurve's `client_ttl`,
+   * because ZeroMQ hides disconnections; 0 = never), `maxFrameSize` (largest part and
+   * message, and the Router's `maxMessageSize` with envelope overhead), `maxHandshakes` (when
+   * full, a new handshake evicts the oldest one not waiting for the authorizer, which fails
+   * with `ERR_LIMIT_REACHED`), `maxSessions`, `maxBufferedBytes` (received bytes held for a
+   * slow reader before the Router is no longer read). The server sends no PING: its clients do
+   * (`keepAlive` on the client), and it answers them.
    */
-  readonly maxHandshakes?: number;
-  /** Time for a handshake to complete, in ms (default 30,000; libcurve `pending_ttl`). */
-  readonly handshakeTimeout?: number;
-  /** An idle session is dropped after this many ms (default 300,000; libcurve `client_ttl`). */
+  readonly idleTimeout?: number;
+  /** @deprecated use `idleTimeout` */
   readonly sessionTimeout?: number;
   /** Received messages held before the reader pauses (default 1,000). */
   readonly receiveHighWaterMark?: number;
@@ -43,11 +48,14 @@ export interface SecureServerOptions extends MechanismChoice {
   readonly sendHighWaterMark?: number;
 }
 
+/** @deprecated use `ZeroMqServerOptions` */
+export type SecureServerOptions = ZeroMqServerOptions;
+
 /** One received message with who sent it and how to answer. */
-export interface IncomingMessage {
+export interface ZeroMqMessage {
   /** The plaintext parts. */
   readonly parts: Buffer[];
-  /** The session id in hex: the handle for `SecureServer.send` and `publish`. */
+  /** The session id in hex: the handle for `ZeroMqServer.send` and `publish`. */
   readonly sessionId: string;
   /** The authenticated client: public key, user id, metadata. */
   readonly peer: PeerIdentity;
@@ -61,13 +69,21 @@ export interface IncomingMessage {
  */
 export type SessionCloseReason = 'failed' | 'expired' | 'closed' | 'left';
 
-/** The events of a `SecureServer` (colon-namespaced; no bare `'error'`). */
+/** @deprecated use `ZeroMqMessage` */
+export type IncomingMessage = ZeroMqMessage;
+
+/**
+ * The events of a `ZeroMqServer`. There is no `'error'` event: a fault is `'fault'`, so an
+ * unheard one never crashes the process.
+ */
 export interface ServerEvents {
   /** A handshake command from a client was accepted by its mechanism. */
   'handshake:receive': [sessionId: string, blob: Uint8Array];
   /** A session completed its handshake. */
-  handshake: [sessionId: string, peer: PeerIdentity];
-  /** A handshake failed (refused, malformed, timed out). */
+  handshake: [peer: PeerIdentity, origin: PeerOrigin];
+  /** A handshake failed (refused, malformed, timed out, evicted). */
+  handshakeError: [error: Error, origin: PeerOrigin];
+  /** @deprecated listen to `'handshakeError'` (error, origin) */
   'handshake:error': [sessionId: string, error: Error];
   /** An authenticated MESSAGE moved a session to a new route. */
   'session:move': [sessionId: string];

@@ -1,44 +1,36 @@
 /**
- * The server: a Router socket that keeps one mechanism per client session, with limits, an
- * async authorizer that never blocks other peers, per-message peer identity and route
- * independence.
+ * The server's socket side: a Router that keeps one mechanism per client session (the table
+ * in `./session-table.ts`), runs each handshake through the shared handshake driver, and
+ * delivers authenticated messages with per-message peer identity and route independence.
  *
  * @module
  */
 import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
-import { decide, type Authorizer } from '../../auth';
+import { Inbox } from '../../channel/inbox';
+import type { ChannelLimits } from '../../channel/limits';
 import { ChannelError, StateError } from '../../errors';
-import type { AuthDecision, PeerIdentity, ServerSessions, Step } from '../../mechanism';
-import { checkCount, checkDuration } from './deadline';
+import type { PeerIdentity, ServerSessions } from '../../mechanism';
+import { serverSessions } from '../mechanism-choice';
 import { encodeEnvelope, KIND_HANDSHAKE, sessionKey, sessionTopic, type Envelope } from './envelope';
-import { Inbox, SerialQueue } from './inbox';
 import { startReader, writeLink, type Link } from './link';
-import { serverSessions, type MechanismChoice } from '../mechanism-choice';
-import { decodeNext, encodeClose, encodeMessage, encodePong, parseFrames, type NextMessage } from './message-codec';
+import { decodeNext, encodeMessage, encodePong, parseFrames, tryEncodeClose, type NextMessage } from './message-codec';
 import { packEnvelopes } from './packed';
 import { Outbox } from './outbox';
-import { toParts, type MessageLike } from './parts';
-import type { IncomingMessage, SecureServerOptions, ServerEvents, SessionCloseReason } from './server-types';
+import { partsBytes, toParts, type MessageLike } from './parts';
 import { TopicPublisher } from './publisher';
-import { sameRoute, ServerSession, splitRoute } from './session';
-
-const DEFAULTS = {
-  maxSessions: 10_000,
-  maxHandshakes: 1_000,
-  handshakeTimeout: 30_000,
-  sessionTimeout: 300_000,
-  receiveHighWaterMark: 1_000,
-  sendHighWaterMark: 1_000,
-} as const;
-
-const denyAll: Authorizer = () => ({ status: 400, statusText: 'No authorizer' });
+import { SerialQueue } from './serial-queue';
+import type { ServerEvents, SessionCloseReason, ZeroMqMessage, ZeroMqServerOptions } from './server-types';
+import { sameRoute, splitRoute, type ServerSession } from './session';
+import { ServerHandshakes } from './server-handshakes';
+import type { SessionTable } from './session-table';
+import { serverConfig } from './server-options';
 
 /**
  * A secure server over a zeromq Router.
  *
  * ```typescript
- * const server = new SecureServer({
+ * const server = new ZeroMqServer({
  *   mechanism: CURVE, // or 'CURVE' with registry: defaultRegistry
  *   mechanismOptions: {secretKey},
  *   authorizer: (request) => allowed.has(request.publicKeyZ85),
@@ -47,53 +39,51 @@ const denyAll: Authorizer = () => ({ status: 400, statusText: 'No authorizer' })
  * for await (const message of server) await message.reply(message.parts)
  * ```
  */
-export class SecureServer implements AsyncIterable<IncomingMessage> {
-  /** Events (see {@link ServerEvents}). */
-  readonly events = new EventEmitter<ServerEvents>();
+export class ZeroMqServer extends EventEmitter<ServerEvents> implements AsyncIterable<ZeroMqMessage> {
   private readonly makeMechanism: ServerSessions;
-  private readonly authorizer: Authorizer;
   private readonly socket: zmq.Router;
   private readonly link: Link;
-  private readonly limits: Required<Omit<SecureServerOptions, keyof MechanismChoice | 'authorizer' | 'socket'>>;
-  private readonly sessions = new Map<string, ServerSession>();
-  private readonly inbox: Inbox<IncomingMessage>;
+  private readonly limits: ChannelLimits;
+  private readonly handshakes: ServerHandshakes;
+  private readonly table: SessionTable;
+  private readonly inbox: Inbox<ZeroMqMessage>;
   /** Orders the PUB socket's sends (publish, and PONG and CLOSE of sessions that publish). */
   private readonly sendQueue = new SerialQueue();
   /** The Router's outgoing queue: handshake commands alone, each session's messages in batches. */
   private readonly outbox: Outbox;
   private publisher: TopicPublisher | undefined;
-  /** Keys of the sessions still handshaking, oldest first. */
-  private readonly pending = new Set<string>();
   private closed = false;
+  private closing: Promise<void> | undefined;
   private reading = false;
 
   /**
-   * @throws {@link TypeError} when an option has the wrong type
-   * @throws {@link RangeError} when a limit or timeout is not positive
+   * @throws {@link TypeError} when `options.authorizer` is missing or an option has the wrong
+   *   type, or `options.socket` has no `maxMessageSize` ceiling
+   * @throws {@link RangeError} naming a limit or timeout out of range
    */
-  constructor(options: SecureServerOptions) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
-    if (options.authorizer !== undefined && typeof options.authorizer !== 'function') {
-      throw new TypeError('"authorizer" expected a function');
-    }
-    if (options.socket !== undefined && !(options.socket instanceof zmq.Router)) {
-      throw new TypeError('"socket" expected a zeromq Router');
-    }
-    this.limits = {
-      maxSessions: checkCount(options.maxSessions ?? DEFAULTS.maxSessions, 'maxSessions'),
-      maxHandshakes: checkCount(options.maxHandshakes ?? DEFAULTS.maxHandshakes, 'maxHandshakes'),
-      handshakeTimeout: checkDuration(options.handshakeTimeout ?? DEFAULTS.handshakeTimeout, 'handshakeTimeout'),
-      sessionTimeout: checkDuration(options.sessionTimeout ?? DEFAULTS.sessionTimeout, 'sessionTimeout'),
-      receiveHighWaterMark: checkCount(options.receiveHighWaterMark ?? DEFAULTS.receiveHighWaterMark, 'receiveHighWaterMark'),
-      sendHighWaterMark: checkCount(options.sendHighWaterMark ?? DEFAULTS.sendHighWaterMark, 'sendHighWaterMark'),
-    };
-    this.makeMechanism = serverSessions(options);
-    this.authorizer = options.authorizer ?? denyAll;
-    this.inbox = new Inbox(this.limits.receiveHighWaterMark);
-    this.socket = options.socket ?? new zmq.Router();
+  constructor(options: ZeroMqServerOptions) {
+    super();
+    const { limits, wire, maxMessageSize, receiveHighWaterMark, sendHighWaterMark } = serverConfig(options);
+    this.limits = limits;
+    const makeMechanism = serverSessions(options);
+    this.makeMechanism = makeMechanism;
+    this.handshakes = new ServerHandshakes({
+      events: this,
+      limits: this.limits,
+      wire,
+      authorizer: options.authorizer,
+      makeMechanism: () => makeMechanism(),
+      send: (session, blob) => this.outbox.push([encodeEnvelope(KIND_HANDSHAKE, session.id, blob)], true, session.key, session.route),
+      drop: (key, reason, error) => this.drop(key, reason, error),
+      fault: this.onFault,
+      closed: () => this.closed,
+    });
+    this.table = this.handshakes.table;
+    this.inbox = new Inbox({ maxItems: receiveHighWaterMark, maxBytes: this.limits.maxBufferedBytes, sizeOf: messageBytes });
+    this.socket = options.socket ?? new zmq.Router({ maxMessageSize });
     this.link = writeLink(this.socket);
     this.outbox = new Outbox({
-      highWaterMark: this.limits.sendHighWaterMark,
+      highWaterMark: sendHighWaterMark,
       send: (frames) => this.link.send(frames),
       canBatch: () => true,
       pack: packEnvelopes,
@@ -104,6 +94,11 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     });
     // A Router given already bound is read at once; otherwise reading starts after bind().
     if (this.socket.lastEndpoint !== null) this.startReading();
+  }
+
+  /** @deprecated the server is itself the event emitter: use `server.on(...)` */
+  get events(): this {
+    return this;
   }
 
   /**
@@ -138,12 +133,12 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
 
   /** Number of sessions (handshaking and ready). */
   get sessionCount(): number {
-    return this.sessions.size;
+    return this.table.size;
   }
 
   /** The authenticated client of a session, or `undefined` for an unknown or handshaking one. */
   peerOf(sessionId: string): PeerIdentity | undefined {
-    const session = this.sessions.get(sessionId);
+    const session = this.table.get(sessionId);
     return session?.state === 'ready' ? session.mechanism.peer : undefined;
   }
 
@@ -193,43 +188,44 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   }
 
   /** The next message from any session. Rejects with `ERR_CHANNEL_CLOSED` once closed. */
-  receive(): Promise<IncomingMessage> {
+  receive(): Promise<ZeroMqMessage> {
     return this.inbox.pull();
   }
 
   /** Iterates over received messages until the server closes. */
-  [Symbol.asyncIterator](): AsyncIterator<IncomingMessage> {
+  [Symbol.asyncIterator](): AsyncIterator<ZeroMqMessage> {
     return this.inbox[Symbol.asyncIterator]();
   }
 
   /**
    * Drops every session (telling each ready client with CLOSE), wipes the endpoint's shared
    * secrets (CURVE's cookie keys) and closes the sockets once those last sends are queued.
-   * Pending and later receives reject.
+   * Pending and later receives reject. Resolves once the sockets are closed: in bounded time,
+   * because every last send fails at once when ZeroMQ cannot take it (send timeout 0), and
+   * libzmq then holds what it took for the socket's linger at most.
    */
-  close(): void {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
     this.closed = true;
     // A Router with `mandatory` set could block a send; at close nothing may wait.
     this.socket.sendTimeout = 0;
-    for (const key of [...this.sessions.keys()]) this.drop(key, 'closed');
+    for (const key of this.table.keys()) this.drop(key, 'closed');
     this.makeMechanism.close?.(); // wipes the endpoint's secrets (CURVE's cookie keys)
     const closed = new ChannelError('ERR_CHANNEL_CLOSED', 'the server is closed');
     this.inbox.end(closed, true);
-    // What is queued (replies, the CLOSEs above) goes out first, each send failing at once if
-    // ZeroMQ cannot take it (sendTimeout 0); then the sockets close.
     const flushed = this.outbox.idle();
-    void this.sendQueue.run(async () => {
+    this.closing = this.sendQueue.run(async () => {
       await flushed;
       this.outbox.end(closed);
       this.publisher?.close();
       this.link.close();
     });
-    this.events.emit('close');
+    this.emit('close');
+    return this.closing;
   }
 
   private readonly onFault = (error: unknown): void => {
-    this.events.emit('fault', error);
+    this.emit('fault', error);
   };
 
   private async onMessage(frames: Buffer[]): Promise<void> {
@@ -238,114 +234,13 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     const envelopes = split && parseFrames(split.body);
     const first = envelopes?.[0];
     if (split === undefined || envelopes === undefined || first === undefined) {
-      this.events.emit('message:drop', 'not an envelope');
+      this.emit('message:drop', 'not an envelope');
       return;
     }
-    if (first.kind === KIND_HANDSHAKE) this.onHandshake(first, envelopes.length, split.route);
+    if (first.kind === KIND_HANDSHAKE) this.handshakes.onHandshake(first, envelopes.length, split.route);
     else this.onBatch(envelopes, split.route);
+    // Backpressure: the Router is not read while the inbox holds maxBufferedBytes or more.
     await this.inbox.drained();
-  }
-
-  private onHandshake(envelope: Envelope, count: number, route: Buffer[]): void {
-    const key = sessionKey(envelope.sessionId);
-    const session = this.sessions.get(key);
-    if (count !== 1) return void this.events.emit('message:drop', 'several handshake commands in one message');
-    if (session === undefined) return this.open(key, envelope, route);
-    // A handshake belongs to the route that started it; anything else is dropped untouched.
-    if (session.state !== 'handshaking' || session.busy || !sameRoute(session.route, route)) {
-      return void this.events.emit('message:drop', 'handshake command out of turn');
-    }
-    this.runStep(session, () => session.mechanism.receive(envelope.blob), envelope.blob);
-  }
-
-  private open(key: string, envelope: Envelope, route: Buffer[]): void {
-    if (this.closed) return; // a HELLO read before the sockets closed: the factory is closed
-    if (this.sessions.size >= this.limits.maxSessions) return void this.events.emit('limit', 'maxSessions');
-    if (this.pending.size >= this.limits.maxHandshakes && !this.evictStalledHandshake()) {
-      return void this.events.emit('limit', 'maxHandshakes');
-    }
-    const session = new ServerSession(Buffer.from(envelope.sessionId), key, this.makeMechanism(), route);
-    this.sessions.set(key, session);
-    this.pending.add(key);
-    session.arm(this.limits.handshakeTimeout, () => {
-      this.events.emit('handshake:error', key, new ChannelError('ERR_HANDSHAKE_TIMEOUT', 'the handshake did not complete in time'));
-      this.drop(key, 'expired');
-    });
-    this.runStep(session, () => {
-      const start = session.mechanism.start();
-      for (const blob of start.send) this.sendHandshake(session, blob);
-      return start.status === 'handshaking' ? session.mechanism.receive(envelope.blob) : start;
-    }, envelope.blob);
-  }
-
-  /**
-   * Makes room for a new handshake by dropping the oldest one that is not waiting for a
-   * decision, as a SYN cache does: a flood of HELLOs then only shortens how long a half-open
-   * handshake may stall, instead of locking every good client out until the flood stops.
-   *
-   * @returns false when every pending handshake is waiting for the authorizer
-   */
-  private evictStalledHandshake(): boolean {
-    for (const key of this.pending) {
-      const session = this.sessions.get(key);
-      if (session === undefined || session.busy) continue;
-      const error = new ChannelError('ERR_LIMIT_REACHED', 'evicted to make room for a newer handshake');
-      this.events.emit('limit', 'maxHandshakes');
-      this.events.emit('handshake:error', key, error);
-      this.drop(key, 'failed', error);
-      return true;
-    }
-    return false;
-  }
-
-  /**
-   * Runs a handshake step detached from the reader. Whatever escapes it (a throwing event
-   * listener) goes to the `fault` event, not to an unhandled rejection, and fails the session
-   * rather than leaving it half-done until its timeout.
-   */
-  private runStep(session: ServerSession, run: () => Step, received: Uint8Array): void {
-    this.step(session, run, received).catch((error: unknown) => {
-      this.onFault(error);
-      this.drop(session.key, 'failed', error instanceof Error ? error : new Error(String(error)));
-    });
-  }
-
-  /** Runs one handshake step, resolving any decision asynchronously, then sends its output. */
-  private async step(session: ServerSession, run: () => Step, received: Uint8Array): Promise<void> {
-    session.busy = true;
-    let step: Step;
-    try {
-      step = run();
-      while (step.auth !== undefined) {
-        const decision: AuthDecision = await decide(this.authorizer, step.auth);
-        if (session.closed) return;
-        step = session.mechanism.authorize(decision);
-      }
-    } catch (error) {
-      return this.failHandshake(session, error as Error);
-    } finally {
-      session.busy = false;
-    }
-    if (step.status !== 'failed') this.events.emit('handshake:receive', session.key, received);
-    for (const blob of step.send) this.sendHandshake(session, blob);
-    if (step.status === 'failed') this.failHandshake(session, step.error ?? new Error('handshake failed'));
-    else if (step.status === 'ready') this.ready(session);
-  }
-
-  private sendHandshake(session: ServerSession, blob: Uint8Array): void {
-    this.outbox.push([encodeEnvelope(KIND_HANDSHAKE, session.id, blob)], true, session.key, session.route);
-  }
-
-  private failHandshake(session: ServerSession, error: Error): void {
-    this.events.emit('handshake:error', session.key, error);
-    this.drop(session.key, 'failed', error);
-  }
-
-  private ready(session: ServerSession): void {
-    session.state = 'ready';
-    this.pending.delete(session.key);
-    session.arm(this.limits.sessionTimeout, () => this.drop(session.key, 'expired'));
-    this.events.emit('handshake', session.key, session.mechanism.peer!);
   }
 
   /**
@@ -371,8 +266,8 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
    * is dropped (no ready session any more, or a part was rejected).
    */
   private onData(key: string, blobs: Uint8Array[], index: number, route: Buffer[], source: RouteCheck): number | undefined {
-    const session = this.sessions.get(key);
-    if (session?.state !== 'ready') return void this.events.emit('message:drop', 'MESSAGE for no ready session');
+    const session = this.table.get(key);
+    if (session?.state !== 'ready') return void this.emit('message:drop', 'MESSAGE for no ready session');
     // Compared once per batch, and again only when the session's route changed (a move).
     if (source.known !== session.route) {
       source.known = session.route;
@@ -383,30 +278,35 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
     try {
       result = decodeNext(session.mechanism, blobs, index, sameSource ? 'fail' : 'keep', true);
     } catch (error) {
-      if (sameSource) this.drop(key, 'failed', error as Error);
-      else this.events.emit('message:drop', 'MESSAGE from another route did not authenticate');
+      // ERR_PROTOCOL: an authentic PING without its TTL (the heartbeat policy), from any route.
+      if (sameSource || (error as { code?: string }).code === 'ERR_PROTOCOL') this.drop(key, 'failed', error as Error);
+      else this.emit('message:drop', 'MESSAGE from another route did not authenticate');
       return undefined;
     }
     const { message, next } = result;
     if (message === undefined) {
-      this.events.emit('message:drop', 'malformed multipart message');
+      this.emit('message:drop', 'malformed multipart message');
       return next;
     }
     if (message.kind === 'close') {
       this.drop(key, 'left');
       return next;
     }
-    this.follow(session, route, sameSource);
+    if (message.kind === 'data' && partsBytes(message.parts) > this.limits.maxFrameSize) {
+      this.drop(key, 'failed', new ChannelError('ERR_FRAME_TOO_LARGE', `a message over maxFrameSize (${this.limits.maxFrameSize} bytes)`));
+      return undefined;
+    }
+    this.move(session, route, sameSource);
     if (message.kind === 'data') this.deliver(session, message.parts);
     else if (message.kind === 'ping') this.pong(session, message.context);
     return next;
   }
 
   /** An authentic, fresh MESSAGE (heartbeats too) is activity, and moves the session to its route. */
-  private follow(session: ServerSession, route: Buffer[], sameSource: boolean): void {
+  private move(session: ServerSession, route: Buffer[], sameSource: boolean): void {
     if (!sameSource) {
       session.route = route;
-      this.events.emit('session:move', session.key);
+      this.emit('session:move', session.key);
     }
     session.touch();
   }
@@ -426,7 +326,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
    * answers over the Router, which fixes its channel as a `send()` would: its client checks one
    * nonce sequence, and two sockets keep no order between them.
    */
-  private pong(session: ServerSession, context: Buffer): void {
+  private pong(session: ServerSession, context: Uint8Array): void {
     session.channel ??= 'route';
     this.sendTo(session, () => encodePong(session.mechanism, session.id, context)).catch(this.onFault);
   }
@@ -448,7 +348,7 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
   }
 
   private readySession(sessionId: string, channel: 'route' | 'pub'): ServerSession {
-    const session = this.sessions.get(sessionId);
+    const session = this.table.get(sessionId);
     if (session?.state !== 'ready') throw gone(sessionId);
     if (session.channel !== undefined && session.channel !== channel) {
       throw new StateError(`session ${sessionId} already sends over ${session.channel === 'pub' ? 'PUB' : 'the Router'}`);
@@ -463,23 +363,17 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
    * It is encrypted like any MESSAGE, so nobody else can end a session that way.
    */
   private drop(key: string, reason: SessionCloseReason, error?: Error): void {
-    const session = this.sessions.get(key);
+    const session = this.table.get(key);
     if (session === undefined) return;
-    this.sessions.delete(key);
-    this.pending.delete(key);
     if (session.state === 'ready' && (reason === 'expired' || reason === 'closed')) this.sayGoodbye(session);
-    session.dispose();
+    this.table.remove(key);
     this.publisher?.cancel(sessionTopic(session.id), gone(key));
-    this.events.emit('session:close', key, reason, error);
+    this.emit('session:close', key, reason, error);
   }
 
   private sayGoodbye(session: ServerSession): void {
-    let frames: Buffer[];
-    try {
-      frames = encodeClose(session.mechanism, session.id);
-    } catch {
-      return; // No nonce left: the client will learn from the silence.
-    }
+    const frames = tryEncodeClose(session.mechanism, session.id);
+    if (frames === undefined) return;
     const publisher = session.channel === 'pub' ? this.publisher : undefined;
     if (publisher === undefined) return this.outbox.push(frames, false, session.key, session.route);
     this.sendQueue.run(() => publisher.send(frames)).catch(() => undefined);
@@ -490,6 +384,10 @@ export class SecureServer implements AsyncIterable<IncomingMessage> {
 interface RouteCheck {
   known: Buffer[] | undefined;
   same: boolean;
+}
+
+function messageBytes(message: ZeroMqMessage): number {
+  return partsBytes(message.parts);
 }
 
 function gone(sessionId: string): ChannelError {

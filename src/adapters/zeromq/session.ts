@@ -1,8 +1,10 @@
 /**
- * One client session as the server keeps it: its mechanism, its current route and its timer.
+ * One client session as the server keeps it: its handshake driver (then its mechanism), its
+ * current route and its timer.
  *
  * @module
  */
+import type { HandshakeDriver } from '../../channel/handshake';
 import type { Mechanism } from '../../mechanism';
 
 /** Which socket a session's outgoing messages use; fixed by the first send. */
@@ -14,11 +16,9 @@ export type SendChannel = 'route' | 'pub';
  * authenticated MESSAGE arrives from another route.
  */
 export class ServerSession {
-  /** `'handshaking'` until the mechanism is ready. */
+  /** `'handshaking'` until the driver is ready. */
   state: 'handshaking' | 'ready' = 'handshaking';
-  /** True while a handshake step (maybe a slow decision) is in flight. */
-  busy = false;
-  /** True once dropped; late decisions and sends for it are ignored. */
+  /** True once dropped; late sends for it are ignored. */
   closed = false;
   /** Fixed by the first `send()` or `publish()`. */
   channel: SendChannel | undefined;
@@ -27,13 +27,25 @@ export class ServerSession {
   constructor(
     readonly id: Buffer,
     readonly key: string,
-    readonly mechanism: Mechanism,
+    readonly driver: HandshakeDriver,
     public route: Buffer[],
   ) {}
 
-  /** (Re)arms the session's single timer: handshake deadline, then idle time-to-live. */
+  /** The mechanism: the driver's, which encodes and decodes once ready. */
+  get mechanism(): Mechanism {
+    return this.driver.mechanism;
+  }
+
+  /** True while the authorizer has not answered: such a session is never evicted. */
+  get deciding(): boolean {
+    return this.driver.state === 'deciding';
+  }
+
+  /** (Re)arms the session's single timer: handshake deadline, then idle time-to-live (0: none). */
   arm(ms: number, onExpire: () => void): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
+    if (ms === 0) return;
     this.timer = setTimeout(onExpire, ms);
     // The sockets keep the process alive while the server runs; a timer alone must not.
     this.timer.unref();
@@ -44,11 +56,15 @@ export class ServerSession {
     this.timer?.refresh();
   }
 
-  /** Stops the timer and wipes the mechanism. */
+  /**
+   * Stops the timer and wipes the mechanism: the driver's close() ignores a decision still on
+   * its way; a ready mechanism is the session's to destroy.
+   */
   dispose(): void {
     this.closed = true;
     clearTimeout(this.timer);
-    this.mechanism.destroy();
+    if (this.driver.pending) this.driver.close();
+    else this.driver.mechanism.destroy();
   }
 }
 

@@ -292,7 +292,7 @@ describe('bursts over real sockets', () => {
     const endpoint = await server.bind(freshAddress('tcp'));
     const client = tracker.client({ ...s.client() });
     await client.connect(endpoint);
-    const left = once(server.events, 'session:close');
+    const left = once(server, 'session:close');
     for (let i = 0; i < 50; i++) void client.send(`m${i}`);
     client.close();
     const received: string[] = [];
@@ -312,7 +312,7 @@ describe('bursts over real sockets', () => {
     const waiting = client.send('c'); // the third fills the queue: this send waits for room
     server.closeSession(client.sessionId.toString('hex'));
     // The server's CLOSE fails the session; whatever waited is refused with the coded error.
-    const [error] = (await once(client.events, 'session:close')) as [Error & { code: string }];
+    const [error] = (await once(client, 'session:close')) as [Error & { code: string }];
     expect(error.code).toBe('ERR_CHANNEL_CLOSED');
     await waiting.catch(() => undefined);
     await expect(client.send('late')).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });

@@ -158,7 +158,8 @@ describe('multipart messages', () => {
       { kind: 'data', parts: [Buffer.from('b')] },
     ]);
     expect(decodeMessage(server, [part('a', true)], 'fail')).toBeUndefined();
-    expect(decodeMessage(server, [part('\x04PING', false, true)], 'fail')).toBeUndefined(); // no TTL
+    // A PING without its TTL is the heartbeat policy's ERR_PROTOCOL (src/codec/heartbeat.ts), not "no message".
+    expect(() => decodeMessage(server, [part('\x04PING', false, true)], 'fail')).toThrow(expect.objectContaining({ code: 'ERR_PROTOCOL' }));
     expect(decodeMessage(server, [part('\x04PEEK\0\0', false, true)], 'fail')).toBeUndefined();
     expect(decodeMessage(server, [part('a', true), part('\x05CLOSE', false, true)], 'fail')).toBeUndefined();
     expect(decodeMessage(server, [part('a', true), part('b', false)], 'fail')).toEqual({ kind: 'data', parts: [Buffer.from('a'), Buffer.from('b')] });
@@ -172,7 +173,7 @@ describe('multipart messages', () => {
     expect(decodeMessage(server, [lookalike], 'fail')).toEqual({ kind: 'data', parts: [Buffer.from('\x05CLOSE')] });
   });
 
-  test('PING and PONG follow ZMTP 3.1: PING = TTL (2 octets) + 0..16 context, PONG echoes the context', async () => {
+  test('PING and PONG follow ZMTP 3.1 (RFC 37): PING = TTL (2 octets) + context, cut to 16 bytes; PONG echoes the context', async () => {
     const { client, server } = await pair();
     const blob = (frames: Buffer[]) => [parseEnvelope(frames[0]!)!.blob];
     const context = Buffer.from('0123456789abcdef');
@@ -182,8 +183,9 @@ describe('multipart messages', () => {
     const [pong] = blob(encodePong(client, Buffer.alloc(16), context));
     expect(decodeMessage(server, [pong!], 'fail')).toEqual({ kind: 'pong' });
     const part = (text: string) => client.encode(Buffer.concat([Buffer.from(text), Buffer.alloc(17)]), { command: true });
-    expect(decodeMessage(server, [part('\x04PING\0\0')], 'fail')).toBeUndefined(); // 17 bytes of context
-    expect(decodeMessage(server, [part('\x04PONG')], 'fail')).toBeUndefined();
+    // One policy (src/codec/heartbeat.ts): a context over 16 bytes is cut to 16, a PONG's is not checked.
+    expect(decodeMessage(server, [part('\x04PING\0\0')], 'fail')).toEqual({ kind: 'ping', context: Buffer.alloc(16) });
+    expect(decodeMessage(server, [part('\x04PONG')], 'fail')).toEqual({ kind: 'pong' });
     expect(() => encodePing(client, Buffer.alloc(16), Buffer.alloc(17))).toThrow(RangeError);
   });
 });

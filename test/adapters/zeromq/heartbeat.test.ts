@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import * as zmq from 'zeromq';
-import { KIND_MESSAGE, SecureClient, SecureServer, encodeEnvelope } from '../../../src/adapters/zeromq';
+import { KIND_MESSAGE, ZeroMqClient, ZeroMqServer, encodeEnvelope } from '../../../src/adapters/zeromq';
 import { freshAddress, setup, texts, Tracker, type Setup } from './helpers';
 
 const tracker = new Tracker();
@@ -51,27 +51,27 @@ class RecordingRouter extends zmq.Router {
   }
 }
 
-function echo(server: SecureServer): void {
+function echo(server: ZeroMqServer): void {
   void (async () => {
     for await (const message of server) await message.reply(message.parts);
   })().catch(() => undefined);
 }
 
-function heartbeatClient(s: Setup, heartbeatTimeout: number): SecureClient {
-  return tracker.client({ ...s.client(), socket: new PingWatchingDealer(), heartbeatInterval: 20, heartbeatTimeout });
+function heartbeatClient(s: Setup, heartbeatTimeout: number): ZeroMqClient {
+  return tracker.client({ ...s.client(), socket: new PingWatchingDealer({ maxMessageSize: 1024 * 1024 }), keepAlive: 20, heartbeatTimeout });
 }
 
 describe.each(['tcp', 'inproc'] as const)('heartbeats over %s', (transport) => {
-  test("heartbeats keep an idle session alive past the server's sessionTimeout, and PING/PONG never reach either application", async () => {
+  test("heartbeats keep an idle session alive past the server's idleTimeout, and PING/PONG never reach either application", async () => {
     const s = setup('CURVE');
-    const server = tracker.server({ ...s.server, authorizer: s.authorizer, sessionTimeout: 250 });
+    const server = tracker.server({ ...s.server, authorizer: s.authorizer, idleTimeout: 250 });
     const endpoint = await server.bind(freshAddress(transport));
     const closes: unknown[] = [];
-    server.events.on('session:close', (...args) => closes.push(args));
+    server.on('session:close', (...args) => closes.push(args));
     // Shorter than the 800 ms below: the client lives only if the server answers its PINGs.
     const client = heartbeatClient(s, 400);
     await client.connect(endpoint);
-    const ended = Promise.race([once(client.events, 'session:error'), once(client.events, 'session:close')]);
+    const ended = Promise.race([once(client, 'session:error'), once(client, 'session:close')]);
 
     // 40 PINGs, each sent after 20 ms of silence: at least 800 ms, over three sessionTimeouts.
     // A client that failed or was closed on meanwhile stops pinging: that ends the wait too.
@@ -89,9 +89,9 @@ describe.each(['tcp', 'inproc'] as const)('heartbeats over %s', (transport) => {
 
   test('after a crash (Router closed, no CLOSE) the client fails with ERR_IDLE_TIMEOUT, ending receive() and the iterator; a new client handshakes afresh with a new server', async () => {
     const s = setup('CURVE');
-    const router = new zmq.Router();
+    const router = new zmq.Router({ maxMessageSize: 1024 * 1024 });
     // Never closed: its socket is gone, as in a crash (close() would touch the dead socket).
-    const crashed = new SecureServer({ ...s.server, authorizer: s.authorizer, socket: router });
+    const crashed = new ZeroMqServer({ ...s.server, authorizer: s.authorizer, socket: router });
     echo(crashed);
     const old = heartbeatClient(s, 200);
     await old.connect(await crashed.bind(freshAddress(transport)));
@@ -101,7 +101,7 @@ describe.each(['tcp', 'inproc'] as const)('heartbeats over %s', (transport) => {
     const iterated = (async () => {
       for await (const parts of old) throw new Error(`unexpected message ${texts(parts).join()}`);
     })();
-    const failed = once(old.events, 'session:error');
+    const failed = once(old, 'session:error');
     router.close();
 
     const [error] = (await failed) as [Error & { code: string }];
@@ -124,7 +124,7 @@ describe.each(['tcp', 'inproc'] as const)('heartbeats over %s', (transport) => {
 
 test('CURVE: a forged, garbled or replayed PING from another route is dropped: no PONG to it, no move, the session goes on', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ ...s.server, authorizer: s.authorizer, socket: new RecordingRouter() });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer, socket: new RecordingRouter({ maxMessageSize: 1024 * 1024 }) });
   const endpoint = await server.bind(freshAddress('tcp'));
   const client = heartbeatClient(s, 5_000);
   await client.connect(endpoint);
@@ -137,9 +137,9 @@ test('CURVE: a forged, garbled or replayed PING from another route is dropped: n
   garbled[0]![garbled[0]!.length - 1]! ^= 0x01;
   const forged = [encodeEnvelope(KIND_MESSAGE, client.sessionId, Buffer.from('\x07MESSAGE' + 'x'.repeat(40)))];
   let moves = 0;
-  server.events.on('session:move', () => moves++);
+  server.on('session:move', () => moves++);
   for (const attack of [captured, garbled, forged]) {
-    const dropped = once(server.events, 'message:drop');
+    const dropped = once(server, 'message:drop');
     await attacker.send(attack);
     expect(await dropped).toEqual(['MESSAGE from another route did not authenticate']);
   }
@@ -156,17 +156,19 @@ test('CURVE: a forged, garbled or replayed PING from another route is dropped: n
 
 test('heartbeat options: misuse throws a RangeError naming the option, before any socket opens', () => {
   const s = setup('NULL');
-  const make = (options: { heartbeatInterval?: number; heartbeatTimeout?: number }) => () =>
-    new SecureClient({ ...s.client(), ...options });
-  expect(make({ heartbeatInterval: 0 })).toThrow(/"heartbeatInterval"/);
-  expect(make({ heartbeatInterval: Number.NaN })).toThrow(RangeError);
-  expect(make({ heartbeatInterval: 10, heartbeatTimeout: -1 })).toThrow(/"heartbeatTimeout"/);
-  expect(make({ heartbeatTimeout: 10 })).toThrow(new RangeError('"heartbeatTimeout" needs "heartbeatInterval"'));
+  const make = (options: { keepAlive?: number; heartbeatTimeout?: number }) => () =>
+    new ZeroMqClient({ ...s.client(), ...options });
+  expect(make({ keepAlive: -1 })).toThrow(/"options.keepAlive"/);
+  expect(make({ keepAlive: Number.NaN })).toThrow(RangeError);
+  expect(make({ keepAlive: 10, heartbeatTimeout: -1 })).toThrow(/"options.heartbeatTimeout"/);
+  expect(make({ heartbeatTimeout: 10 })).toThrow(new RangeError('"options.heartbeatTimeout" needs "options.keepAlive"'));
+  // 0 = never, as every keepAlive (src/channel/limits.ts), so no heartbeatTimeout either.
+  expect(make({ keepAlive: 0, heartbeatTimeout: 10 })).toThrow(RangeError);
 });
 
 test('a session that publishes gets its PONGs over PUB, the socket it sends over', async () => {
   const s = setup('CURVE');
-  const server = tracker.server({ ...s.server, authorizer: s.authorizer, socket: new RecordingRouter() });
+  const server = tracker.server({ ...s.server, authorizer: s.authorizer, socket: new RecordingRouter({ maxMessageSize: 1024 * 1024 }) });
   const endpoint = await server.bind(freshAddress('tcp'));
   const pubEndpoint = await server.bindPublisher(freshAddress('tcp'));
   const client = heartbeatClient(s, 400);
@@ -175,7 +177,7 @@ test('a session that publishes gets its PONGs over PUB, the socket it sends over
   await server.publish(client.sessionId.toString('hex'), 'feed');
   expect(texts(await client.receive())).toEqual(['feed']);
   const routerSendsBefore = routerSends.length;
-  const ended = Promise.race([once(client.events, 'session:error'), once(client.events, 'session:close')]);
+  const ended = Promise.race([once(client, 'session:error'), once(client, 'session:close')]);
 
   const seen = pings.frames.length;
   const outcome = await Promise.race([pings.reached(seen + 30).then(() => 'alive'), ended.then(([error]) => error as Error)]);

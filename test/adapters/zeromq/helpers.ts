@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultRegistry } from '../../../mechanisms';
 import { curveKeyPair, type Authorizer, type Z85KeyPair } from '../../../src';
-import { SecureClient, SecureServer, type MechanismChoice, type SecureClientOptions, type SecureServerOptions } from '../../../src/adapters/zeromq';
+import { ZeroMqClient, ZeroMqServer, type MechanismChoice, type ZeroMqClientOptions, type ZeroMqServerOptions } from '../../../src/adapters/zeromq';
 
 /** The transports every end-to-end test runs over. */
 export const TRANSPORTS = ['tcp', 'ipc', 'inproc'] as const;
@@ -41,9 +41,9 @@ export type MechanismName = 'NULL' | 'PLAIN' | 'CURVE';
 
 /** Keys and credentials for one server and its clients. */
 export interface Setup {
-  /** The server's mechanism by name, to spread into `SecureServerOptions`. */
+  /** The server's mechanism by name, to spread into `ZeroMqServerOptions`. */
   readonly server: MechanismChoice;
-  /** A client's mechanism by name, to spread into `SecureClientOptions`. */
+  /** A client's mechanism by name, to spread into `ZeroMqClientOptions`. */
   readonly client: (credentials?: ClientCredentials) => MechanismChoice;
   readonly authorizer: Authorizer;
   readonly serverKeys: Z85KeyPair;
@@ -89,14 +89,14 @@ export function setup(name: MechanismName): Setup {
 export class Tracker {
   private readonly closers: Array<() => void> = [];
 
-  server(options: SecureServerOptions): SecureServer {
-    const server = new SecureServer(options);
+  server(options: ZeroMqServerOptions): ZeroMqServer {
+    const server = new ZeroMqServer(options);
     this.closers.push(() => server.close());
     return server;
   }
 
-  client(options: SecureClientOptions): SecureClient {
-    const client = new SecureClient(options);
+  client(options: ZeroMqClientOptions): ZeroMqClient {
+    const client = new ZeroMqClient(options);
     this.closers.push(() => client.close());
     return client;
   }

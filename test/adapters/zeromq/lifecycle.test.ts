@@ -1,32 +1,52 @@
 import { once } from 'node:events';
 import * as zmq from 'zeromq';
 import { CURVE, defaultRegistry } from '../../../mechanisms';
-import { ChannelError, generateKeyPair, StateError } from '../../../src';
-import { encodeEnvelope, KIND_HANDSHAKE, SecureClient, SecureServer } from '../../../src/adapters/zeromq';
-import { Inbox } from '../../../src/adapters/zeromq/inbox';
+import { allowAny, ChannelError, generateKeyPair, StateError } from '../../../index';
+import { encodeEnvelope, KIND_HANDSHAKE, ZeroMqClient, ZeroMqServer } from '../../../src/adapters/zeromq';
+import { Inbox } from '../../../src/channel/inbox';
 import { SpyDefinition } from '../../helpers/spy-definition';
 import { freshAddress, setup, texts, Tracker } from './helpers';
 
 const tracker = new Tracker();
 afterEach(() => tracker.closeAll());
 
-const NULL_BY_NAME = { mechanism: 'NULL', registry: defaultRegistry };
+const NULL_BY_NAME = { mechanism: 'NULL', registry: defaultRegistry, authorizer: allowAny() };
 
 describe('caller misuse throws TypeError / RangeError naming the argument', () => {
   test('constructors', () => {
-    expect(() => new SecureClient(undefined as never)).toThrow(TypeError);
-    expect(() => new SecureClient({ mechanism: 'CURVE' })).toThrow('"options.registry" is required when "options.mechanism" is a name');
+    expect(() => new ZeroMqClient(undefined as never)).toThrow(TypeError);
+    expect(() => new ZeroMqClient({ mechanism: 'CURVE' })).toThrow('"options.registry" is required when "options.mechanism" is a name');
     // The factory-function form of 0.1.0's drafts is gone: a definition covers it.
-    const factory = () => CURVE.client({ secretKey: generateKeyPair().secretKey });
-    expect(() => new SecureServer({ mechanism: factory as never })).toThrow('"options.mechanism" expected a mechanism definition or a name');
-    expect(() => new SecureClient({ ...NULL_BY_NAME, handshakeTimeout: 0 })).toThrow(/"handshakeTimeout"/);
-    expect(() => new SecureClient({ ...NULL_BY_NAME, linger: -2 })).toThrow(/"linger"/);
-    expect(() => new SecureClient({ ...NULL_BY_NAME, socket: {} as never })).toThrow(/"socket"/);
-    expect(() => new SecureServer({ ...NULL_BY_NAME, maxSessions: 1.5 })).toThrow(/"maxSessions"/);
-    expect(() => new SecureServer({ ...NULL_BY_NAME, sessionTimeout: Number.NaN })).toThrow(RangeError);
-    expect(() => new SecureServer({ ...NULL_BY_NAME, authorizer: 'yes' as never })).toThrow(/"authorizer"/);
+    const factory = () => CURVE.client({ secretKey: generateKeyPair().secretKey } as never);
+    expect(() => new ZeroMqServer({ mechanism: factory as never, authorizer: allowAny() })).toThrow('"options.mechanism" expected a mechanism definition or a name');
+    expect(() => new ZeroMqClient({ ...NULL_BY_NAME, handshakeTimeout: 0 })).toThrow(/"options.handshakeTimeout"/);
+    expect(() => new ZeroMqClient({ ...NULL_BY_NAME, keepAlive: -1 })).toThrow(/"options.keepAlive"/);
+    expect(() => new ZeroMqClient({ ...NULL_BY_NAME, heartbeatTimeout: 10 })).toThrow('"options.heartbeatTimeout" needs "options.keepAlive"');
+    expect(() => new ZeroMqClient({ ...NULL_BY_NAME, linger: -2 })).toThrow(/"options.linger"/);
+    expect(() => new ZeroMqClient({ ...NULL_BY_NAME, socket: {} as never })).toThrow(/"options.socket"/);
+    expect(() => new ZeroMqServer({ ...NULL_BY_NAME, maxSessions: 1.5 })).toThrow(/"options.maxSessions"/);
+    expect(() => new ZeroMqServer({ ...NULL_BY_NAME, maxBufferedBytes: 0 })).toThrow(/"options.maxBufferedBytes"/);
+    expect(() => new ZeroMqServer({ ...NULL_BY_NAME, idleTimeout: Number.NaN })).toThrow(RangeError);
+    expect(() => new ZeroMqServer({ ...NULL_BY_NAME, authorizer: 'yes' as never })).toThrow(/"options.authorizer"/);
     const dealer = tracker.track(new zmq.Dealer());
-    expect(() => new SecureServer({ ...NULL_BY_NAME, socket: dealer as never })).toThrow(/"socket"/);
+    expect(() => new ZeroMqServer({ ...NULL_BY_NAME, socket: dealer as never })).toThrow(/"options.socket"/);
+  });
+
+  test('a server without an authorizer is a TypeError naming options.authorizer and allowAny()', () => {
+    const { authorizer: _none, ...noAuthorizer } = NULL_BY_NAME;
+    expect(() => new ZeroMqServer(noAuthorizer as never)).toThrow(TypeError);
+    expect(() => new ZeroMqServer(noAuthorizer as never)).toThrow(/"options\.authorizer" is required.*allowAny\(\)/);
+  });
+
+  test('a socket passed in must have a maxMessageSize ceiling: none, or one above maxFrameSize plus overhead, is a TypeError', () => {
+    const unlimited = tracker.track(new zmq.Router());
+    expect(() => new ZeroMqServer({ ...NULL_BY_NAME, socket: unlimited })).toThrow(/"options.socket" has no maxMessageSize \(unlimited\)/);
+    const tooLarge = tracker.track(new zmq.Router({ maxMessageSize: 64 * 1024 * 1024 }));
+    expect(() => new ZeroMqServer({ ...NULL_BY_NAME, maxFrameSize: 1024 * 1024, socket: tooLarge })).toThrow(/"options.socket" has maxMessageSize 67108864/);
+    const dealer = tracker.track(new zmq.Dealer());
+    expect(() => new ZeroMqClient({ ...NULL_BY_NAME, socket: dealer })).toThrow(TypeError);
+    const bounded = new zmq.Dealer({ maxMessageSize: 1024 * 1024 });
+    tracker.track(new ZeroMqClient({ ...NULL_BY_NAME, socket: bounded }));
   });
 
   test('connect() with bad mechanism options or a malformed endpoint throws and leaves the client idle', async () => {
@@ -69,7 +89,7 @@ test('close() ends receive() and the iterators: pending receives reject, loops r
     for await (const message of server) return message;
     return 'ended';
   })();
-  const closed = once(client.events, 'close');
+  const closed = once(client, 'close');
   client.close();
   server.close();
   await closed;
@@ -81,19 +101,11 @@ test('close() ends receive() and the iterators: pending receives reject, loops r
   await expect(server.receive()).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
 });
 
-test('a server without an authorizer refuses (400) every decision its mechanism asks for', async () => {
-  const s = setup('PLAIN');
-  const server = tracker.server({ ...s.server });
-  const endpoint = await server.bind(freshAddress('inproc'));
-  const client = tracker.client({ ...s.client() });
-  await expect(client.connect(endpoint)).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
-});
-
 test('a Request client that is denied gets the deny error', async () => {
   const s = setup('CURVE');
   const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('tcp'));
-  const client = tracker.client({ ...s.client(s.refused), socket: new zmq.Request() });
+  const client = tracker.client({ ...s.client(s.refused), socket: new zmq.Request({ maxMessageSize: 1024 * 1024 }) });
   await expect(client.connect(endpoint)).rejects.toMatchObject({ code: 'ERR_PEER_ERROR', status: 400 });
 });
 
@@ -105,7 +117,7 @@ test('closeSession() drops a session and tells its client, whose receive() then 
   await client.connect(endpoint);
   const id = client.sessionId.toString('hex');
   const pending = client.receive();
-  const closed = once(server.events, 'session:close');
+  const closed = once(server, 'session:close');
   server.closeSession(id);
   expect(await closed).toEqual([id, 'closed', undefined]);
   expect(server.peerOf(id)).toBeUndefined();
@@ -119,7 +131,7 @@ test('client.close() sends CLOSE: the server drops the session at once (reason "
   const endpoint = await server.bind(freshAddress('tcp'));
   const client = tracker.client({ ...s.client() });
   await client.connect(endpoint);
-  const closed = once(server.events, 'session:close');
+  const closed = once(server, 'session:close');
   client.close();
   expect(await closed).toEqual([client.sessionId.toString('hex'), 'left', undefined]);
   expect(server.sessionCount).toBe(0);
@@ -131,7 +143,7 @@ test('server.close() tells every ready client', async () => {
   const endpoint = await server.bind(freshAddress('inproc'));
   const clients = [tracker.client({ ...s.client() }), tracker.client({ ...s.client() })];
   await Promise.all(clients.map((client) => client.connect(endpoint)));
-  const told = clients.map((client) => once(client.events, 'session:close'));
+  const told = clients.map((client) => once(client, 'session:close'));
   server.close();
   for (const [error] of await Promise.all(told)) expect(error).toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
 });
@@ -146,10 +158,10 @@ test('a forged MESSAGE on the client\'s own Dealer fails the session with a code
   const message = await server.receive();
   await message.reply('genuine');
   expect(texts(await client.receive())).toEqual(['genuine']);
-  const failed = once(client.events, 'session:error');
+  const failed = once(client, 'session:error');
   // Only the server's Router can reach the client's Dealer: send a corrupt MESSAGE through it.
   const raw = (server as unknown as { socket: zmq.Router }).socket;
-  const [routingId] = (server as unknown as { sessions: Map<string, { route: Buffer[] }> }).sessions.get(message.sessionId)!.route;
+  const [routingId] = (server as unknown as { table: Map<string, { route: Buffer[] }> }).table.get(message.sessionId)!.route;
   const forged = Buffer.concat([Buffer.from([2]), client.sessionId, Buffer.from('\x07MESSAGE'), Buffer.alloc(40, 1)]);
   await raw.send([routingId!, forged]);
   const [error] = await failed;
@@ -203,10 +215,10 @@ test('a decision that arrives after its handshake timed out is ignored', async (
   const client = tracker.client({ ...s.client(), handshakeTimeout: 5_000 });
   const outcome = client.connect(endpoint);
   await asked;
-  const [, reason] = await once(server.events, 'session:close');
+  const [, reason] = await once(server, 'session:close');
   expect(reason).toBe('expired');
   const handshakes: unknown[] = [];
-  server.events.on('handshake', (id) => handshakes.push(id));
+  server.on('handshake', (_peer, origin) => handshakes.push(origin.sessionId));
   answer(true);
   // Let the late "allow" run: it reaches no session, so nothing is sent or opened.
   await new Promise(setImmediate);
@@ -221,13 +233,13 @@ test('a throwing event listener becomes a "fault" event and fails only its sessi
   const server = tracker.server({ ...s.server, authorizer: s.authorizer });
   const endpoint = await server.bind(freshAddress('inproc'));
   let thrown = false;
-  server.events.on('handshake:receive', () => {
+  server.on('handshake:receive', () => {
     if (thrown) return;
     thrown = true;
     throw new Error('listener bug');
   });
-  const fault = once(server.events, 'fault');
-  const dropped = once(server.events, 'session:close');
+  const fault = once(server, 'fault');
+  const dropped = once(server, 'session:close');
   const first = tracker.client({ ...s.client(), handshakeTimeout: 200 });
   const firstOutcome = first.connect(endpoint).catch((error: Error) => error);
   expect(await fault).toEqual([expect.objectContaining({ message: 'listener bug' })]);
@@ -248,7 +260,7 @@ test('the session id comes from the `random` option (16 bytes) and is carried by
   await client.connect(endpoint);
   await client.send('x');
   expect((await server.receive()).sessionId).toBe(id.toString('hex'));
-  expect(() => new SecureClient({ ...NULL_BY_NAME, random: () => new Uint8Array(3) })).toThrow(expect.objectContaining({ code: 'ERR_RANDOM_FAILED' }));
+  expect(() => new ZeroMqClient({ ...NULL_BY_NAME, random: () => new Uint8Array(3) })).toThrow(expect.objectContaining({ code: 'ERR_RANDOM_FAILED' }));
 });
 
 test('several handshake commands in one ZeroMQ message are dropped without opening a session', async () => {
@@ -259,7 +271,7 @@ test('several handshake commands in one ZeroMQ message are dropped without openi
   raw.connect(endpoint);
   const ready = defaultRegistry.client('NULL', {}).start().send[0]!;
   const frame = encodeEnvelope(KIND_HANDSHAKE, Buffer.alloc(16, 1), ready);
-  const dropped = once(server.events, 'message:drop');
+  const dropped = once(server, 'message:drop');
   await raw.send([frame, frame]);
   expect(await dropped).toEqual(['several handshake commands in one message']);
   expect(server.sessionCount).toBe(0);
@@ -267,7 +279,7 @@ test('several handshake commands in one ZeroMQ message are dropped without openi
 
 test('a Router given already bound is read at once, without bind()', async () => {
   const s = setup('NULL');
-  const router = new zmq.Router();
+  const router = new zmq.Router({ maxMessageSize: 1024 * 1024 });
   await router.bind(freshAddress('inproc'));
   const server = tracker.server({ ...s.server, authorizer: s.authorizer, socket: router });
   const client = tracker.client({ ...s.client() });
@@ -286,7 +298,7 @@ test('receiveTimeout: receive() rejects with ERR_IDLE_TIMEOUT, and a later messa
   await client.send('ping');
   await (await server.receive()).reply('pong');
   expect(texts(await client.receive())).toEqual(['pong']);
-  expect(() => new SecureClient({ ...NULL_BY_NAME, receiveTimeout: -1 })).toThrow(/"receiveTimeout"/);
+  expect(() => new ZeroMqClient({ ...NULL_BY_NAME, receiveTimeout: -1 })).toThrow(/"options.receiveTimeout"/);
 });
 
 test('close() closes the session factory: CURVE\'s cookie keys are wiped once, and nothing is made after', async () => {

@@ -15,13 +15,13 @@ function run(args: string[]): string {
 test('require("curvezmq/zeromq") gives the adapter, with its type declarations', () => {
   const out = run([
     '-e',
-    "const z = require('curvezmq/zeromq'); const fs = require('fs'); console.log(typeof z.SecureClient, typeof z.SecureServer, typeof z.ZapHandler, fs.existsSync(require.resolve('curvezmq/zeromq').replace(/\\.js$/, '.d.ts')))",
+    "const z = require('curvezmq/zeromq'); const fs = require('fs'); console.log(typeof z.ZeroMqClient, typeof z.ZeroMqServer, typeof z.ZapHandler, fs.existsSync(require.resolve('curvezmq/zeromq').replace(/\\.js$/, '.d.ts')))",
   ]);
   expect(out).toBe('function function function true');
 });
 
 test('import from "curvezmq/zeromq" works from ESM too', () => {
-  const out = run(['--input-type=module', '-e', "import { SecureClient, nativeCurveServer } from 'curvezmq/zeromq'; console.log(typeof SecureClient, typeof nativeCurveServer)"]);
+  const out = run(['--input-type=module', '-e', "import { ZeroMqClient, nativeCurveServer } from 'curvezmq/zeromq'; console.log(typeof ZeroMqClient, typeof nativeCurveServer)"]);
   expect(out).toBe('function function');
 });
 

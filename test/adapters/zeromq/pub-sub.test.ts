@@ -59,9 +59,9 @@ test('publish() waiting for a subscriber rejects when the session closes', async
   const endpoint = await server.bind(freshAddress('inproc'));
   await server.bindPublisher(freshAddress('inproc'));
   const client = tracker.client({ ...s.client() });
-  const opened = once(server.events, 'handshake');
+  const opened = once(server, 'handshake');
   await client.connect(endpoint);
-  const [id] = await opened;
+  const [, { sessionId: id }] = (await opened) as [unknown, { sessionId: string }];
   const pending = server.publish(id, 'nobody listens');
   server.closeSession(id);
   await expect(pending).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });

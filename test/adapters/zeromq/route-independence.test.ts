@@ -26,7 +26,7 @@ describe.each(MECHANISMS)('%s route independence', (name) => {
     const client = tracker.client({ ...s.client() });
     await client.connect(endpoint);
     let handshakes = 0;
-    server.events.on('handshake', () => handshakes++);
+    server.on('handshake', () => handshakes++);
 
     await client.send('before');
     const first = await server.receive();
@@ -34,7 +34,7 @@ describe.each(MECHANISMS)('%s route independence', (name) => {
     expect(texts(await client.receive())).toEqual(['ack before']);
 
     client.reconnect();
-    const moved = once(server.events, 'session:move');
+    const moved = once(server, 'session:move');
     await client.send('after');
     const second = await server.receive();
     expect(await moved).toEqual([first.sessionId]);
@@ -54,7 +54,7 @@ describe('CURVE route independence under attack', () => {
     const s = setup('CURVE');
     const server = tracker.server({ ...s.server, authorizer: s.authorizer });
     const endpoint = await server.bind(freshAddress('tcp'));
-    const dealer = new RecordingDealer();
+    const dealer = new RecordingDealer({ maxMessageSize: 1024 * 1024 });
     const client = tracker.client({ ...s.client(), socket: dealer });
     await client.connect(endpoint);
     await client.send('genuine');
@@ -67,9 +67,9 @@ describe('CURVE route independence under attack', () => {
     corrupt[0]![corrupt[0]!.length - 1]! ^= 0x01;
     const forged = [encodeEnvelope(KIND_MESSAGE, client.sessionId, Buffer.from('\x07MESSAGE' + 'x'.repeat(40)))];
     let moves = 0;
-    server.events.on('session:move', () => moves++);
+    server.on('session:move', () => moves++);
     for (const attack of [captured, corrupt, forged]) {
-      const dropped = once(server.events, 'message:drop');
+      const dropped = once(server, 'message:drop');
       await attacker.send(attack);
       const [reason] = await dropped;
       expect(reason).toMatch(/another route/);
@@ -95,7 +95,7 @@ test('a HELLO naming a session id the server already holds is dropped; the sessi
   const attacker = tracker.track(new zmq.Dealer());
   attacker.connect(endpoint);
   const hello = defaultRegistry.client('CURVE', s.client(s.refused).mechanismOptions!).start().send[0]!;
-  const dropped = once(server.events, 'message:drop');
+  const dropped = once(server, 'message:drop');
   await attacker.send(encodeEnvelope(KIND_HANDSHAKE, client.sessionId, hello));
   expect(await dropped).toEqual(['handshake command out of turn']);
   await client.send('still mine');
