@@ -78,7 +78,7 @@ export interface AuthorizerChoice {
  * `mechanism` alone, never from the options, so the options are checked against it.
  */
 export type ClientChoice<D extends AnyDefinition = AnyDefinition> = [ClientOptionsOf<D>] extends [never]
-  ? DefinitionChoice<AnyDefinition, AnyMechanismOptions> | NamedChoice
+  ? DefinitionChoice<AnyDefinition, LooseMechanismOptions> | NamedChoice
   : DefinitionChoice<D, ClientOptionsOf<D>>;
 
 /**
@@ -87,7 +87,7 @@ export type ClientChoice<D extends AnyDefinition = AnyDefinition> = [ClientOptio
  */
 export type ServerChoice<D extends AnyDefinition = AnyDefinition> = AuthorizerChoice &
   ([ServerOptionsOf<D>] extends [never]
-    ? DefinitionChoice<AnyDefinition, AnyMechanismOptions> | NamedChoice
+    ? DefinitionChoice<AnyDefinition, LooseMechanismOptions> | NamedChoice
     : DefinitionChoice<D, ServerOptionsOf<D>>);
 
 /** A {@link MechanismChoice} checked and looked up: the definition and the options to call it with. */

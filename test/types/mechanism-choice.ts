@@ -128,7 +128,10 @@ export function looseFormsStillFit(choice: ClientChoice, serverChoice: ServerCho
   resolveMechanism(legacy);
   // Unparameterised, a choice takes any definition with any options, as MechanismChoice does.
   const anyChoice: ClientChoice = { mechanism: CURVE, mechanismOptions: { anything: 1 } };
-  void anyChoice;
+  // ...including a mechanism's own declared options type, which has no index signature.
+  const declared: ClientChoice = { mechanism: CURVE, mechanismOptions: checked.mechanismOptions };
+  const named: ServerChoice = { mechanism: 'CURVE', registry, mechanismOptions: checked.mechanismOptions, authorizer };
+  void [anyChoice, declared, named];
   // An adapter that declares its options interface on MechanismChoice keeps compiling.
   interface LegacyAdapterOptions extends MechanismChoice {
     readonly port?: number;
