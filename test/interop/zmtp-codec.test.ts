@@ -142,6 +142,24 @@ describe('frames', () => {
     expect(() => new FrameDecoder({ maxCommandSize: 0.5 })).toThrow(RangeError);
   });
 
+  test('messages: false refuses a message frame from its header (a huge one as too large), commands pass', () => {
+    const closed = () => new FrameDecoder({ maxFrameSize: 1000, maxCommandSize: 1000, messages: false });
+    expect(closed().push(encodeFrame(new Uint8Array(3), { command: true }))).toHaveLength(1);
+    expectChannelError(() => closed().push(Buffer.from([0x00, 0x05])), 'ERR_PROTOCOL');
+    expectChannelError(() => closed().push(Buffer.from('021000000000000000', 'hex')), 'ERR_FRAME_TOO_LARGE');
+  });
+
+  test('feed() stops after a frame when asked, and limits change between two frames', () => {
+    const decoder = new FrameDecoder({ messages: false });
+    const wire = Buffer.concat([encodeFrame(Buffer.from('cmd'), { command: true }), encodeFrame(Buffer.from('msg'))]);
+    const used = decoder.feed(wire, () => false);
+    expect(used).toBe(5);
+    decoder.setLimits({ maxFrameSize: 10 });
+    const got: ZmtpFrame[] = [];
+    expect(decoder.feed(wire.subarray(used), (frame) => void got.push(frame))).toBe(5);
+    expect(got.map((f) => Buffer.from(f.body).toString())).toEqual(['msg']);
+  });
+
   test('an oversize long frame is refused from its header alone, before its body arrives', () => {
     const decoder = new FrameDecoder({ maxFrameSize: 300 });
     expect(decoder.push(Buffer.from('0200000000', 'hex'))).toEqual([]);
