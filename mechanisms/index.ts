@@ -10,8 +10,18 @@ import { NULL } from './null';
 import { PLAIN } from './plain';
 
 export { NULL, NullMechanism, type NullOptions } from './null';
-export { PLAIN, PlainMechanism, type PlainOptions } from './plain';
-export { CURVE, CurveClient, CurveServer, type CurveOptions, type CurveClientState, type CurveServerState } from './curve';
+export { PLAIN, PlainMechanism, type PlainOptions, type PlainClientOptions, type PlainServerOptions } from './plain';
+export {
+  CURVE,
+  CurveClient,
+  CurveServer,
+  type CurveOptions,
+  type CurveCommonOptions,
+  type CurveClientOptions,
+  type CurveServerOptions,
+  type CurveClientState,
+  type CurveServerState,
+} from './curve';
 
 /** A new registry holding NULL, PLAIN and CURVE. Add your own with `register()`. */
 export function createDefaultRegistry(): MechanismRegistry {

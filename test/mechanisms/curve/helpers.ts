@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { CURVE, CurveClient, CurveServer, type CurveOptions } from '../../../mechanisms/curve';
+import { CURVE, CurveClient, CurveServer, type CurveClientOptions, type CurveServerOptions } from '../../../mechanisms/curve';
 import {
   allow,
   fromHex,
@@ -41,7 +41,7 @@ export function input(name: string): Uint8Array {
 }
 
 /** Client and server options reproducing the vector byte for byte. */
-export function vectorOptions(): { client: CurveOptions; server: CurveOptions } {
+export function vectorOptions(): { client: CurveClientOptions; server: CurveServerOptions } {
   return {
     client: {
       secretKey: input('client_secret'),
@@ -76,12 +76,12 @@ export function manualClock(start = 1_000_000): { now: () => number; advance(ms:
 }
 
 /** A client with the fixed keys and any extra options. */
-export function makeClient(extra: Partial<CurveOptions> = {}): CurveClient {
+export function makeClient(extra: Partial<CurveClientOptions> = {}): CurveClient {
   return CURVE.client({ secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey, ...extra }) as CurveClient;
 }
 
 /** A server session factory with the fixed keys and any extra options. */
-export function makeServerFactory(extra: Partial<CurveOptions> = {}): () => CurveServer {
+export function makeServerFactory(extra: Partial<CurveServerOptions> = {}): () => CurveServer {
   return CURVE.server({ secretKey: serverKeys.secretKey, ...extra }) as () => CurveServer;
 }
 
@@ -131,7 +131,7 @@ export function pair(client: Mechanism, server: Mechanism) {
 }
 
 /** A ready client and server pair from the vector (session key `vector.derived.session_key_beforenm`). */
-export function vectorSession(overrides: { client?: Partial<CurveOptions>; server?: Partial<CurveOptions> } = {}): Transcript {
+export function vectorSession(overrides: { client?: Partial<CurveClientOptions>; server?: Partial<CurveServerOptions> } = {}): Transcript {
   const options = vectorOptions();
   const client = CURVE.client({ ...options.client, ...overrides.client }) as CurveClient;
   const server = CURVE.server({ ...options.server, ...overrides.server })() as CurveServer;
