@@ -1,0 +1,84 @@
+/**
+ * Load: half-open ZMTP handshakes. `count` raw TCP peers each send a ZMTP greeting and a CURVE
+ * HELLO, read the server's greeting and WELCOME, and then say nothing more, all at once against
+ * one `ZmtpServer`: what the server holds for each (it keeps at most `maxHandshakes`, 1,000 by
+ * default, evicting the oldest), and what the process grew by. Both ends run in this process,
+ * so the growth includes the attackers' sockets: an upper bound on the server's share.
+ *
+ * @module
+ */
+import * as net from 'node:net';
+import { CURVE } from '../mechanisms';
+import { encodeFrame, encodeGreeting, GREETING_SIZE, listenZmtp } from '../src/adapters/zmtp';
+import { pool, withDeadline } from './measure';
+import { curveSetup } from './setup';
+
+/** What {@link halfOpenZmtp} measured. */
+export interface HalfOpenZmtpResult {
+  /** Half-open peers opened. */
+  readonly count: number;
+  /** Handshakes the server held once all were open (at most its `maxHandshakes`). */
+  readonly heldByServer: number;
+  /** Growth of the process's `rss` from before the first peer to after the last WELCOME. */
+  readonly rssGrowthBytes: number;
+  /** Growth of `arrayBuffers` over the same span. */
+  readonly arrayBuffersGrowthBytes: number;
+  /** `rssGrowthBytes / count`: both ends of one half-open connection. */
+  readonly perConnectionBytes: number;
+}
+
+/** The WELCOME frame: a short command frame, 2 header bytes and 168 of body (RFC 26). */
+const WELCOME_FRAME = 2 + 168;
+
+/** Opens `count` half-open CURVE handshakes (greeting + HELLO only) against a ZmtpServer. */
+export async function halfOpenZmtp(count = 1000): Promise<HalfOpenZmtpResult> {
+  const setup = curveSetup(1);
+  // The handshake deadline is long so that none expires while the peers are being opened.
+  const server = await listenZmtp({
+    mechanism: CURVE,
+    mechanismOptions: { secretKey: setup.serverKeys.secretKey },
+    authorizer: setup.authorizer,
+    handshakeTimeout: 120_000,
+  });
+  server.on('handshakeError', () => undefined);
+  const { port } = server.address();
+  const client = CURVE.client({ secretKey: setup.clients[0]!.secretKey, serverKey: setup.serverKeys.publicKey });
+  const opening = Buffer.concat([encodeGreeting({ mechanism: 'CURVE', asServer: false }), encodeFrame(client.start().send[0]!, { command: true })]);
+  client.destroy();
+  const sockets: net.Socket[] = [];
+  try {
+    const before = process.memoryUsage();
+    await withDeadline(
+      pool(count, 200, async () => {
+        const socket = net.connect({ host: '127.0.0.1', port });
+        socket.on('error', () => undefined);
+        sockets.push(socket);
+        await new Promise<void>((resolve) => socket.once('connect', resolve));
+        socket.write(opening);
+        // Wait for the server's greeting and WELCOME: then it holds this handshake. Never INITIATE.
+        let received = 0;
+        await new Promise<void>((resolve) => {
+          socket.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received >= GREETING_SIZE + WELCOME_FRAME) resolve();
+          });
+          socket.once('close', () => resolve());
+        });
+      }),
+      120_000,
+      'opening half-open ZMTP handshakes',
+    );
+    const after = process.memoryUsage();
+    const rssGrowthBytes = after.rss - before.rss;
+    return {
+      count,
+      heldByServer: server.handshakeCount,
+      rssGrowthBytes,
+      arrayBuffersGrowthBytes: after.arrayBuffers - before.arrayBuffers,
+      perConnectionBytes: Math.round(rssGrowthBytes / count),
+    };
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await server.close();
+  }
+}
