@@ -118,7 +118,7 @@ export class FileMqServer {
     this.authorizer = options.authorizer;
     // maxFrameSize bounds the largest legitimate frame (an ICANHAZ listing the client's files,
     // about 80 bytes a file): ZeroMQ drops a connection announcing more, before buffering it.
-    this.socket = new zmq.Router({ mandatory: true, linger: 0, maxMessageSize: this.limits.maxFrameSize });
+    this.socket = new zmq.Router({ mandatory: true, linger: 0, maxMessageSize: this.limits.maxFrameSize, receiveHighWaterMark: 8 });
     this.link = loopLink(this.socket, (frames) => this.onMessage(frames), (error) => this.events.emit('fault', error));
     if (this.limits.idleTimeout > 0) {
       this.sweeper = setInterval(() => this.sweep(), Math.max(50, this.limits.idleTimeout / 4));
@@ -231,10 +231,16 @@ export class FileMqServer {
   }
 
   private async apply(peering: Peering, actions: ServerActions): Promise<void> {
+    if (actions.close === true) {
+      // Forgotten first, told after: the peer may be gone, and a mandatory Router left with no
+      // peer at all holds a send until one connects, which must not hold the peering's end.
+      this.drop(peering, actions.error);
+      for (const frame of actions.send) void this.send(peering, frame);
+      return;
+    }
     // Queued at once: the frames were sealed in order, and nothing may slip in between.
     const sent = await Promise.all(actions.send.map((frame) => this.send(peering, frame)));
     if (sent.includes(false)) return;
-    if (actions.close === true) return this.drop(peering, actions.error);
     if (actions.granted === true) {
       clearTimeout(peering.deadline);
       peering.deadline = undefined;
