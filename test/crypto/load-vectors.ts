@@ -1,10 +1,10 @@
-/** Reads the known-answer files in `./vectors/` (see its README for sources and licenses). */
+/** Reads the known-answer files in `test/vectors/` (see its README for sources and licenses). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Parses one vector file. */
 export function loadVectors<T>(file: string): T {
-  return JSON.parse(readFileSync(join(__dirname, 'vectors', file), 'utf8')) as T;
+  return JSON.parse(readFileSync(join(__dirname, '..', 'vectors', file), 'utf8')) as T;
 }
 
 /** Hex to bytes. */

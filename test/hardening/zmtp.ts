@@ -2,7 +2,7 @@
  * Just enough ZMTP 3.x (RFC 23/37, RFC 25) to put this package's CURVE `Mechanism` on a TCP
  * socket next to real libzmq: the 64-byte greeting, command frames for the handshake and
  * message frames for MESSAGE commands (outer flags 0x00 or 0x02, as libzmq sends them; see
- * shared/reference/curvezmq-wire.md §2-3). For interop tests only: it drives a bare
+ * RFC 25 and docs/zmtp.md, "What goes on the wire"). For interop tests only: it drives a bare
  * `Mechanism` step by step, over the codec of `curvezmq/zmtp` (src/adapters/zmtp).
  */
 import type { Socket } from 'node:net';

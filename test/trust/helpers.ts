@@ -1,6 +1,6 @@
 /**
  * Shared helpers of the trust tests: temporary directories and the certificate files written by
- * CZMQ 4.2.1 and pyzmq 24.0.1 in `../shared/vectors/certs/` (see its README for provenance).
+ * CZMQ 4.2.1 and pyzmq 24.0.1 in `test/vectors/certs/` (see `test/vectors/README.md` for provenance).
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Certificate } from '../../src/trust';
 
 /** The folder of the vector certificates. */
-export const VECTOR_CERTS = path.resolve(__dirname, '../../../shared/vectors/certs');
+export const VECTOR_CERTS = path.resolve(__dirname, '../vectors/certs');
 
 /** Known contents of the vector certificates (from the files themselves). */
 export const CZMQ_CLIENT = {

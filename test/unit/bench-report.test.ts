@@ -101,8 +101,8 @@ describe('bench report: profile summaries', () => {
   const profile: CpuProfile = {
     nodes: [
       frame(1, '(root)', '', [2, 5]),
-      frame(2, 'main', 'file:///work/main/bench/x.ts', [3]),
-      frame(3, 'seal', 'file:///work/main/src/crypto/sodium.ts', [4]),
+      frame(2, 'main', 'file:///home/user/curvezmq/bench/x.ts', [3]),
+      frame(3, 'seal', 'file:///home/user/curvezmq/src/crypto/sodium.ts', [4]),
       frame(4, 'crypto_box_seal_wrong_name', ''),
       frame(5, '(idle)', ''),
     ],

@@ -14,7 +14,7 @@ import {
 } from '../../src';
 
 const lowOrder: { points: Array<{ public: string }> } = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', '..', '..', 'shared', 'vectors', 'x25519_low_order_points.json'), 'utf8'),
+  fs.readFileSync(path.join(__dirname, '..', 'vectors', 'x25519_low_order_points.json'), 'utf8'),
 );
 
 describe('keys', () => {

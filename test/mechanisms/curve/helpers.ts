@@ -17,7 +17,7 @@ import {
   type Mechanism,
 } from '../../../src';
 
-/** The vector file `../shared/vectors/curvezmq_handshake.json`, hex decoded where used. */
+/** The vector file `test/vectors/curvezmq_handshake.json`, hex decoded where used. */
 export interface HandshakeVector {
   readonly inputs: Record<string, string>;
   readonly derived: Record<string, string>;
@@ -25,9 +25,9 @@ export interface HandshakeVector {
   readonly messages: ReadonlyArray<{ direction: string; nonce: number; flags: number; payload_hex: string; command: string }>;
 }
 
-const VECTORS = join(__dirname, '../../../../shared/vectors');
+const VECTORS = join(__dirname, '../../vectors');
 
-/** Reads a JSON file of the shared vectors. */
+/** Reads a JSON file of `test/vectors/` (see its README for sources and licences). */
 export function readVector<T>(name: string): T {
   return JSON.parse(readFileSync(join(VECTORS, name), 'utf8')) as T;
 }
