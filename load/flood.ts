@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { defaultRegistry } from '../mechanisms';
 import { connect, createServer, encodeFrame } from '../src/adapters/stream';
-import { SecureClient, SecureServer } from '../src/adapters/zeromq';
+import { ZeroMqClient, ZeroMqServer } from '../src/adapters/zeromq';
 import { lagMonitor, percentile, pool, settledHeap, since, withDeadline, type Lag } from './measure';
 import { RawSessions } from './raw-sessions';
 import { curveSetup, type CurveSetup } from './setup';
@@ -48,14 +48,14 @@ const HANDSHAKE_TIMEOUT_MS = 2_000;
 /** Floods a ZeroMQ server for `seconds` while good clients connect. */
 export async function zeromqFlood(seconds: number): Promise<ZeromqFloodResult> {
   const setup = curveSetup();
-  const server = new SecureServer({
+  const server = new ZeroMqServer({
     ...setup.zmqServer,
     authorizer: setup.authorizer,
     maxHandshakes: MAX_HANDSHAKES,
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
   });
   let limitEvents = 0; // evictions of stalled handshakes and refusals alike
-  server.events.on('limit', () => limitEvents++);
+  server.on('limit', () => limitEvents++);
   const endpoint = await server.bind('tcp://127.0.0.1:*');
   const echo = (async () => {
     for await (const message of server) await message.reply(message.parts);
@@ -127,14 +127,14 @@ export async function zeromqFlood(seconds: number): Promise<ZeromqFloodResult> {
     stop = true;
     clearInterval(sampler);
     for (const attacker of attackers) attacker.close();
-    server.close();
+    await server.close();
     await echo;
   }
 }
 
 /** One good client: handshake, one round trip, close. False on any failure (timeout included). */
 async function goodRoundTrip(setup: CurveSetup, endpoint: string, i: number): Promise<boolean> {
-  const client = new SecureClient({ ...setup.zmqClient(i), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+  const client = new ZeroMqClient({ ...setup.zmqClient(i), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
   try {
     await client.connect(endpoint);
     await client.send('ping');

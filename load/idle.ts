@@ -12,7 +12,7 @@
 import type { AddressInfo } from 'node:net';
 import { defaultRegistry } from '../mechanisms';
 import { connect, createServer, type SecureStream } from '../src/adapters/stream';
-import { SecureServer } from '../src/adapters/zeromq';
+import { ZeroMqServer } from '../src/adapters/zeromq';
 import { pool, settledHeap, withDeadline } from './measure';
 import { RawSessions } from './raw-sessions';
 import { curveSetup } from './setup';
@@ -28,13 +28,13 @@ export interface IdleResult {
 /** N idle sessions on a ZeroMQ server. */
 export async function zeromqIdle(count: number): Promise<IdleResult> {
   const setup = curveSetup();
-  const server = new SecureServer({
+  const server = new ZeroMqServer({
     ...setup.zmqServer,
     authorizer: setup.authorizer,
     maxSessions: count + 10,
     maxHandshakes: 1_000,
     handshakeTimeout: 120_000,
-    sessionTimeout: 600_000,
+    idleTimeout: 600_000,
   });
   const endpoint = await server.bind('tcp://127.0.0.1:*');
   const raw = new RawSessions(setup);
@@ -49,7 +49,7 @@ export async function zeromqIdle(count: number): Promise<IdleResult> {
     return { sessions: server.sessionCount - 1, ready, heapBytes: after - before, perSessionBytes: (after - before) / Math.max(ready, 1) };
   } finally {
     raw.close();
-    server.close();
+    await server.close();
   }
 }
 

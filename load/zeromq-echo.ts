@@ -5,7 +5,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { SecureClient, SecureServer } from '../src/adapters/zeromq';
+import { ZeroMqClient, ZeroMqServer } from '../src/adapters/zeromq';
 import { formatLag, lagMonitor, percentile, pool, since, withDeadline, type Lag } from './measure';
 import { curveSetup } from './setup';
 
@@ -24,7 +24,7 @@ export interface EchoResult {
 /** Runs the scenario; connects at most `concurrency` clients at a time, all of them stay open. */
 export async function zeromqEcho(clients: number, messages: number, concurrency = 200): Promise<EchoResult> {
   const setup = curveSetup();
-  const server = new SecureServer({ ...setup.zmqServer, authorizer: setup.authorizer, maxHandshakes: concurrency * 2 });
+  const server = new ZeroMqServer({ ...setup.zmqServer, authorizer: setup.authorizer, maxHandshakes: concurrency * 2 });
   const endpoint = await server.bind('tcp://127.0.0.1:*');
   const echo = (async () => {
     for await (const message of server) await message.reply(message.parts);
@@ -32,11 +32,11 @@ export async function zeromqEcho(clients: number, messages: number, concurrency 
   const lag = lagMonitor();
   const started = performance.now();
   const handshakes: number[] = [];
-  const open: SecureClient[] = [];
+  const open: ZeroMqClient[] = [];
   try {
     const results = await withDeadline(
       pool(clients, concurrency, async (id) => {
-        const client = new SecureClient({ ...setup.zmqClient(id), handshakeTimeout: 60_000 });
+        const client = new ZeroMqClient({ ...setup.zmqClient(id), handshakeTimeout: 60_000 });
         open.push(client);
         const t0 = performance.now();
         await client.connect(endpoint);
@@ -55,7 +55,7 @@ export async function zeromqEcho(clients: number, messages: number, concurrency 
     return echoResult(clients, messages, results, started, handshakes, lag.stop());
   } finally {
     for (const client of open) client.close();
-    server.close();
+    await server.close();
     await echo;
   }
 }

@@ -416,12 +416,12 @@ const curveZmq: Peer = {
   name: 'curvezmq-zeromq',
   unavailable: () => loadFailure(() => {
     const { adapter, mechanisms } = ourZmq();
-    if (typeof adapter.SecureServer !== 'function' || !mechanisms.defaultRegistry.has('CURVE')) throw new Error('adapter or CURVE missing');
+    if (typeof adapter.ZeroMqServer !== 'function' || !mechanisms.defaultRegistry.has('CURVE')) throw new Error('adapter or CURVE missing');
   }),
   async serve() {
     const { adapter, mechanisms } = ourZmq();
     const make = async (sink: boolean) => {
-      const server = new adapter.SecureServer({
+      const server = new adapter.ZeroMqServer({
         mechanism: 'CURVE',
         registry: mechanisms.defaultRegistry,
         mechanismOptions: { secretKey: serverKeys.secretKey },
@@ -479,9 +479,9 @@ const curveZmq: Peer = {
   },
 };
 
-function ourZmqClient(): InstanceType<ZmqAdapter['SecureClient']> {
+function ourZmqClient(): InstanceType<ZmqAdapter['ZeroMqClient']> {
   const { adapter, mechanisms } = ourZmq();
-  return new adapter.SecureClient({
+  return new adapter.ZeroMqClient({
     mechanism: 'CURVE',
     registry: mechanisms.defaultRegistry,
     mechanismOptions: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
