@@ -13,6 +13,11 @@
  * Like libzmq, the server asks its decision on HELLO: 200 → WELCOME, 300 → silence,
  * 400/500 → ERROR "400"/"500".
  *
+ * The user name and password must be well-formed UTF-8 (finding 8 of the security review): a
+ * lenient decoder turns every invalid byte into U+FFFD, so `s3cr\xE9t`, `s3cr\x80t` and
+ * `s3cr\xFFt` would all reach the authorizer as the same string and match the same password.
+ * A HELLO that is not UTF-8 fails with `ERR_MALFORMED_COMMAND` before anyone is asked.
+ *
  * @module
  */
 import {
@@ -21,7 +26,6 @@ import {
   encodeCommand,
   encodeError,
   encodeMetadata,
-  fromUtf8,
   Metadata,
   MechanismBase,
   MechanismError,
@@ -130,8 +134,8 @@ export class PlainMechanism extends MechanismBase {
     if (userLength === undefined || passLength === undefined || passLengthAt + 1 + passLength !== body.length) {
       throw new MechanismError('ERR_MALFORMED_COMMAND', 'malformed HELLO', { command: 'HELLO' });
     }
-    const username = fromUtf8(body.subarray(1, passLengthAt));
-    const password = fromUtf8(body.subarray(passLengthAt + 1));
+    const username = strictUtf8(body.subarray(1, passLengthAt), 'user name');
+    const password = strictUtf8(body.subarray(passLengthAt + 1), 'password');
     this.state = 'expectInitiate';
     this.askDecision({ mechanism: 'PLAIN', username, password, metadata: Metadata.EMPTY });
     return [];
@@ -204,8 +208,23 @@ function isLibzmqPlainError(blob: Uint8Array): boolean {
   return blob.length > LIBZMQ_PLAIN_ERROR.length && LIBZMQ_PLAIN_ERROR.every((byte, i) => blob[i] === byte);
 }
 
+/** Throws on the first invalid byte instead of replacing it (see the module comment). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function strictUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw new MechanismError('ERR_MALFORMED_COMMAND', `malformed HELLO: the ${what} is not valid UTF-8`, { command: 'HELLO' });
+  }
+}
+
+/** A lone surrogate, which UTF-8 cannot carry (an encoder would send U+FFFD in its place). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function credential(value: unknown, name: string): Uint8Array {
   if (typeof value !== 'string') throw new TypeError(`"${name}" expected a string`);
+  if (LONE_SURROGATE.test(value)) throw new RangeError(`"${name}" holds a lone surrogate, which UTF-8 cannot carry`);
   const bytes = utf8(value);
   if (bytes.length > 255) throw new RangeError(`"${name}" is longer than 255 bytes`);
   return bytes;

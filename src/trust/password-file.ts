@@ -7,7 +7,10 @@
  * The file is re-read, and compared by SHA-256 digest of its contents, on
  * {@link PasswordFile.reload} and on a check made at least `checkInterval` ms (default 1000)
  * after the previous read began (see `refresh.ts`). A missing, unreadable or too large (over
- * 1 MiB) file is reported and lets no one in until it can be read.
+ * 1 MiB) file is reported and lets no one in until it can be read. So is a file that is not
+ * well-formed UTF-8 (finding 8 of the security review): decoded leniently, every invalid byte
+ * would become U+FFFD, and a password written in Latin-1 (`s3cr\xE9t`) would match any
+ * other password with one invalid byte in its place.
  *
  * Passwords are kept only as SHA-256 digests, compared in constant time; an unknown user costs
  * the same comparison as a known one.
@@ -32,6 +35,8 @@ export interface PasswordFileEvents {
 
 const sha256 = (data: string | Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
 const NO_MATCH = sha256('curvezmq: no such user');
+/** Throws on the first invalid byte; the BOM is left for {@link parsePasswords} to strip. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A file of `user=password` lines, re-read when its contents change. */
 export class PasswordFile extends EventEmitter<PasswordFileEvents> {
@@ -80,7 +85,15 @@ export class PasswordFile extends EventEmitter<PasswordFileEvents> {
     }
     const digest = createHash('sha256').update(bytes).digest('hex');
     if (digest === this.digest) return;
-    const { users, errors } = parsePasswords(bytes.toString('utf8'), this.file);
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(bytes);
+    } catch (cause) {
+      this.replace(new Map(), undefined);
+      this.emit('invalid', new TrustError('ERR_PASSWORD_FILE_MALFORMED', 'is not UTF-8: no one is let in until it is', { file: this.file, cause }));
+      return;
+    }
+    const { users, errors } = parsePasswords(text, this.file);
     this.replace(users, digest);
     for (const error of errors) this.emit('invalid', error);
     this.emit('reload', users.size);

@@ -82,6 +82,33 @@ describe('PLAIN (RFC 24)', () => {
     expectFailed(serverAwaitingHello().receive(fromHex('08494e4954494154450000')), 'ERR_UNEXPECTED_COMMAND');
   });
 
+  test.each([
+    ['s3cr\\xE9t (Latin-1)', 0xe9],
+    ['s3cr\\x80t (a lone continuation byte)', 0x80],
+    ['s3cr\\xFFt (never valid)', 0xff],
+  ])('finding 8: a HELLO whose password is not UTF-8 (%s) fails before the authorizer is asked', (_name, bad) => {
+    const password = concatBytes(utf8('s3cr'), Uint8Array.of(bad), utf8('t'));
+    const hello = concatBytes(fromHex('0548454c4c4f05'), utf8('admin'), Uint8Array.of(password.length), password);
+    const server = serverAwaitingHello();
+    const step = server.receive(hello);
+    expect(step.auth).toBeUndefined();
+    expect(expectFailed(step, 'ERR_MALFORMED_COMMAND').message).toMatch(/password is not valid UTF-8/);
+    expect(step.send).toHaveLength(0);
+  });
+
+  test('finding 8: a user name that is not UTF-8 fails too, and a password of U+FFFD itself still reaches the authorizer', () => {
+    const hello = concatBytes(fromHex('0548454c4c4f02'), Uint8Array.of(0x61, 0xc3), fromHex('00'));
+    expectFailed(serverAwaitingHello().receive(hello), 'ERR_MALFORMED_COMMAND');
+    const replacement = utf8('s3cr\uFFFDt');
+    const genuine = concatBytes(fromHex('0548454c4c4f0161'), Uint8Array.of(replacement.length), replacement);
+    expect(serverAwaitingHello().receive(genuine).auth).toMatchObject({ username: 'a', password: 's3cr\uFFFDt' });
+  });
+
+  test('finding 8: a client credential with a lone surrogate is a RangeError naming it', () => {
+    expect(() => new PlainMechanism('client', { username: 'a', password: 's3cr\uD800t' })).toThrow(/"password" holds a lone surrogate/);
+    expect(() => new PlainMechanism('client', { username: '\uDC00', password: '' })).toThrow(RangeError);
+  });
+
   test('credentials are validated at construction', () => {
     expect(() => new PlainMechanism('client', { username: 'a' })).toThrow(TypeError);
     expect(() => new PlainMechanism('client', { username: 'a'.repeat(256), password: '' })).toThrow(RangeError);

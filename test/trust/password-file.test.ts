@@ -84,6 +84,20 @@ describe('PLAIN password file', () => {
     expect(await passwords.check('admin', 'secret')).toBe(true);
   });
 
+  it('finding 8: a file that is not UTF-8 lets no one in, is reported, and counts again once fixed', async () => {
+    const { passwords, invalid, clock } = setup(undefined);
+    await fs.writeFile(file(), Buffer.concat([Buffer.from('admin=s3cr'), Buffer.of(0xe9), Buffer.from('t\nguest=guest\n')]));
+    // Decoded leniently, the Latin-1 \xE9 became U+FFFD, which any other invalid byte also became.
+    expect(await passwords.check('admin', 's3cr\uFFFDt')).toBe(false);
+    expect(await passwords.check('guest', 'guest')).toBe(false);
+    expect(invalid.map((e) => e.code)).toEqual(['ERR_PASSWORD_FILE_MALFORMED']);
+    expect(invalid[0]!.message).toMatch(/passwords: is not UTF-8/);
+    await fs.writeFile(file(), 'admin=s3cr\u00e9t\n');
+    clock.advance(1000);
+    expect(await passwords.check('admin', 's3cr\u00e9t')).toBe(true);
+    expect(await passwords.check('admin', 's3cr\uFFFDt')).toBe(false);
+  });
+
   it('parsePasswords keeps digests, not passwords', () => {
     const { users, errors } = parsePasswords('admin=secret\n', 'f');
     expect(errors).toEqual([]);
