@@ -1,7 +1,6 @@
 /**
- * The ZMTP codec of `src/adapters/zmtp`: greeting bytes as the reference gives them
- * (`shared/reference/curvezmq-wire.md` §3.1), frames in any chunking, and a typed error for
- * every malformed input.
+ * The ZMTP codec of `src/adapters/zmtp`: greeting bytes as libzmq sends them (RFC 23,
+ * "Greeting"), frames in any chunking, and a typed error for every malformed input.
  */
 import fc from 'fast-check';
 import { ChannelError } from '../../src';
