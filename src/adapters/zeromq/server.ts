@@ -31,7 +31,7 @@ import { serverConfig } from './server-options';
  *
  * ```typescript
  * const server = new ZeroMqServer({
- *   mechanism: CURVE, // or 'CURVE' with registry: defaultRegistry
+ *   mechanism: CURVE, // a definition, or its name with registry: defaultRegistry
  *   mechanismOptions: {secretKey},
  *   authorizer: (request) => allowed.has(request.publicKeyZ85),
  * })
