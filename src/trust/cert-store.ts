@@ -12,7 +12,9 @@
  *   lookups made `checkInterval` ms after it or later; lookups sooner may still see the old set.
  *
  * Files whose names start with `.` (editor and temporary files) or end with `_secret` are not
- * read, nor files over `MAX_TRUST_FILE_SIZE` (1 MiB; reported as broken). A broken file is
+ * read, nor files over `MAX_TRUST_FILE_SIZE` (1 MiB; reported as broken). Only regular files
+ * count: a symbolic link, FIFO, device or socket in the directory is reported as broken and
+ * never opened through (finding 10: a FIFO, or a link to one, used to block every lookup). A broken file is
  * reported (`'invalid'` event, and in the {@link ReloadResult}) and skipped; the other files
  * still load. A missing directory is an empty store, so it may be created later; a directory
  * that cannot be listed is reported and also gives an empty store, because an allow-list that
@@ -135,7 +137,7 @@ export class CertStore extends EventEmitter<CertStoreEvents> {
     try {
       const dirents = await fs.readdir(this.directory, { withFileTypes: true });
       return dirents
-        .filter((d) => (d.isFile() || d.isSymbolicLink()) && !d.name.startsWith('.') && !d.name.endsWith(SECRET_SUFFIX))
+        .filter((d) => !d.isDirectory() && !d.name.startsWith('.') && !d.name.endsWith(SECRET_SUFFIX))
         .map((d) => d.name)
         .sort();
     } catch (cause) {
@@ -151,7 +153,7 @@ export class CertStore extends EventEmitter<CertStoreEvents> {
     const file = path.join(this.directory, name);
     let bytes: Buffer;
     try {
-      bytes = await readTrustFile(file);
+      bytes = await readTrustFile(file, { followLinks: false });
     } catch (error) {
       // A file removed between the listing and the read is simply gone.
       if ((error as TrustError).code === 'ERR_FILE_NOT_FOUND') return undefined;

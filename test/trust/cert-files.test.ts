@@ -101,9 +101,15 @@ describe('loadCertificate', () => {
   });
 
   it('reports a file that cannot be read as ERR_FILE_UNREADABLE, keeping the cause', async () => {
-    const error = (await caught(() => readCertificateFile(dir()))) as TrustError;
-    expect(error.code).toBe('ERR_FILE_UNREADABLE');
-    expect((error.cause as NodeJS.ErrnoException).code).toBe('EISDIR');
+    const directory = (await caught(() => readCertificateFile(dir()))) as TrustError;
+    expect(directory.code).toBe('ERR_FILE_UNREADABLE');
+    expect(directory.message).toMatch(/is not a regular file \(a directory\)/);
+    const error = (await caught(() => readCertificateFile(path.join(dir(), 'not-a-dir', 'cert')))) as TrustError;
+    await fs.writeFile(path.join(dir(), 'not-a-dir'), '');
+    const below = (await caught(() => readCertificateFile(path.join(dir(), 'not-a-dir', 'cert')))) as TrustError;
+    expect(error.code).toBe('ERR_FILE_NOT_FOUND');
+    expect(below.code).toBe('ERR_FILE_UNREADABLE');
+    expect((below.cause as NodeJS.ErrnoException).code).toBe('ENOTDIR');
   });
 
   it('passes on a malformed file\'s error with its line', async () => {
