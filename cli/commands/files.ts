@@ -102,7 +102,7 @@ async function serveFiles(dir: string, endpoint: string, args: string[], io: Fil
     });
     return EXIT.OK;
   } finally {
-    server.close();
+    await server.close();
   }
 }
 
@@ -118,7 +118,8 @@ async function getFiles(path: string, endpoint: string, into: string, retries: n
       mechanism: context.mechanism,
       registry: context.registry,
       mechanismOptions: context.clientOptions,
-      timeout: context.timeoutMs,
+      handshakeTimeout: context.timeoutMs,
+      idleTimeout: context.timeoutMs,
       retries,
       onProgress: (p) => bar.update(p.receivedBytes, p.expectedBytes),
     });
