@@ -6,7 +6,9 @@
  * Environment (defaults in brackets): `LOAD_CLIENTS` [1000], `LOAD_MESSAGES` [100],
  * `LOAD_FLOOD_SECONDS` [10], `LOAD_HALF_OPEN` [2000], `LOAD_IDLE` [10000] ZeroMQ sessions,
  * `LOAD_STREAM_IDLE` [5000] stream connections, `LOAD_ONLY` (comma-separated scenario names:
- * zeromq-echo, stream-echo, zeromq-flood, stream-half-open, zeromq-idle, stream-idle).
+ * zeromq-echo, stream-echo, zeromq-flood, stream-half-open, zeromq-idle, stream-idle, and the
+ * 1,000 concurrent half-open handshakes per adapter: zeromq-half-open-1000, zmtp-half-open-1000,
+ * stream-half-open-1000; `LOAD_HALF_OPEN_EACH` [1000] sets their count).
  *
  * @module
  */
@@ -15,6 +17,8 @@ import { streamHalfOpen, zeromqFlood } from './flood';
 import { streamIdle, zeromqIdle } from './idle';
 import { formatLag, mib } from './measure';
 import { formatEcho, zeromqEcho } from './zeromq-echo';
+import { halfOpenZeroMq } from './halfopen-zeromq';
+import { halfOpenZmtp } from './halfopen-zmtp';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -30,7 +34,27 @@ const FLOOD_SECONDS = envInt('LOAD_FLOOD_SECONDS', 10);
 const HALF_OPEN = envInt('LOAD_HALF_OPEN', 2_000);
 const IDLE = envInt('LOAD_IDLE', 10_000);
 const STREAM_IDLE = envInt('LOAD_STREAM_IDLE', 5_000);
+const HALF_OPEN_EACH = envInt('LOAD_HALF_OPEN_EACH', 1_000);
 const ONLY = process.env['LOAD_ONLY']?.split(',').filter((s) => s !== '');
+
+/** What a half-open run per adapter measured (see `load/halfopen-*.ts`). */
+interface HalfOpenFigures {
+  readonly count: number;
+  readonly heldByServer: number;
+  readonly rssGrowthBytes: number;
+  readonly arrayBuffersGrowthBytes: number;
+  readonly perConnectionBytes: number;
+}
+
+/** Runs one adapter's half-open scenario and prints its figures; never a problem for a figure. */
+async function halfOpen(name: string, run: (count: number) => Promise<HalfOpenFigures>): Promise<string[]> {
+  const r = await run(HALF_OPEN_EACH);
+  console.log(
+    `${name}: ${r.count} concurrent half-open handshakes, server held ${r.heldByServer}; process rss +${mib(r.rssGrowthBytes)}, ` +
+      `arrayBuffers +${mib(r.arrayBuffersGrowthBytes)}, ${(r.perConnectionBytes / 1024).toFixed(1)} KiB per connection (both ends)`,
+  );
+  return r.heldByServer <= r.count ? [] : [`${name}: the server held ${r.heldByServer} handshakes for ${r.count} peers`];
+}
 
 /** Each scenario prints its figures and returns the problems it found. */
 const SCENARIOS: Record<string, () => Promise<string[]>> = {
@@ -66,6 +90,8 @@ const SCENARIOS: Record<string, () => Promise<string[]>> = {
     );
     return r.goodIn === r.goodTried ? [] : [`stream-half-open: only ${r.goodIn} of ${r.goodTried} good clients got in`];
   },
+  'zeromq-half-open-1000': () => halfOpen('zeromq-half-open-1000', halfOpenZeroMq),
+  'zmtp-half-open-1000': () => halfOpen('zmtp-half-open-1000', halfOpenZmtp),
   'zeromq-idle': async () => {
     const r = await zeromqIdle(IDLE);
     console.log(
