@@ -13,6 +13,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { FileMqServer, syncFiles } from '../../src/adapters/zeromq/filemq';
+import { deny } from '../../src/auth';
 import { isFileMqError, type FileMqErrorCode } from '../../src/filemq';
 import { EXIT } from '../exit-codes';
 import { connectContext, OPTIONS_HELP, serveContext, UsageError } from '../options';
@@ -88,7 +89,8 @@ async function serveFiles(dir: string, endpoint: string, args: string[], io: Fil
     mechanism: context.mechanism,
     registry: context.registry,
     mechanismOptions: context.serverOptions,
-    authorizer: context.authorizer,
+    // NULL without --allow-any gives no authorizer: any decision asked for is then a refusal.
+    authorizer: context.authorizer ?? (() => deny('No authorizer')),
   });
   server.events.on('session:close', (route, error) => {
     if (error !== undefined) io.log(`peer ${route.slice(0, 8)}: ${error.message}`);
