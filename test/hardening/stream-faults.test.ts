@@ -8,13 +8,13 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { defaultRegistry } from '../../mechanisms';
 import { curveKeyPair, MechanismError, type Authorizer, type Mechanism } from '../../src';
-import { connect, createServer, Deframer, encodeFrame, type SecureServer, type SecureStream } from '../../src/adapters/stream';
+import { connect, createServer, Deframer, encodeFrame, type StreamServer, type SecureStream } from '../../src/adapters/stream';
 
 const SERVER = curveKeyPair();
 const CLIENT = curveKeyPair();
 const allowClient: Authorizer = (request) => request.publicKeyZ85 === CLIENT.publicKey;
 
-const servers: SecureServer[] = [];
+const servers: StreamServer[] = [];
 const streams: Array<SecureStream | net.Socket> = [];
 afterEach(async () => {
   for (const stream of streams.splice(0)) stream.destroy();
@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 interface Started {
-  readonly server: SecureServer;
+  readonly server: StreamServer;
   readonly port: number;
   readonly accepted: SecureStream[];
   readonly failures: Error[];

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { defaultRegistry } from '../../mechanisms';
 import type { Authorizer } from '../../src';
-import { connect, createServer, type SecureServer, type SecureStream } from '../../src/adapters/stream';
+import { connect, createServer, type StreamServer, type SecureStream } from '../../src/adapters/stream';
 import { allOf, allowAddresses, certStore, passwordFile, type Certificate } from '../../src/trust';
 import { makeIronhouse, useTempDir, type Ironhouse } from './helpers';
 
@@ -19,7 +19,7 @@ afterEach(() => {
   for (const close of cleanup.splice(0).reverse()) close();
 });
 
-async function listen(mechanism: string, authorizer: Authorizer, mechanismOptions = {}): Promise<{ server: SecureServer; port: number }> {
+async function listen(mechanism: string, authorizer: Authorizer, mechanismOptions = {}): Promise<{ server: StreamServer; port: number }> {
   const server = createServer({ mechanism, registry: defaultRegistry, mechanismOptions, authorizer });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

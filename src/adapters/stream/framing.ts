@@ -4,7 +4,7 @@
  *
  * ```
  * frame  = length blob
- * length = 4OCTET          ; unsigned, big-endian, 0 .. maxFrameSize
+ * length = 4OCTET          ; unsigned, big-endian, 0 .. the deframer's limit
  * ```
  *
  * Pure: no streams, no timers. The {@link Deframer} takes the channel's bytes in chunks of any
@@ -14,34 +14,19 @@
  * @module
  */
 import { assertBytes } from '../../bytes';
+import { checkSize, DEFAULT_MAX_FRAME_SIZE } from '../../channel/limits';
 import { ChannelError } from '../../errors';
+
+export { DEFAULT_MAX_FRAME_SIZE };
 
 /** Bytes of the length prefix. */
 export const FRAME_HEADER_SIZE = 4;
-
-/** Default largest frame (16 MiB), as a default, not a protocol limit. */
-export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 
 /** A frame spanning chunks starts in a buffer of at most this size, which grows as bytes come. */
 const GROWTH_STEP = 64 * 1024;
 
 /** The largest length a 4-byte prefix can carry. */
 export const MAX_FRAME_SIZE_LIMIT = 0xffffffff;
-
-/**
- * Checks a `maxFrameSize` option.
- *
- * @param value - the option's value; `undefined` gives {@link DEFAULT_MAX_FRAME_SIZE}
- * @param name - the option's name, quoted in the error message
- * @throws {@link RangeError} unless an integer from 1 to {@link MAX_FRAME_SIZE_LIMIT}
- */
-export function checkMaxFrameSize(value: unknown, name = 'maxFrameSize'): number {
-  if (value === undefined) return DEFAULT_MAX_FRAME_SIZE;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_FRAME_SIZE_LIMIT) {
-    throw new RangeError(`"${name}" expected an integer from 1 to ${MAX_FRAME_SIZE_LIMIT}, got ${String(value)}`);
-  }
-  return value;
-}
 
 /**
  * The 4-byte length prefix of a blob of `length` bytes.
@@ -104,6 +89,11 @@ function writeLength(target: Uint8Array, length: number, offset = 0): void {
   target[offset + 3] = length & 0xff;
 }
 
+/** Where {@link Deframer.pushTo} hands each frame, as soon as it is whole. */
+export interface FrameSink {
+  onFrame(frame: Uint8Array): void;
+}
+
 /** Options of {@link Deframer}. */
 export interface DeframerOptions {
   /** The largest frame accepted, in bytes (default {@link DEFAULT_MAX_FRAME_SIZE}). */
@@ -124,8 +114,7 @@ export interface DeframerOptions {
  * its framing cannot find it again.
  */
 export class Deframer {
-  /** The largest frame accepted. */
-  readonly maxFrameSize: number;
+  private limit: number;
   /** A length prefix split across chunks: its bytes so far, as a number, and their count. */
   private headerValue = 0;
   private headerFill = 0;
@@ -136,7 +125,22 @@ export class Deframer {
 
   /** @throws {@link RangeError} for a bad `options.maxFrameSize` */
   constructor(options: DeframerOptions = {}) {
-    this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize, 'options.maxFrameSize');
+    this.limit = checkSize(options.maxFrameSize, 'options.maxFrameSize', DEFAULT_MAX_FRAME_SIZE);
+  }
+
+  /**
+   * The largest frame accepted. It may change between frames: a stream holds a peer to the
+   * mechanism's largest handshake command until it is authenticated, and to `maxFrameSize`
+   * after. The new limit applies from the next length prefix read.
+   *
+   * @throws {@link RangeError} when set to anything but an integer from 1 to 2^32 - 1
+   */
+  get maxFrameSize(): number {
+    return this.limit;
+  }
+
+  set maxFrameSize(value: number) {
+    this.limit = checkSize(value, 'maxFrameSize', this.limit);
   }
 
   /**
@@ -160,23 +164,34 @@ export class Deframer {
    *   `maxFrameSize` (then on every later call)
    */
   push(chunk: Uint8Array): Uint8Array[] {
-    assertBytes(chunk, 'chunk');
-    if (this.failure !== undefined) throw this.failure;
     const frames: Uint8Array[] = [];
-    let offset = 0;
-    while (offset < chunk.length) {
-      offset = this.body === undefined ? this.readHeader(chunk, offset, frames) : this.readBody(chunk, offset, frames);
-    }
+    this.pushTo(chunk, { onFrame: (frame) => frames.push(frame) });
     return frames;
   }
 
+  /**
+   * As {@link push}, but hands each frame to `sink` as soon as it is whole, before the next
+   * length prefix is read: the sink may change {@link maxFrameSize} for the frames after it
+   * (the frame that completes a handshake, then the first message in the same chunk).
+   *
+   * @throws as {@link push}
+   */
+  pushTo(chunk: Uint8Array, sink: FrameSink): void {
+    assertBytes(chunk, 'chunk');
+    if (this.failure !== undefined) throw this.failure;
+    let offset = 0;
+    while (offset < chunk.length) {
+      offset = this.body === undefined ? this.readHeader(chunk, offset, sink) : this.readBody(chunk, offset, sink);
+    }
+  }
+
   /** Reads length-prefix bytes; takes a whole frame straight from the chunk when it can. */
-  private readHeader(chunk: Uint8Array, offset: number, frames: Uint8Array[]): number {
+  private readHeader(chunk: Uint8Array, offset: number, sink: FrameSink): number {
     if (this.headerFill === 0 && chunk.length - offset >= FRAME_HEADER_SIZE) {
       const length = this.checkLength(readLength(chunk, offset));
       const start = offset + FRAME_HEADER_SIZE;
       if (chunk.length - start >= length) {
-        frames.push(chunk.subarray(start, start + length));
+        sink.onFrame(chunk.subarray(start, start + length));
         return start + length;
       }
       this.startBody(length, chunk.length - start);
@@ -191,21 +206,21 @@ export class Deframer {
       this.headerFill = 0;
       this.headerValue = 0;
       const length = this.checkLength(value);
-      if (length === 0) frames.push(new Uint8Array(0));
+      if (length === 0) sink.onFrame(new Uint8Array(0));
       else this.startBody(length, chunk.length - offset - take);
     }
     return offset + take;
   }
 
-  private readBody(chunk: Uint8Array, offset: number, frames: Uint8Array[]): number {
+  private readBody(chunk: Uint8Array, offset: number, sink: FrameSink): number {
     const take = Math.min(this.bodyLength - this.bodyFill, chunk.length - offset);
     const body = this.reserve(this.bodyFill + take);
     body.set(chunk.subarray(offset, offset + take), this.bodyFill);
     this.bodyFill += take;
     if (this.bodyFill === this.bodyLength) {
-      frames.push(body);
       this.body = undefined;
       this.bodyFill = 0;
+      sink.onFrame(body);
     }
     return offset + take;
   }
@@ -238,11 +253,8 @@ export class Deframer {
 
   /** Refuses an oversize length before anything is allocated for it. */
   private checkLength(length: number): number {
-    if (length <= this.maxFrameSize) return length;
-    this.failure = new ChannelError(
-      'ERR_FRAME_TOO_LARGE',
-      `frame of ${length} bytes exceeds maxFrameSize ${this.maxFrameSize}`,
-    );
+    if (length <= this.limit) return length;
+    this.failure = new ChannelError('ERR_FRAME_TOO_LARGE', `frame of ${length} bytes exceeds the limit of ${this.limit}`);
     throw this.failure;
   }
 }

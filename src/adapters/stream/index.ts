@@ -12,8 +12,9 @@ export {
   frameHeader,
   MAX_FRAME_SIZE_LIMIT,
   type DeframerOptions,
+  type FrameSink,
 } from './framing';
-export type { IncomingMessage, MessagePart, OutgoingMessage } from './message';
+export type { IncomingMessage, MessagePart, OutgoingMessage, StreamMessage } from './message';
 export {
   DEFAULT_HANDSHAKE_TIMEOUT,
   SecureStream,
@@ -24,8 +25,11 @@ export {
   connect,
   createServer,
   SecureServer,
+  StreamServer,
   type SecureChannelOptions,
   type SecureConnectOptions,
   type SecureServerOptions,
+  type StreamServerOptions,
 } from './net';
-export type { MechanismChoice } from '../mechanism-choice';
+export { CLOSE_GRACE_MS } from './server';
+export type { MechanismChoice, PeerOrigin } from '../mechanism-choice';

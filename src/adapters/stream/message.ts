@@ -7,6 +7,8 @@
  * @module
  */
 import { isBytes } from '../../bytes';
+import { ChannelError } from '../../errors';
+import type { Mechanism, PartFlags } from '../../mechanism';
 
 /** One part as the application may write it: bytes, or a string sent as UTF-8. */
 export type MessagePart = Uint8Array | string;
@@ -15,7 +17,10 @@ export type MessagePart = Uint8Array | string;
 export type OutgoingMessage = MessagePart | readonly MessagePart[];
 
 /** A message as the application reads it: a `Buffer`, or an array of two or more for multipart. */
-export type IncomingMessage = Buffer | Buffer[];
+export type StreamMessage = Buffer | Buffer[];
+
+/** @deprecated use {@link StreamMessage} */
+export type IncomingMessage = StreamMessage;
 
 /**
  * A message's parts as bytes, or `undefined` when `message` is not a valid message (not bytes,
@@ -43,11 +48,36 @@ export function messageBuffer(part: Uint8Array): Buffer {
 }
 
 /** The message the application reads for `parts` (views, no copy). */
-export function incomingMessage(parts: readonly Uint8Array[]): IncomingMessage {
+export function incomingMessage(parts: readonly Uint8Array[]): StreamMessage {
   const buffers = parts.map(messageBuffer);
   return buffers.length === 1 ? buffers[0]! : buffers;
 }
 
 function toBytes(part: MessagePart): Uint8Array {
   return typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+}
+
+const LAST_PART: PartFlags = { more: false };
+const MORE_PARTS: PartFlags = { more: true };
+
+/**
+ * Encodes one message for the wire: a part given alone (the common case) makes no array. The
+ * blobs of a message together may not exceed `maxFrameSize`, as the peer checks them.
+ *
+ * @returns the blob of a one-part message, or the blobs of a multipart one
+ * @throws the mechanism's error, or {@link ChannelError} `ERR_FRAME_TOO_LARGE`
+ */
+export function encodeMessage(session: Mechanism, message: Uint8Array | readonly Uint8Array[], maxFrameSize: number): Uint8Array | Uint8Array[] {
+  let encoded: Uint8Array | Uint8Array[];
+  let total = 0;
+  if (isBytes(message)) {
+    encoded = session.encode(message, LAST_PART);
+    total = encoded.length;
+  } else {
+    const last = message.length - 1;
+    encoded = message.map((part, i) => session.encode(part, i < last ? MORE_PARTS : LAST_PART));
+    for (const blob of encoded) total += blob.length;
+  }
+  if (total > maxFrameSize) throw new ChannelError('ERR_FRAME_TOO_LARGE', `message of ${total} bytes exceeds maxFrameSize ${maxFrameSize}`);
+  return encoded;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { defaultRegistry } from '../../../mechanisms';
 import { concatBytes, runHandshake } from '../../../src';
-import { encodeFrame, SecureStream, type IncomingMessage } from '../../../src/adapters/stream';
+import { encodeFrame, SecureStream, type StreamMessage } from '../../../src/adapters/stream';
 import { allowAdmin, CLIENT_OPTIONS, dispose, messages, MECHANISMS, securePair, SERVER_OPTIONS } from './helpers';
 import { memoryPair } from './memory-pair';
 import { oneByteChunks, relay } from './relay';
@@ -14,7 +14,7 @@ const messageArbitrary = fc.oneof(
   fc.array(fc.uint8Array({ maxLength: 50 }), { minLength: 2, maxLength: 4 }),
 );
 
-function shapeOf(message: IncomingMessage): Shape {
+function shapeOf(message: StreamMessage): Shape {
   return (Array.isArray(message) ? message : [message]).map((part) => [...part]);
 }
 

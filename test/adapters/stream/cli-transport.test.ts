@@ -10,7 +10,7 @@ import type { ConnectContext } from '../../../cli/transports/types';
 import { EXIT } from '../../../cli/exit-codes';
 import { defaultRegistry } from '../../../mechanisms';
 import { ChannelError, MechanismError, type Authorizer } from '../../../src';
-import { createServer } from '../../../src/adapters/stream';
+import { createServer, type StreamServer } from '../../../src/adapters/stream';
 import { CLIENT_KEYS, SERVER_KEYS } from './helpers';
 
 /** Starts the transport's echo server on port 0 and returns its endpoint and a stop function. */
@@ -50,7 +50,7 @@ function connectContext(endpoint: string, overrides: Partial<ConnectContext> = {
   return { context, lines };
 }
 
-async function listenOn(server: net.Server): Promise<string> {
+async function listenOn(server: net.Server | StreamServer): Promise<string> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return `tcp+stream://127.0.0.1:${(server.address() as net.AddressInfo).port}`;

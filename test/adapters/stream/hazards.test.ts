@@ -49,11 +49,22 @@ describe.each(MECHANISMS)('hazards (%s)', (mechanism) => {
     expect(activeTimers()).toBe(timersBefore);
   });
 
-  test('an oversize length prefix fails with ERR_FRAME_TOO_LARGE at once, without the body', async () => {
-    const { server, peer } = rawPeerOf(mechanism, { maxFrameSize: 1024 });
+  test('before authentication, a length prefix over the largest handshake command fails with ERR_FRAME_TOO_LARGE at once', async () => {
+    // maxFrameSize is for authenticated peers: an unauthenticated one gets the mechanism's
+    // largest handshake command (64 KiB by default for a stream made from a bare session).
+    const { server, peer } = rawPeerOf(mechanism, { maxFrameSize: 1024 * 1024 });
     const ended = outcome(server);
-    peer.write(frameHeader(1025));
+    peer.write(frameHeader(64 * 1024 + 1));
     expect((await ended).error).toMatchObject({ code: 'ERR_FRAME_TOO_LARGE' });
+  });
+
+  test('after authentication, a length prefix over maxFrameSize fails with ERR_FRAME_TOO_LARGE at once', async () => {
+    const { client, server, rawClient } = securePair({ mechanism, server: { maxFrameSize: 1024 } });
+    await Promise.all([client.handshake, server.handshake]);
+    const ended = outcome(server);
+    rawClient.write(frameHeader(1025));
+    expect((await ended).error).toMatchObject({ code: 'ERR_FRAME_TOO_LARGE' });
+    dispose(client);
   });
 
   test.each<Direction>(['toServer', 'toClient'])('a connection cut at every offset of the handshake (%s) fails both sides cleanly', async (direction) => {
@@ -159,7 +170,7 @@ describe('idle timeout', () => {
 
   test('setTimeout(0) disables it again', async () => {
     const timersBefore = activeTimers();
-    const { client, server } = securePair({ mechanism: 'NULL', server: { timeout: 10_000 } });
+    const { client, server } = securePair({ mechanism: 'NULL', server: { idleTimeout: 10_000 } });
     expect(activeTimers()).toBeGreaterThan(timersBefore);
     await server.handshake;
     server.setTimeout(0);

@@ -9,7 +9,7 @@ export { memoryPair };
 import { once } from 'node:events';
 import { defaultRegistry } from '../../../mechanisms';
 import { curveKeyPair, type AnyMechanismOptions, type Authorizer } from '../../../src';
-import { SecureStream, type IncomingMessage, type SecureStreamBaseOptions } from '../../../src/adapters/stream';
+import { SecureStream, type StreamMessage, type SecureStreamBaseOptions } from '../../../src/adapters/stream';
 
 /** The server's and the client's CURVE key pairs for the tests (Z85). */
 export const SERVER_KEYS = curveKeyPair();
@@ -67,16 +67,16 @@ export function securePair(setup: PairSetup = {}) {
 }
 
 /** The next message `stream` emits. */
-export async function nextMessage(stream: SecureStream): Promise<IncomingMessage> {
-  const [message] = (await once(stream, 'data')) as [IncomingMessage];
+export async function nextMessage(stream: SecureStream): Promise<StreamMessage> {
+  const [message] = (await once(stream, 'data')) as [StreamMessage];
   return message;
 }
 
 /** The next `count` messages `stream` emits; rejects if it fails or closes first. */
-export function messages(stream: SecureStream, count: number): Promise<IncomingMessage[]> {
+export function messages(stream: SecureStream, count: number): Promise<StreamMessage[]> {
   return new Promise((resolve, reject) => {
-    const received: IncomingMessage[] = [];
-    const onData = (message: IncomingMessage) => {
+    const received: StreamMessage[] = [];
+    const onData = (message: StreamMessage) => {
       received.push(message);
       if (received.length < count) return;
       stream.off('data', onData).off('error', reject).off('close', onClose);

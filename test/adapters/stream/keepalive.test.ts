@@ -50,7 +50,7 @@ describe('keepalive', () => {
   });
 
   test('setKeepAlive(0) stops the pings, and the peer then times out', async () => {
-    const { client, server } = securePair({ mechanism: 'NULL', client: { keepAlive: 20 }, server: { timeout: 100 } });
+    const { client, server } = securePair({ mechanism: 'NULL', client: { keepAlive: 20 }, server: { idleTimeout: 100 } });
     await Promise.all([client.handshake, server.handshake]);
     await advance(300);
     expect(server.destroyed).toBe(false);

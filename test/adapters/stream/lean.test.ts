@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import { defaultRegistry } from '../../../mechanisms';
-import { connect, createServer, Deframer, encodeFrame, frameHeader, SecureStream, type IncomingMessage } from '../../../src/adapters/stream';
+import { connect, createServer, Deframer, encodeFrame, frameHeader, SecureStream, type StreamMessage } from '../../../src/adapters/stream';
 import { concatBytes } from '../../../src';
 import { allowAdmin, CLIENT_OPTIONS, dispose, MECHANISMS, messages, securePair, SERVER_OPTIONS } from './helpers';
 import { memoryPair } from './memory-pair';
@@ -103,12 +103,12 @@ describe('decrypting in place', () => {
   });
 
   test.each(MECHANISMS)('%s over TCP: messages from one chunk stay intact while later ones are decoded', async (mechanism) => {
-    const received: IncomingMessage[] = [];
+    const received: StreamMessage[] = [];
     const server = createServer(
       { mechanism, registry: defaultRegistry, mechanismOptions: SERVER_OPTIONS[mechanism]!, authorizer: allowAdmin },
       (stream) => {
         stream.on('error', () => undefined);
-        stream.on('data', (message: IncomingMessage) => received.push(message));
+        stream.on('data', (message: StreamMessage) => received.push(message));
       },
     );
     server.listen(0, '127.0.0.1');
@@ -175,7 +175,7 @@ describe('the handshake promise, made when first asked for', () => {
     await once(quiet, 'close');
     await expect(quiet.handshake).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
     const [rawOther] = memoryPair();
-    const failed = new SecureStream(rawOther, { session: defaultRegistry.client('NULL', {}), handshakeTimeout: 0 });
+    const failed = new SecureStream(rawOther, { session: defaultRegistry.client('NULL', {}), handshakeTimeout: 60_000 });
     failed.on('error', () => undefined);
     const reason = new Error('given reason');
     failed.destroy(reason);

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CURVE, defaultRegistry, PLAIN } from '../../../mechanisms';
 import type { AuthRequest } from '../../../src';
-import { connect, createServer, SecureServer, type SecureStream } from '../../../src/adapters/stream';
+import { CLOSE_GRACE_MS, connect, createServer, StreamServer, type PeerOrigin, type SecureStream } from '../../../src/adapters/stream';
 import { allowAdmin, CLIENT_KEYS, CLIENT_OPTIONS, MECHANISMS, messages, outcome, SERVER_KEYS, SERVER_OPTIONS } from './helpers';
 
 /** Listens on 127.0.0.1, port 0, and returns the port. */
-async function listen(server: net.Server): Promise<number> {
+async function listen(server: net.Server | StreamServer): Promise<number> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return (server.address() as net.AddressInfo).port;
@@ -38,8 +38,7 @@ function echoServer(mechanism: string) {
   );
   const close = async () => {
     for (const stream of streams) stream.destroy();
-    server.close();
-    await once(server, 'close');
+    await server.close();
   };
   return { server, requests, close };
 }
@@ -106,17 +105,16 @@ describe('createServer / connect', () => {
     };
     const server = createServer({ mechanism: flaky, authorizer: allowAdmin }, (stream) => stream.pipe(stream));
     const failures: unknown[] = [];
-    server.on('handshakeError', (error: Error, stream: unknown) => failures.push([error.message, stream]));
+    server.on('handshakeError', (error: Error, origin: PeerOrigin) => failures.push([error.message, origin]));
     const port = await listen(server);
     const first = connect({ port, host: '127.0.0.1', mechanism: flaky });
     expect((await outcome(first)).error).toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
-    expect(failures).toEqual([['factory failed', undefined]]);
+    expect(failures).toEqual([['factory failed', { address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) }]]);
     const second = connect({ port, host: '127.0.0.1', mechanism: flaky });
     second.write('still serving');
     expect(String((await messages(second, 1))[0])).toBe('still serving');
     second.destroy();
-    server.close();
-    await once(server, 'close');
+    await server.close();
   });
 
   test('nobody listening: ERR_CHANNEL_CLOSED with the socket error as cause', async () => {
@@ -137,7 +135,7 @@ describe('createServer / connect', () => {
     expect(() => createServer({ mechanism: CURVE, mechanismOptions: { secretKey: 'too short' }, authorizer: allowAdmin })).toThrow();
     expect(() => connect({ mechanism: PLAIN, mechanismOptions: { username: 'u', password: 'p' } })).toThrow(/"options\.port"/);
     expect(() => connect({ mechanism: {} as never, port: 1 })).toThrow(/"options\.mechanism"/);
-    expect(new SecureServer({ mechanism: PLAIN, authorizer: allowAdmin })).toBeInstanceOf(net.Server);
+    expect(new StreamServer({ mechanism: PLAIN, authorizer: allowAdmin })).toBeInstanceOf(net.Server);
   });
 });
 
@@ -178,7 +176,7 @@ describe('streaming over TCP with backpressure', () => {
 });
 
 describe('closing a stream server', () => {
-  test('wipes its session factory\'s secrets, and open connections go on', async () => {
+  test('close() wipes its session factory\'s secrets, ends secure connections and resolves once all are closed', async () => {
     let closes = 0;
     const sessions = CURVE.server({ secretKey: SERVER_KEYS.secretKey });
     const definition = { ...CURVE, server: () => Object.assign(() => sessions(), { close: () => (closes++, sessions.close!()) }) };
@@ -189,14 +187,43 @@ describe('closing a stream server', () => {
     const port = await listen(server);
     const client = connect({ mechanism: CURVE, mechanismOptions: { secretKey: CLIENT_KEYS.secretKey, serverKey: SERVER_KEYS.publicKey }, port, host: '127.0.0.1' });
     await client.handshake;
-    const closed = once(server, 'close');
-    server.close();
+    const clientEnd = outcome(client.resume());
+    const closing = server.close();
+    expect(server.close()).toBe(closing);
     expect(closes).toBe(1);
     expect(() => sessions()).toThrow(/closed/);
-    client.write(Buffer.from('still here'));
-    const [echo] = (await once(client, 'data')) as [Buffer];
-    expect(echo.toString()).toBe('still here');
+    await closing;
+    expect((await clientEnd).error).toBeUndefined();
+    expect(server.sessionCount).toBe(0);
+  });
+
+  test('close() resolves within its grace period when a peer stops reading, destroying what is left', async () => {
+    const server = createServer({ mechanism: 'NULL', registry: defaultRegistry, authorizer: () => true }, (stream) => stream.on('error', () => undefined));
+    const port = await listen(server);
+    const client = connect({ mechanism: 'NULL', registry: defaultRegistry, port, host: '127.0.0.1' });
+    await client.handshake;
+    client.pause(); // never reads the end, so it never ends its side
+    const started = Date.now();
+    await server.close();
+    expect(Date.now() - started).toBeLessThan(CLOSE_GRACE_MS + 1_000);
+    expect(server.sessionCount).toBe(0);
     client.destroy();
-    await closed;
+  });
+
+  test('close() fails handshakes in progress with ERR_CHANNEL_CLOSED', async () => {
+    let asked!: () => void;
+    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+    const never = () => (asked(), new Promise<boolean>(() => undefined));
+    const server = createServer({ mechanism: 'PLAIN', registry: defaultRegistry, authorizer: never });
+    const failures: string[] = [];
+    server.on('handshakeError', (error: { code: string }) => failures.push(error.code));
+    const port = await listen(server);
+    const client = connect({ mechanism: 'PLAIN', registry: defaultRegistry, mechanismOptions: CLIENT_OPTIONS.PLAIN!, port, host: '127.0.0.1' });
+    const clientEnd = outcome(client);
+    await wasAsked;
+    await server.close();
+    expect(failures).toEqual(['ERR_CHANNEL_CLOSED']);
+    expect((await clientEnd).error).toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
   });
 });
+

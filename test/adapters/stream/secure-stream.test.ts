@@ -179,7 +179,7 @@ describe('caller misuse', () => {
     expect(() => new SecureStream({} as never, { session: session() })).toThrow(/"raw"/);
     expect(() => new SecureStream(a, { session: {} as never })).toThrow(/"options\.session"/);
     expect(() => new SecureStream(a, { session: session(), handshakeTimeout: -1 })).toThrow(/options\.handshakeTimeout/);
-    expect(() => new SecureStream(a, { session: session(), timeout: Infinity })).toThrow(RangeError);
+    expect(() => new SecureStream(a, { session: session(), idleTimeout: Infinity })).toThrow(RangeError);
     expect(() => new SecureStream(a, { session: session(), maxFrameSize: 0.5 })).toThrow(/options\.maxFrameSize/);
   });
 
