@@ -27,8 +27,6 @@ const OUTSIDE = [
  */
 const PENDING: readonly string[] = [
   'docs/keys.md',
-  'docs/performance.md',
-  'docs/protocol.md',
   'docs/security.md',
   'docs/zmtp.md',
   'src/adapters/zmtp/greeting.ts',
