@@ -126,7 +126,7 @@ export class SecureStream extends Duplex implements FrameSink, TimerOwner, RawOw
     return this.peerIdentity;
   }
 
-  /** The peer's long-term public key, once known (CURVE). */
+  /** The peer's long-term public key, once known (for mechanisms that have one). */
   get remotePublicKey(): Buffer | undefined {
     return this.peer?.publicKey === undefined ? undefined : Buffer.from(this.peer.publicKey);
   }

@@ -1,8 +1,8 @@
 /**
  * `StreamServer` (`createServer`), shaped like `node:tls`'s server: it secures each accepted TCP
  * or Unix socket connection with a {@link SecureStream}. It owns what is per endpoint: the
- * mechanism's server factory (so sessions share CURVE's cookie keys), the caps on concurrent
- * handshakes and connections, and a close that ends every connection within a bounded time.
+ * mechanism's server factory (its sessions share endpoint secrets, such as cookie keys), the
+ * caps on concurrent handshakes and connections, and a close bounded in time.
  *
  * @module
  */
@@ -19,7 +19,7 @@ export const CLOSE_GRACE_MS = 1_000;
 
 /** Options of {@link createServer}. */
 export interface StreamServerOptions extends MechanismChoice, SecureChannelOptions {
-  /** Decides who may enter; required (for NULL it is asked only when NULL authenticates). */
+  /** Decides who may enter; required (a mechanism that authenticates nobody may never ask it). */
   readonly authorizer: Authorizer;
   /**
    * Concurrent unauthenticated connections (default 1 000). A new one makes room by evicting
@@ -91,7 +91,7 @@ export class StreamServer extends NetServer {
   }
 
   /**
-   * Stops accepting connections, wipes the endpoint's shared secrets (CURVE's cookie keys,
+   * Stops accepting connections, wipes the endpoint's shared secrets (such as cookie keys,
    * through the session factory's `close()`), fails every handshake in progress with
    * `ERR_CHANNEL_CLOSED` and ends every secure connection. Connections that have not closed
    * {@link CLOSE_GRACE_MS} later (a peer that stopped reading) are destroyed, so the promise
