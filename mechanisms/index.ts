@@ -21,6 +21,7 @@ export {
   type CurveServerOptions,
   type CurveClientState,
   type CurveServerState,
+  type CookieKeyRotation,
 } from './curve';
 
 /** A new registry holding NULL, PLAIN and CURVE. Add your own with `register()`. */

@@ -13,6 +13,14 @@
  *   still opens (`ERR_REPLAY`). When the record is full, the oldest entries are dropped
  *   together with the keys that made them, so a dropped cookie can never open again: the
  *   record never forgets a cookie that would still be accepted.
+ * - The record is filled before the authorizer is asked, so anyone who completes handshakes
+ *   fills it (and a busy server does, above about 1,100 handshakes a second by default). So
+ *   that an overflow never retires the key that is sealing, which would fail every handshake in
+ *   flight (finding 6 of the security review), the sealing key is retired from sealing early
+ *   once its own cookies fill more than half of the record: the previous key and its entries
+ *   go, the sealing key becomes the previous one (it still opens), and a new key seals. The
+ *   sealing key's share then stays at most half, so an overflow retires only a key that no
+ *   longer seals. Either event is reported to `onRotated` (see {@link CookieKeyRotation}).
  *
  * @module
  */
@@ -27,12 +35,33 @@ export const DEFAULT_COOKIE_KEY_LIFETIME_MS = 60_000;
 /** Default number of used cookies remembered. */
 export const DEFAULT_REPLAY_RECORD_SIZE = 65_536;
 
+/**
+ * A cookie key was retired before its time because of the replay record:
+ * - `'replay-record'`: the sealing key's cookies filled more than half of the record, so it
+ *   stopped sealing early (it still opens); the key before it, if any, was retired, and
+ *   handshakes still holding one of its cookies fail with `ERR_DECRYPT`.
+ * - `'overflow'`: the record overflowed and the oldest key that opens was retired with its
+ *   entries (never the sealing key).
+ */
+export interface CookieKeyRotation {
+  readonly reason: 'replay-record' | 'overflow';
+  /** The generation of the key that stopped sealing (`'replay-record'`) or was retired (`'overflow'`). */
+  readonly generation: number;
+  /** How many used cookies the record holds after the change. */
+  readonly recorded: number;
+}
+
 /** Options of a {@link CookieKeyRing}. */
 export interface CookieKeyRingOptions {
   readonly random: RandomSource;
   readonly clock: () => number;
   readonly lifetimeMs: number;
   readonly replayRecordSize: number;
+  /**
+   * Told of every early rotation and overflow, synchronously, after the ring is consistent.
+   * An exception it throws is not the handshake's fault, so it is ignored.
+   */
+  readonly onRotated?: (rotation: CookieKeyRotation) => void;
 }
 
 /** What a cookie carries back. Fresh arrays: the caller wipes them. */
@@ -60,6 +89,8 @@ export class CookieKeyRing {
   private closed = false;
   /** Used cookies, by cookie nonce, with the generation of the key that sealed them. */
   private readonly used = new Map<string, number>();
+  /** How many entries of {@link used} the sealing key made. */
+  private usedByCurrent = 0;
 
   constructor(options: CookieKeyRingOptions) {
     this.options = options;
@@ -127,7 +158,13 @@ export class CookieKeyRing {
       throw new MechanismError('ERR_REPLAY', 'INITIATE replayed: its cookie was already used', { command: 'INITIATE' });
     }
     this.used.set(id, generation);
-    if (this.used.size > this.options.replayRecordSize) this.retireThrough(this.oldestUsedGeneration());
+    if (generation === this.current?.generation) this.usedByCurrent++;
+    if (2 * this.usedByCurrent > this.options.replayRecordSize) this.stopSealingEarly();
+    if (this.used.size > this.options.replayRecordSize) {
+      const oldest = this.oldestUsedGeneration();
+      this.retireThrough(oldest);
+      this.report({ reason: 'overflow', generation: oldest, recorded: this.used.size });
+    }
   }
 
   /**
@@ -139,13 +176,17 @@ export class CookieKeyRing {
     this.retireThrough(this.generations);
   }
 
-  /** @internal The keys currently held (the same arrays), for tests of wiping. */
-  keysForTest(): Uint8Array[] {
-    return [this.current?.key, this.previous?.key].filter((key): key is Uint8Array => key !== undefined);
+  /**
+   * Throws once {@link close} was called, before a HELLO is worked on with keys that are gone.
+   *
+   * @throws {@link StateError} when the endpoint was closed
+   */
+  assertOpen(): void {
+    if (this.closed) throw new StateError('the CURVE server endpoint was closed: its cookie keys are gone');
   }
 
   private sealingKey(): CookieKey {
-    if (this.closed) throw new StateError('the CURVE server endpoint was closed: its cookie keys are gone');
+    this.assertOpen();
     this.rotate();
     if (this.current === undefined) {
       const key = drawRandom(this.options.random, KEY_SIZE);
@@ -158,13 +199,31 @@ export class CookieKeyRing {
   private rotate(): void {
     const now = this.now();
     const { lifetimeMs } = this.options;
-    if (this.current !== undefined && !isYounger(this.current, now, lifetimeMs)) {
-      if (this.previous !== undefined) this.retireThrough(this.previous.generation);
-      this.previous = this.current;
-      this.current = undefined;
-    }
+    if (this.current !== undefined && !isYounger(this.current, now, lifetimeMs)) this.demoteCurrent();
     if (this.previous !== undefined && !isYounger(this.previous, now, 2 * lifetimeMs)) {
       this.retireThrough(this.previous.generation);
+    }
+  }
+
+  /** The current key stops sealing and becomes the previous one; the previous one is retired. */
+  private demoteCurrent(): void {
+    if (this.previous !== undefined) this.retireThrough(this.previous.generation);
+    this.previous = this.current;
+    this.current = undefined;
+    this.usedByCurrent = 0;
+  }
+
+  private stopSealingEarly(): void {
+    const generation = this.current!.generation;
+    this.demoteCurrent();
+    this.report({ reason: 'replay-record', generation, recorded: this.used.size });
+  }
+
+  private report(rotation: CookieKeyRotation): void {
+    try {
+      this.options.onRotated?.(rotation);
+    } catch {
+      // An observer's fault must not fail the handshake that happened to trigger the rotation.
     }
   }
 
@@ -177,6 +236,7 @@ export class CookieKeyRing {
     if (this.current !== undefined && this.current.generation <= generation) {
       this.drop(this.current);
       this.current = undefined;
+      this.usedByCurrent = 0;
     }
     for (const [id, made] of this.used) if (made <= generation) this.used.delete(id);
   }

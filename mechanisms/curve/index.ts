@@ -20,11 +20,13 @@ import { INITIATE_MIN_SIZE, MAX_METADATA_BYTES } from './commands';
 export { CurveClient, type CurveClientState } from './client';
 export { CurveServer, type CurveServerState } from './server';
 export type { CurveOptions, CurveClientOptions, CurveServerOptions, CurveCommonOptions } from './options';
+export type { CookieKeyRotation } from './cookie';
 
 /**
  * The CURVE definition for the registry. `server(options)` validates the options once and
  * returns a factory whose sessions share the endpoint's cookie key ring and replay record; its
- * `close()` wipes the cookie keys, after which it makes no more sessions.
+ * `close()` wipes the cookie keys and the endpoint's copy of the secret key, after which it
+ * makes no more sessions.
  *
  * @throws {@link TypeError} / {@link RangeError} from `client()` and `server()` for bad options
  */
@@ -42,7 +44,7 @@ export const CURVE: MechanismDefinition<CurveClientOptions, CurveServerOptions, 
     };
     sessions.close = () => {
       closed = true;
-      endpoint.cookies.close();
+      endpoint.close();
     };
     return sessions;
   },

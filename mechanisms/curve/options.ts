@@ -16,7 +16,7 @@ import {
   type MechanismOptions,
   type RandomSource,
 } from '../../src';
-import { DEFAULT_COOKIE_KEY_LIFETIME_MS, DEFAULT_REPLAY_RECORD_SIZE } from './cookie';
+import { DEFAULT_COOKIE_KEY_LIFETIME_MS, DEFAULT_REPLAY_RECORD_SIZE, type CookieKeyRotation } from './cookie';
 import { FIRST_SHORT_NONCE } from './nonces';
 import { isCanonicalKey } from './peer-key';
 
@@ -54,6 +54,14 @@ export interface CurveServerOptions extends CurveCommonOptions {
   readonly cookieKeyLifetimeMs?: number;
   /** How many used cookies are remembered to reject replayed INITIATEs (default 65,536). */
   readonly replayRecordSize?: number;
+  /**
+   * Called when a cookie key is retired early because of the replay record (see
+   * `CookieKeyRotation`): the sealing key stopped sealing because its cookies filled half of
+   * the record, or the record overflowed. Frequent calls mean handshakes (or someone
+   * completing them) outpace `replayRecordSize` per `cookieKeyLifetimeMs`. It runs
+   * synchronously inside a handshake step: keep it short; an exception it throws is ignored.
+   */
+  readonly onCookieKeyRotated?: (rotation: CookieKeyRotation) => void;
 }
 
 /**
@@ -68,6 +76,8 @@ export interface CurveOptions extends CurveCommonOptions {
   readonly cookieKeyLifetimeMs?: number;
   /** Server only: see {@link CurveServerOptions.replayRecordSize}. */
   readonly replayRecordSize?: number;
+  /** Server only: see {@link CurveServerOptions.onCookieKeyRotated}. */
+  readonly onCookieKeyRotated?: (rotation: CookieKeyRotation) => void;
 }
 
 /** The validated options shared by both roles. */
@@ -90,6 +100,7 @@ export interface ClientConfig extends CommonConfig {
 export interface ServerConfig extends CommonConfig {
   readonly cookieKeyLifetimeMs: number;
   readonly replayRecordSize: number;
+  readonly onCookieKeyRotated: ((rotation: CookieKeyRotation) => void) | undefined;
 }
 
 /**
@@ -123,7 +134,11 @@ export function serverConfig(options: CurveOptions): ServerConfig {
   if (!Number.isSafeInteger(recordSize) || recordSize < 1) {
     throw new RangeError(`"replayRecordSize" expected a positive integer, got ${String(recordSize)}`);
   }
-  return { ...common, cookieKeyLifetimeMs: lifetime, replayRecordSize: recordSize };
+  const onRotated = options.onCookieKeyRotated;
+  if (onRotated !== undefined && typeof onRotated !== 'function') {
+    throw new TypeError('"onCookieKeyRotated" expected a function');
+  }
+  return { ...common, cookieKeyLifetimeMs: lifetime, replayRecordSize: recordSize, onCookieKeyRotated: onRotated };
 }
 
 function commonConfig(options: CurveOptions): CommonConfig {

@@ -17,7 +17,7 @@
  * @module
  */
 import { equalBytes, isAllZero, wipe } from '../../src/bytes';
-import { open, precompute, publicKeyFromSecret, seal } from '../../src/crypto';
+import { forgetSecretKey, open, precompute, publicKeyFromSecret, seal } from '../../src/crypto';
 import {
   decisionError,
   decodeMetadata,
@@ -69,6 +69,13 @@ export type CurveServerState = 'start' | 'expectHello' | 'expectInitiate' | 'exp
 export interface CurveServerEndpoint {
   readonly config: ServerConfig;
   readonly cookies: CookieKeyRing;
+  /**
+   * Wipes the cookie keys and the endpoint's copy of the long-term secret key s (finding 9 of
+   * the security review: it used to live on in the closed endpoint, which the application may
+   * keep), and drops what the crypto backend derived from s. Sessions already established go
+   * on: they no longer need s.
+   */
+  close(): void;
 }
 
 /**
@@ -83,8 +90,14 @@ export function curveServerEndpoint(options: CurveOptions): CurveServerEndpoint 
     clock: config.clock,
     lifetimeMs: config.cookieKeyLifetimeMs,
     replayRecordSize: config.replayRecordSize,
+    onRotated: config.onCookieKeyRotated,
   });
-  return { config, cookies };
+  const close = (): void => {
+    cookies.close();
+    forgetSecretKey(config.secretKey);
+    wipe(config.secretKey);
+  };
+  return { config, cookies, close };
 }
 
 /** What a valid INITIATE established, kept until the decision. */
@@ -131,7 +144,9 @@ export class CurveServer extends CurveSession {
   private onHello(blob: Uint8Array): Uint8Array[] {
     const hello = parseHello(blob);
     checkPeerKey(hello.clientTransient, 'HELLO');
-    const helloKey = this.keep(precompute(hello.clientTransient, this.endpoint.config.secretKey));
+    this.endpoint.cookies.assertOpen();
+    // s is the one secret used by every handshake: the backend may keep what it derives from it.
+    const helloKey = this.keep(precompute(hello.clientTransient, this.endpoint.config.secretKey, 'long-term'));
     const nonce = readShortNonce(hello.nonce, 0);
     const signature = open(hello.box, shortNonce(HELLO_PREFIX, nonce), helloKey, 'HELLO');
     if (signature.length !== HELLO_PLAINTEXT_SIZE || !isAllZero(signature)) {

@@ -5,14 +5,27 @@
  * @module
  */
 
+/**
+ * How long a secret key is used, so a backend knows what it may keep derived from it:
+ * `'long-term'` (a server's s, used by every handshake of an endpoint) may be kept until
+ * {@link CryptoBackend.forget}; `'transient'` (s', c', and any key of unknown use) must not
+ * outlive the call, or forward secrecy would rest on the garbage collector.
+ */
+export type SecretLifetime = 'long-term' | 'transient';
+
 /** Primitive operations of NaCl's `crypto_box` family, in libsodium "easy" format. */
 export interface CryptoBackend {
   /** A short name: `'tweetnacl'`, `'node'`, `'sodium'`. */
   readonly name: string;
   /** X25519 of the base point: the public key of a 32-byte secret key. */
-  scalarMultBase(secretKey: Uint8Array): Uint8Array;
+  scalarMultBase(secretKey: Uint8Array, lifetime?: SecretLifetime): Uint8Array;
   /** X25519(secretKey, publicKey), unchecked: may be all zero for low-order points. */
-  scalarMult(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  scalarMult(secretKey: Uint8Array, publicKey: Uint8Array, lifetime?: SecretLifetime): Uint8Array;
+  /**
+   * Optional: drops anything kept for the long-term `secretKey` (the same array), which the
+   * caller is about to wipe. Backends that keep nothing leave it out.
+   */
+  forget?(secretKey: Uint8Array): void;
   /** HSalsa20 core: 32-byte key, 16-byte input, the "expand 32-byte k" constant. */
   hsalsa20(key: Uint8Array, input: Uint8Array): Uint8Array;
   /** XSalsa20-Poly1305: returns the 16-byte tag followed by the ciphertext. */

@@ -14,10 +14,10 @@
  */
 import { assertBytes, isAllZero, wipe } from '../bytes';
 import { MechanismError } from '../errors';
-import type { CryptoBackend } from './backend';
+import type { CryptoBackend, SecretLifetime } from './backend';
 import { BACKEND_NAMES, backendByName, fastestBackend, type BackendName } from './select';
 
-export type { CryptoBackend } from './backend';
+export type { CryptoBackend, SecretLifetime } from './backend';
 export { availableBackends, BACKEND_NAMES, type BackendName } from './select';
 
 /** Key, nonce and tag sizes of `crypto_box` / `crypto_secretbox`. */
@@ -78,11 +78,24 @@ function isBackend(value: unknown): value is CryptoBackend {
 /**
  * The X25519 public key of a 32-byte secret key.
  *
+ * @param lifetime - `'long-term'` lets the backend keep what it derives from the key until
+ *   {@link forgetSecretKey}; the default, `'transient'`, keeps nothing
  * @throws {@link TypeError} / {@link RangeError} when `secretKey` is not 32 bytes
  */
-export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
+export function publicKeyFromSecret(secretKey: Uint8Array, lifetime: SecretLifetime = 'transient'): Uint8Array {
   assertBytes(secretKey, 'secretKey', KEY_BYTES);
-  return backend().scalarMultBase(secretKey);
+  return backend().scalarMultBase(secretKey, lifetime);
+}
+
+/**
+ * Drops whatever the backends keep for a long-term secret key (the same array), before the
+ * caller wipes it: a backend's copy, such as an OpenSSL key object, cannot be wiped from here.
+ */
+export function forgetSecretKey(secretKey: Uint8Array): void {
+  const current = backend();
+  current.forget?.(secretKey);
+  // The node backend may have been used before another was selected: it keeps keys too.
+  if (current.name !== 'node') backendByName('node')?.forget?.(secretKey);
 }
 
 /**
@@ -121,11 +134,12 @@ export function isValidPublicKey(publicKey: Uint8Array): boolean {
  * `crypto_box_beforenm`: the precomputed key K = HSalsa20(X25519(mySecret, theirPublic), 0).
  * Rejects an all-zero X25519 result, as libsodium does.
  *
+ * @param lifetime - how long `mySecret` is used (see {@link publicKeyFromSecret})
  * @throws {@link MechanismError} `ERR_INVALID_KEY` when `theirPublic` is of low order
  */
-export function precompute(theirPublic: Uint8Array, mySecret: Uint8Array): Uint8Array {
+export function precompute(theirPublic: Uint8Array, mySecret: Uint8Array, lifetime: SecretLifetime = 'transient'): Uint8Array {
   const current = backend();
-  const shared = current.scalarMult(mySecret, theirPublic);
+  const shared = current.scalarMult(mySecret, theirPublic, lifetime);
   if (isAllZero(shared)) {
     throw new MechanismError('ERR_INVALID_KEY', 'public key is of low order');
   }

@@ -4,13 +4,16 @@
  * This is the only file in the package that imports node:crypto; it needs no native addon.
  *
  * node:crypto computes only on `KeyObject`s, and importing a raw private key costs about as much
- * as one X25519 (OpenSSL derives its public key on import), so the private `KeyObject` made
- * from a secret-key array is cached against that array object (a WeakMap entry) and reused
- * while the array's bytes are unchanged. To tell, the cache keeps a salted SHA-256 of the
- * bytes, never the bytes. **A `KeyObject` cannot be wiped**: a cached private key lives until
- * the garbage collector frees it, after its array becomes unreachable, so a caller that wipes a
- * secret should also drop its last reference to the array. Wiping or refilling the array makes
- * the entry stale; it is replaced on the next use of that array.
+ * as one X25519 (OpenSSL derives its public key on import). **A `KeyObject` cannot be wiped**:
+ * it lives until the garbage collector frees it. So only a key the caller marks `'long-term'`
+ * (a CURVE server's s, used by every handshake of its endpoint) is cached, against its array
+ * object (a WeakMap entry), and reused while the array's bytes are unchanged; to tell, the
+ * cache keeps a salted SHA-256 of the bytes, never the bytes. The owner calls
+ * {@link CryptoBackend.forget} before wiping it (a CURVE endpoint does on close). A transient
+ * key (s', c') is imported for each call and never kept (finding 9 of the security review: a
+ * cached s' or c' outlived its session, and with it forward secrecy), at the cost of one more
+ * import per use. Wiping or refilling a cached array makes its entry stale; it is replaced on
+ * the next use of that array.
  *
  * @module
  */
@@ -23,7 +26,7 @@ import {
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
-import type { CryptoBackend } from './backend';
+import type { CryptoBackend, SecretLifetime } from './backend';
 import { tweetnaclBackend } from './tweetnacl';
 
 interface CachedPrivateKey {
@@ -55,17 +58,28 @@ function digestOf(secretKey: Uint8Array): Buffer {
   return createHash('sha256').update(SALT).update(secretKey).digest();
 }
 
-function privateKeyOf(secretKey: Uint8Array): CachedPrivateKey {
-  const cached = privateKeys.get(secretKey);
-  const digest = digestOf(secretKey);
-  if (cached !== undefined && timingSafeEqual(cached.digest, digest)) return cached;
-  const key = createPrivateKey({
+function importPrivateKey(secretKey: Uint8Array): KeyObject {
+  return createPrivateKey({
     key: { kty: 'OKP', crv: 'X25519', d: base64url(secretKey), x: ANY_PUBLIC_X },
     format: 'jwk',
   });
-  const entry: CachedPrivateKey = { key, digest, publicKey: undefined };
+}
+
+/** The long-term key's cached entry, made or refreshed as needed. */
+function cachedPrivateKey(secretKey: Uint8Array): CachedPrivateKey {
+  const cached = privateKeys.get(secretKey);
+  const digest = digestOf(secretKey);
+  if (cached !== undefined && timingSafeEqual(cached.digest, digest)) return cached;
+  const entry: CachedPrivateKey = { key: importPrivateKey(secretKey), digest, publicKey: undefined };
   privateKeys.set(secretKey, entry);
   return entry;
+}
+
+function publicKeyOf(key: KeyObject): Uint8Array {
+  // Exporting the public half is cheap and safe; exporting private keys as JWK in a loop can
+  // deadlock Node 20 (see docs/performance.md), so it is never done.
+  const jwk = createPublicKey(key).export({ format: 'jwk' });
+  return new Uint8Array(Buffer.from(jwk.x as string, 'base64url'));
 }
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
@@ -76,20 +90,16 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
 /** The node:crypto backend (Node only). */
 export const nodeBackend: CryptoBackend = {
   name: 'node',
-  scalarMultBase(secretKey) {
-    const entry = privateKeyOf(secretKey);
-    if (entry.publicKey === undefined) {
-      // Exporting the public half is cheap and safe; exporting private keys as JWK in a loop
-      // can deadlock Node 20 (see docs/performance.md), so it is never done.
-      const jwk = createPublicKey(entry.key).export({ format: 'jwk' });
-      entry.publicKey = new Uint8Array(Buffer.from(jwk.x as string, 'base64url'));
-    }
+  scalarMultBase(secretKey, lifetime?: SecretLifetime) {
+    if (lifetime !== 'long-term') return publicKeyOf(importPrivateKey(secretKey));
+    const entry = cachedPrivateKey(secretKey);
+    entry.publicKey ??= publicKeyOf(entry.key);
     return new Uint8Array(entry.publicKey);
   },
-  scalarMult(secretKey, publicKey) {
+  scalarMult(secretKey, publicKey, lifetime?: SecretLifetime) {
     try {
       const shared = diffieHellman({
-        privateKey: privateKeyOf(secretKey).key,
+        privateKey: lifetime === 'long-term' ? cachedPrivateKey(secretKey).key : importPrivateKey(secretKey),
         publicKey: publicKeyObject(publicKey),
       });
       const out = new Uint8Array(shared);
@@ -101,6 +111,9 @@ export const nodeBackend: CryptoBackend = {
       if ((error as { code?: unknown }).code === DERIVATION_FAILED) return new Uint8Array(32);
       throw error;
     }
+  },
+  forget(secretKey) {
+    privateKeys.delete(secretKey);
   },
   hsalsa20: tweetnaclBackend.hsalsa20,
   secretboxSeal: tweetnaclBackend.secretboxSeal,
