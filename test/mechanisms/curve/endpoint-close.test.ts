@@ -4,7 +4,8 @@
  * between WELCOME and INITIATE fails, and sessions already established go on.
  */
 import { CURVE } from '../../../mechanisms/curve';
-import { generateKeyPair, runHandshake, StateError } from '../../../src';
+import { generateKeyPair, runHandshake, StateError, toHex } from '../../../src';
+import { survivingSecrets } from './secret-oracle';
 
 const serverKeys = generateKeyPair();
 const clientKeys = generateKeyPair();
@@ -28,4 +29,15 @@ test('after close the factory throws, a pending INITIATE fails, and an establish
   expect(step.error?.code).toBe('ERR_DECRYPT');
   const blob = established.client.encode(new Uint8Array([1, 2, 3]));
   expect(Array.from(established.server.decode(blob).data)).toEqual([1, 2, 3]);
+});
+
+test("finding 9: close() wipes the endpoint's copy of the long-term secret key, which its sessions reach", async () => {
+  const sessions = CURVE.server({ secretKey: serverKeys.secretKey });
+  const session = sessions();
+  await runHandshake(client(), session, { authorizer: allow });
+  // The oracle walks what the session reaches (its endpoint included) for the key's bytes.
+  expect(survivingSecrets([serverKeys.secretKey], [session])).toEqual([toHex(serverKeys.secretKey)]);
+  sessions.close!();
+  expect(survivingSecrets([serverKeys.secretKey], [session])).toEqual([]);
+  expect(serverKeys.secretKey.some((b) => b !== 0)).toBe(true);
 });
