@@ -20,11 +20,6 @@ export abstract class CurveSession extends MechanismBase {
   protected sessionKey: Uint8Array | undefined;
   private codec: MessageCodec | undefined;
 
-  /** @internal Every secret buffer the session made (the same arrays), for tests of wiping. */
-  secretsForTest(): readonly Uint8Array[] {
-    return this.secrets;
-  }
-
   /** Records `secret` for wiping and returns it. */
   protected keep(secret: Uint8Array): Uint8Array {
     this.secrets.push(secret);

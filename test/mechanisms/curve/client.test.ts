@@ -206,12 +206,4 @@ describe('CURVE client: secrets', () => {
     expect(wire.indexOf(Buffer.from(clientKeys.publicKey))).toBe(-1);
     expect(wire.indexOf(Buffer.from(clientKeys.publicKey.subarray(0, 8)))).toBe(-1);
   });
-
-  test('after INITIATE the client holds only the session key: c\', the HELLO key and its copy of c are zero', () => {
-    const { client, c } = clientWith();
-    client.receive(craftWelcome(serverKeys.secretKey, c.publicKey, transient(5).publicKey));
-    const live = client.secretsForTest().filter((s) => s.some((b) => b !== 0));
-    expect(live).toHaveLength(1);
-    expect(live[0]).toHaveLength(32);
-  });
 });

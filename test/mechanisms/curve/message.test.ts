@@ -123,12 +123,12 @@ describe('CURVE MESSAGE', () => {
     expect(server.decode(blob).data).toEqual(utf8('hello world'));
   });
 
-  test('a bad MESSAGE with the default onError fails the session and wipes its key; nothing is sent back', () => {
+  // That its key is wiped is checked by the oracle in wiping.test.ts.
+  test('a bad MESSAGE with the default onError fails the session; nothing is sent back', () => {
     const { client, server } = handshake();
     expect(code(() => server.decode(flipBit(client.encode(utf8('x')), 20)))).toBe('ERR_DECRYPT');
     expect(server.status).toBe('failed');
     expect(server.error?.code).toBe('ERR_DECRYPT');
-    for (const secret of server.secretsForTest()) expect(secret.every((b) => b === 0)).toBe(true);
   });
 
   test('row 52: sizes 0, 1, doubling to 2^18 - 1 and past 1 MiB round-trip exactly; MORE is kept', () => {
