@@ -52,10 +52,23 @@ const backends = availableBackends();
 const original = cryptoBackend();
 afterAll(() => useCryptoBackend(original));
 
+/** True when the optional sodium-native package can be found from the package's own code. */
+function sodiumInstalled(): boolean {
+  try {
+    require.resolve('sodium-native');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 test('tweetnacl, node and (when installed) sodium backends are all tested', () => {
   const names = backends.map((b) => b.name);
   expect(names).toContain('tweetnacl');
   expect(names).toContain('node');
+  // Without this, a sodium backend that failed to load would silently leave its vectors untested.
+  if (sodiumInstalled()) expect(names).toContain('sodium');
+  expect(names).toHaveLength(sodiumInstalled() ? 3 : 2);
 });
 
 describe.each(backends.map((b): [string, CryptoBackend] => [b.name, b]))('%s backend', (_name, backend) => {
