@@ -66,6 +66,6 @@ export async function streamEcho(clients: number, messages: number, concurrency 
     return echoResult(clients, messages, results, started, handshakes, lag.stop());
   } finally {
     for (const stream of open) stream.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   }
 }

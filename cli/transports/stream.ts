@@ -9,7 +9,7 @@
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import { CurveZmqError, type Authorizer, type PeerIdentity } from '../../src';
-import { SecureServer, SecureStream } from '../../src/adapters/stream';
+import { SecureStream, StreamServer } from '../../src/adapters/stream';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import { UsageError } from '../options';
 import type { CliTransport, ConnectContext, Log, ServeContext } from './types';
@@ -36,7 +36,7 @@ export async function connect(context: ConnectContext): Promise<number> {
   const stream = new SecureStream(raw, {
     session: context.registry.client(context.mechanism, context.clientOptions),
     handshakeTimeout: context.timeoutMs,
-    timeout: context.timeoutMs,
+    idleTimeout: context.timeoutMs,
   });
   // Failures reach us through `handshake` and the reply iterator; the event alone would crash.
   stream.on('error', () => undefined);
@@ -76,7 +76,7 @@ async function exchange(stream: SecureStream, context: ConnectContext): Promise<
 
 function serveTcp(context: ServeContext, authorizer: Authorizer, address: TcpAddress): Promise<number> {
   const streams = new Set<SecureStream>();
-  const server = new SecureServer(
+  const server = new StreamServer(
     { mechanism: context.mechanism, registry: context.registry, mechanismOptions: context.serverOptions, authorizer },
     (stream) => {
       streams.add(stream);
@@ -87,9 +87,8 @@ function serveTcp(context: ServeContext, authorizer: Authorizer, address: TcpAdd
   server.on('handshakeError', (error: Error) => context.log(`handshake failed: ${describe(error)}`));
   return new Promise((resolve) => {
     const stop = () => {
-      server.close();
       for (const stream of streams) stream.destroy();
-      resolve(EXIT.OK);
+      void server.close().then(() => resolve(EXIT.OK));
     };
     server.once('error', (error) => {
       context.signal.removeEventListener('abort', stop);

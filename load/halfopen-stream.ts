@@ -1,0 +1,95 @@
+/**
+ * Load: `count` concurrent half-open TCP connections to a CURVE `StreamServer` on 127.0.0.1, each
+ * sending only its HELLO (and reading the WELCOME, so the server has done its share), then
+ * going quiet. Measures, in this process (server and clients both run here), how many the server
+ * holds and what they cost in memory.
+ *
+ * @module
+ */
+import type { AddressInfo } from 'node:net';
+import * as net from 'node:net';
+import { CURVE } from '../mechanisms';
+import { createServer, encodeFrame } from '../src/adapters/stream';
+import { pool, withDeadline } from './measure';
+import { curveSetup } from './setup';
+
+/** What {@link halfOpenStream} measured. */
+export interface HalfOpenStreamResult {
+  /** Connections opened, each of which sent a HELLO. */
+  readonly count: number;
+  /** Handshakes the server held once all were open (at most its `maxHandshakes`). */
+  readonly heldByServer: number;
+  /** Growth of this process's `rss` while the connections were held (after a collection, with `--expose-gc`). */
+  readonly rssGrowthBytes: number;
+  /** Growth of `arrayBuffers` (buffers held for the connections, both ends). */
+  readonly arrayBuffersGrowthBytes: number;
+  /**
+   * Settled heap plus `arrayBuffers` growth per connection, both ends of it (rss moves in
+   * pages and with the allocator's caches, too coarse to divide).
+   */
+  readonly perConnectionBytes: number;
+}
+
+/** Memory after a full collection, when `--expose-gc` is on (the scripts run with it). */
+function settled(): NodeJS.MemoryUsage {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  return process.memoryUsage();
+}
+
+/** Opens `count` connections that send a HELLO and go quiet; returns what the server holds. */
+export async function halfOpenStream(count = 1000): Promise<HalfOpenStreamResult> {
+  if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`"count" expected a positive integer, got ${String(count)}`);
+  const setup = curveSetup();
+  const server = createServer({
+    mechanism: CURVE,
+    mechanismOptions: { secretKey: setup.serverKeys.secretKey },
+    authorizer: setup.authorizer,
+    handshakeTimeout: 120_000,
+  });
+  server.on('handshakeError', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const sockets: net.Socket[] = [];
+  try {
+    const client = CURVE.client(setup.zmqClient(0).mechanismOptions as { secretKey: string; serverKey: string });
+    const hello = encodeFrame(client.start().send[0]!);
+    client.destroy();
+    const open = (n: number) =>
+      pool(n, 200, async () => {
+        const socket = net.connect({ host: '127.0.0.1', port });
+        socket.on('error', () => undefined);
+        sockets.push(socket);
+        await new Promise<void>((resolve) => socket.once('connect', resolve));
+        // The WELCOME's arrival proves the server took the HELLO; it is read and ignored, and
+        // INITIATE is never sent (a connection evicted over maxHandshakes closes instead).
+        const welcomed = new Promise<void>((resolve) => socket.once('data', () => resolve()).once('close', () => resolve()));
+        socket.write(hello);
+        await welcomed;
+        socket.resume();
+      });
+    // A first round, closed again, so that compiled code and pools are not counted.
+    await withDeadline(open(Math.min(count, 100)), 120_000, 'warming up');
+    for (const socket of sockets.splice(0)) socket.destroy();
+    while (server.handshakeCount > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const before = settled();
+    await withDeadline(open(count), 120_000, 'opening half-open connections');
+    const after = settled();
+    const rssGrowthBytes = after.rss - before.rss;
+    return {
+      count,
+      heldByServer: server.handshakeCount,
+      rssGrowthBytes,
+      arrayBuffersGrowthBytes: after.arrayBuffers - before.arrayBuffers,
+      perConnectionBytes: (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / count,
+    };
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await server.close();
+  }
+}
+
+if (require.main === module) {
+  void halfOpenStream(Number(process.argv[2] ?? 1000)).then((result) => process.stdout.write(`${JSON.stringify(result)}\n`));
+}
