@@ -28,9 +28,6 @@ const OUTSIDE = [
 const PENDING: readonly string[] = [
   'docs/keys.md',
   'docs/security.md',
-  'docs/zmtp.md',
-  'src/adapters/zmtp/greeting.ts',
-  'src/adapters/zmtp/parts.ts',
 ];
 
 /** Git's own test for binary content: a NUL byte in the first 8,000 bytes. */

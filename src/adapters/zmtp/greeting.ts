@@ -10,7 +10,7 @@
  * filler    = 31%x00
  * ```
  *
- * Pure: no sockets. See `shared/reference/curvezmq-wire.md` §3.1 for what libzmq sends.
+ * Pure: no sockets. See RFC 23, "Greeting", and docs/zmtp.md for what libzmq sends.
  *
  * @module
  */

@@ -5,7 +5,7 @@
  * - `'sealed'` (CURVE): each part is the mechanism's MESSAGE command, carried in a ZMTP *message*
  *   frame whose outer flags are only 0x00 or 0x02 (LONG); MORE and COMMAND live inside the seal.
  *   libzmq sends exactly this and drops a MESSAGE in a command frame
- *   (`shared/reference/curvezmq-wire.md` §2);
+ *   (RFC 25; libzmq 4.3.5, as `test/interop/wire-capture.test.ts` records);
  * - `'flagged'` (NULL, PLAIN): the part blob is a flags byte (bit 0 MORE, bit 1 COMMAND, see
  *   `docs/mechanism.md`) then the data, which travels in a plain frame carrying those flags.
  *
