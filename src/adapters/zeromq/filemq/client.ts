@@ -89,7 +89,7 @@ export interface SyncResult {
  * ```typescript
  * await syncFiles({
  *   endpoint: 'tcp://127.0.0.1:5670', into: './mirror',
- *   mechanism: CURVE, mechanismOptions: { secretKey, serverKey },
+ *   mechanism: definition, mechanismOptions: { secretKey, serverKey },
  * })
  * ```
  *

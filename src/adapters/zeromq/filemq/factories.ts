@@ -42,7 +42,7 @@ export function clientFactories(choice: FileMqMechanisms): NamedFactory[] {
 
 /**
  * Server factories: each definition's `server()` runs once here, shared by every peering, so
- * that the server's `close()` can wipe what they share (CURVE's cookie keys).
+ * that the server's `close()` can wipe what they share (a mechanism's endpoint secrets).
  *
  * @throws as {@link clientFactories}, or whatever a mechanism throws for bad options
  */

@@ -79,7 +79,7 @@ interface Peering {
  * ```typescript
  * const server = new FileMqServer({
  *   root: '/srv/files',
- *   mechanism: CURVE,
+ *   mechanism: definition,
  *   mechanismOptions: { secretKey },
  *   authorizer: allowKeys(clientKeys),
  * })
@@ -138,8 +138,8 @@ export class FileMqServer {
   }
 
   /**
-   * Stops serving, closes the socket and wipes the endpoint's shared secrets (CURVE's cookie
-   * keys, through each mechanism's `ServerSessions.close()`); decisions still pending are
+   * Stops serving, closes the socket and wipes the endpoint's shared secrets (through each
+   * mechanism's `ServerSessions.close()`, such as cookie keys); decisions still pending are
    * ignored. Resolves at once (the socket lingers 0 ms); calling it again does nothing.
    */
   async close(): Promise<void> {
