@@ -29,7 +29,7 @@ import { partsBytes, toParts, type MessageLike } from './parts';
  * A secure client over a zeromq Dealer (or Request).
  *
  * ```typescript
- * const client = new ZeroMqClient({mechanism: CURVE, mechanismOptions: {secretKey, serverKey}})
+ * const client = new ZeroMqClient({mechanism: definition, mechanismOptions: {secretKey, serverKey}})
  * const server = await client.connect('tcp://127.0.0.1:5555') // the server's PeerIdentity
  * await client.send(['Hello'])
  * const [reply] = await client.receive()

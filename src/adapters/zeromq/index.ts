@@ -1,6 +1,6 @@
 /**
  * The ZeroMQ adapter (`curvezmq/zeromq`): any `Mechanism` over zeromq v6 sockets, plus helpers
- * for users who let libzmq run CURVE itself. This is the only module that loads `zeromq`; the
+ * for users who let libzmq run its own security mechanism. This is the only module that loads `zeromq`; the
  * package root never imports it. See `docs/zeromq.md`.
  *
  * @module

@@ -31,7 +31,7 @@ import { serverConfig } from './server-options';
  *
  * ```typescript
  * const server = new ZeroMqServer({
- *   mechanism: CURVE, // a definition, or its name with registry: defaultRegistry
+ *   mechanism: definition, // or its name with registry: defaultRegistry
  *   mechanismOptions: {secretKey},
  *   authorizer: (request) => allowed.has(request.publicKeyZ85),
  * })
@@ -199,7 +199,7 @@ export class ZeroMqServer extends EventEmitter<ServerEvents> implements AsyncIte
 
   /**
    * Drops every session (telling each ready client with CLOSE), wipes the endpoint's shared
-   * secrets (CURVE's cookie keys) and closes the sockets once those last sends are queued.
+   * secrets (such as cookie keys) and closes the sockets once those last sends are queued.
    * Pending and later receives reject. Resolves once the sockets are closed: in bounded time,
    * because every last send fails at once when ZeroMQ cannot take it (send timeout 0), and
    * libzmq then holds what it took for the socket's linger at most.
@@ -210,7 +210,7 @@ export class ZeroMqServer extends EventEmitter<ServerEvents> implements AsyncIte
     // A Router with `mandatory` set could block a send; at close nothing may wait.
     this.socket.sendTimeout = 0;
     for (const key of this.table.keys()) this.drop(key, 'closed');
-    this.makeMechanism.close?.(); // wipes the endpoint's secrets (CURVE's cookie keys)
+    this.makeMechanism.close?.(); // wipes the endpoint's secrets (such as cookie keys)
     const closed = new ChannelError('ERR_CHANNEL_CLOSED', 'the server is closed');
     this.inbox.end(closed, true);
     const flushed = this.outbox.idle();
