@@ -1,7 +1,7 @@
 /**
  * The ZeroMQ adapter (`curvezmq/zeromq`): any `Mechanism` over zeromq v6 sockets, plus helpers
- * for users who let libzmq run its own security mechanism. This is the only module that loads `zeromq`; the
- * package root never imports it. See `docs/zeromq.md`.
+ * for users who let libzmq run its own security mechanism. This is the only module that loads
+ * `zeromq`; the package root never imports it. See `docs/zeromq.md`.
  *
  * @module
  */

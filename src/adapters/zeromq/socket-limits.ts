@@ -17,8 +17,8 @@ import { MAX_BATCH_BYTES, MAX_BATCH_FRAMES } from './outbox';
 
 /**
  * Bytes a frame may carry beyond its plaintext: the envelope header and the mechanism's own
- * per-part overhead (a sealed MESSAGE command adds some 33 bytes). 4 KiB leaves room for mechanisms of ours
- * and others' without being a memory lever.
+ * per-part overhead (a sealed MESSAGE command adds some 33 bytes). 4 KiB leaves room for any
+ * mechanism's without being a memory lever.
  */
 export const PART_OVERHEAD = 4096;
 
