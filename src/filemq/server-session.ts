@@ -1,6 +1,6 @@
 /**
  * The server's side of one peering, as a pure state machine: frames in, frames and requests out.
- * The binding supplies the authorizer's decision, the manifest and the file bytes.
+ * The binding supplies the manifest and the file bytes; the handshake driver asks the authorizer.
  *
  * ```
  * expectOhai --OHAI--> handshaking --YARLY...--> (authorizing) --> expectIcanhaz
@@ -182,6 +182,8 @@ export class ServerSession {
    * decision is then ignored and the mechanism of an unfinished handshake destroyed.
    */
   close(): void {
+    // The driver destroys an unfinished handshake's mechanism; a ready one is ours to wipe.
+    if (this.driver?.state === 'ready' && this.state !== 'closed') this.mechanism!.destroy();
     this.driver?.close();
     this.state = 'closed';
     this.queue = [];
@@ -254,6 +256,7 @@ export class ServerSession {
 
   /** Ends the session on a server-side fault (a file changed while it was being sent). */
   abort(reason: string): ServerActions {
+    if (this.state === 'closed') return NONE; // the peer left while the file was being read
     return this.rtfm(new FileMqError('ERR_FILEMQ_CLOSED', reason));
   }
 
