@@ -134,7 +134,8 @@ export class MessageReader {
   private readonly tuned: TunedCodec | undefined;
   private readonly maxFrameSize: number;
   private readonly ownsChunks: boolean;
-  private readonly assembler = new PartAssembler();
+  /** Made for the first multipart message: most streams never need one. */
+  private assembler: PartAssembler | undefined;
   /** The PONG the last frame asks for, if it was a PING; taken by {@link takeReply}. */
   private reply: Uint8Array | undefined;
 
@@ -151,7 +152,7 @@ export class MessageReader {
 
   /** True while a multipart message is incomplete. */
   get pending(): boolean {
-    return this.assembler.pending;
+    return this.assembler?.pending === true;
   }
 
   /**
@@ -172,8 +173,8 @@ export class MessageReader {
       return undefined;
     }
     // One part, one message: the frame already passed the deframer's maxFrameSize check.
-    if (!this.assembler.pending && !part.more) return messageBuffer(part.data);
-    const parts = this.assembler.add(part.data, part.more, frame.length, this.maxFrameSize);
+    if (this.assembler?.pending !== true && !part.more) return messageBuffer(part.data);
+    const parts = (this.assembler ??= new PartAssembler()).add(part.data, part.more, frame.length, this.maxFrameSize);
     return parts === undefined ? undefined : incomingMessage(parts);
   }
 
@@ -185,6 +186,6 @@ export class MessageReader {
   }
 
   clear(): void {
-    this.assembler.clear();
+    this.assembler?.clear();
   }
 }

@@ -88,16 +88,33 @@ export interface StreamLimits extends ChannelLimits {
 }
 
 /**
+ * Where a server hands its streams the limits it checked once: every stream of the server then
+ * shares one object (a stream's own copy cost about 400 bytes of heap per connection).
+ */
+export const CHECKED_LIMITS = Symbol('curvezmq.checkedLimits');
+
+/**
  * Checks and defaults the stream's numeric options (`timeout` is read as `idleTimeout` when
- * that is not given).
+ * that is not given). Limits a server already checked are taken as they are.
  *
  * @throws {@link RangeError} naming the option that is out of range
  */
 export function streamLimits(options: SecureStreamBaseOptions, argument = 'options'): StreamLimits {
+  const checked = (options as { [CHECKED_LIMITS]?: StreamLimits })[CHECKED_LIMITS];
+  if (checked !== undefined) return checked;
   const idleTimeout = options.idleTimeout ?? checkDuration(options.timeout, `${argument}.timeout`, LIMIT_DEFAULTS.idleTimeout);
   const limits = channelLimits({ ...options, idleTimeout }, argument);
-  const maxHandshakeSize = options.wire?.maxHandshakeSize ?? DEFAULT_WIRE_TRAITS.maxHandshakeSize;
-  return { ...limits, maxHandshakeSize };
+  // One literal shape for every stream (a spread copy made each its own hidden class).
+  return {
+    handshakeTimeout: limits.handshakeTimeout,
+    idleTimeout: limits.idleTimeout,
+    keepAlive: limits.keepAlive,
+    maxFrameSize: limits.maxFrameSize,
+    maxHandshakes: limits.maxHandshakes,
+    maxSessions: limits.maxSessions,
+    maxBufferedBytes: limits.maxBufferedBytes,
+    maxHandshakeSize: options.wire?.maxHandshakeSize ?? DEFAULT_WIRE_TRAITS.maxHandshakeSize,
+  };
 }
 
 /** The names of the stream options a server or client passes on to each stream. */

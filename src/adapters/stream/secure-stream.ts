@@ -47,7 +47,8 @@ export class SecureStream extends Duplex implements FrameSink, TimerOwner, RawOw
   private readonly deframer: Deframer;
   private readonly writer: FrameWriter;
   private readonly timers: StreamTimers;
-  private readonly inbox = new FrameInbox();
+  /** Frames held back; made when first needed (most streams never hold one). */
+  private inbox: FrameInbox | undefined;
   private readonly signal: AbortSignal | undefined;
   private abortListener: (() => void) | undefined;
   /** The application's buffer is full: frames wait in the inbox until it reads again. */
@@ -203,7 +204,7 @@ export class SecureStream extends Duplex implements FrameSink, TimerOwner, RawOw
     this.drainCallback = undefined;
     // From here on a decision that lands is ignored; a pending `handshake` rejects.
     this.shake.close(error);
-    this.inbox.clear();
+    this.inbox?.clear();
     this.reader?.clear();
     this.session.destroy();
     const linger = this.lingerRaw && !this.rawStream.closed && !this.rawStream.destroyed && !this.rawStream.writableEnded;
@@ -236,7 +237,7 @@ export class SecureStream extends Duplex implements FrameSink, TimerOwner, RawOw
   onRawEnd(): void {
     this.rawEnded = true;
     // Messages still in the inbox are read first (see drainInbox).
-    if (this.peerIdentity !== undefined && !this.inbox.empty) return;
+    if (this.peerIdentity !== undefined && this.inbox?.empty === false) return;
     this.endRead();
   }
 
@@ -259,13 +260,13 @@ export class SecureStream extends Duplex implements FrameSink, TimerOwner, RawOw
   /** @internal The deframer's sink: one whole frame from the peer. */
   onFrame(frame: Uint8Array): void {
     if (this.destroyed) return;
-    if (this.shake.deciding || this.holding || !this.inbox.empty) this.hold(frame);
+    if (this.shake.deciding || this.holding || this.inbox?.empty === false) this.hold(frame);
     else this.handleFrame(frame);
   }
 
   /** Keeps a frame that cannot be handled yet, within the inbox's caps. */
   private hold(frame: Uint8Array): void {
-    const refusal = this.inbox.hold(frame, this.peerIdentity !== undefined, this.pauseIgnored, this.limits);
+    const refusal = (this.inbox ??= new FrameInbox()).hold(frame, this.peerIdentity !== undefined, this.pauseIgnored, this.limits);
     if (refusal !== undefined && !this.destroyed) this.destroy(refusal);
   }
 
@@ -291,10 +292,11 @@ export class SecureStream extends Duplex implements FrameSink, TimerOwner, RawOw
 
   /** Handles held frames in order; stops while a decision is pending or the reader is full. */
   private drainInbox(): void {
-    while (!this.inbox.empty && !this.shake.deciding && !this.holding && !this.destroyed) {
-      this.handleFrame(this.inbox.shift()!);
+    const inbox = this.inbox;
+    while (inbox !== undefined && !inbox.empty && !this.shake.deciding && !this.holding && !this.destroyed) {
+      this.handleFrame(inbox.shift()!);
     }
-    if (this.inbox.empty && this.rawEnded && !this.readEnded && !this.destroyed && this.peerIdentity !== undefined) this.endRead();
+    if (inbox?.empty !== false && this.rawEnded && !this.readEnded && !this.destroyed && this.peerIdentity !== undefined) this.endRead();
   }
 
   /** The channel ended and every frame before its end was read. */

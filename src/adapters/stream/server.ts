@@ -11,7 +11,7 @@ import type { Authorizer } from '../../auth';
 import { ChannelError } from '../../errors';
 import type { PeerIdentity, ServerSessions } from '../../mechanism';
 import { resolveMechanism, type MechanismChoice, type PeerOrigin } from '../mechanism-choice';
-import { channelOptions, streamLimits, type SecureChannelOptions, type StreamLimits } from './options';
+import { channelOptions, CHECKED_LIMITS, streamLimits, type SecureChannelOptions, type StreamLimits } from './options';
 import { SecureStream } from './secure-stream';
 
 /** How long {@link StreamServer.close} lets open connections end before destroying them. */
@@ -75,7 +75,7 @@ export class StreamServer extends NetServer {
     this.makeSession = definition.server(mechanismOptions);
     this.authorizer = options.authorizer;
     this.limits = limits;
-    this.channelOptions = { ...channelOptions(options), wire } as SecureChannelOptions;
+    this.channelOptions = { ...channelOptions(options), wire, [CHECKED_LIMITS]: limits } as SecureChannelOptions;
     this.on('connection', (socket: net.Socket) => this.secure(socket));
     if (onSecureConnection !== undefined) this.on('secureConnection', onSecureConnection);
   }
