@@ -360,6 +360,7 @@ test('caller misuse is a TypeError or RangeError naming the argument', async () 
   );
   expect(() => new FileMqServer({ root: '/tmp/x', ...choice, authorizer: allowAny(), handshakeTimeout: 0 })).toThrow(RangeError);
   expect(() => new FileMqServer({ root: '/tmp/x', ...choice, authorizer: allowAny(), maxHandshakes: 0 })).toThrow('"options.maxHandshakes"');
+  await expect(syncFiles({ endpoint, into: '/tmp/x', ...choice, idleTimeout: -1 })).rejects.toThrow('"options.idleTimeout"');
 });
 
 async function sizes(root: string): Promise<Record<string, number>> {

@@ -6,7 +6,7 @@
  * @module
  */
 import * as zmq from 'zeromq';
-import { channelLimits, type ChannelLimitsInit } from '../../../channel/limits';
+import { channelLimits, checkDuration, type ChannelLimitsInit } from '../../../channel/limits';
 import type { ChannelError } from '../../../errors';
 import { ClientSession, type ClientActions } from '../../../filemq/client-session';
 import type { Cheezburger } from '../../../filemq/commands';
@@ -135,6 +135,9 @@ interface ClientTiming {
 
 /** A sync must end when the server goes silent, so `idleTimeout` defaults to 30 s here, not never. */
 function clientTiming(options: SyncOptions): ClientTiming {
+  // The deprecated names are checked under their own names, so an error names what was given.
+  checkDuration(options.timeout, 'options.timeout', 0, { zero: false });
+  checkDuration(options.heartbeat, 'options.heartbeat', 0);
   const limits = channelLimits(
     {
       handshakeTimeout: options.handshakeTimeout ?? options.timeout,

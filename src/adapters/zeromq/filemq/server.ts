@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
 import type { Authorizer } from '../../../auth';
-import { channelLimits, type ChannelLimits, type ChannelLimitsInit } from '../../../channel/limits';
+import { channelLimits, checkDuration, type ChannelLimits, type ChannelLimitsInit } from '../../../channel/limits';
 import { ChannelError } from '../../../errors';
 import type { FileMqError } from '../../../filemq/errors';
 import { TreeSource } from '../../../filemq/fs-source';
@@ -111,6 +111,7 @@ export class FileMqServer {
     }
     // A Router never learns that a client went away, so a granted peering must expire on its
     // own: 60 s of silence, twice the client's HUGZ interval, unless the caller says otherwise.
+    checkDuration(options.sessionTimeout, 'options.sessionTimeout', 0); // deprecated: checked under its own name
     const idleTimeout = options.idleTimeout ?? options.sessionTimeout;
     this.limits = channelLimits({ ...options, idleTimeout }, 'options', { idleTimeout: 60_000 });
     this.source = new TreeSource(options.root);
