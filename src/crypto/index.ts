@@ -81,9 +81,13 @@ function isBackend(value: unknown): value is CryptoBackend {
  * @param lifetime - `'long-term'` lets the backend keep what it derives from the key until
  *   {@link forgetSecretKey}; the default, `'transient'`, keeps nothing
  * @throws {@link TypeError} / {@link RangeError} when `secretKey` is not 32 bytes
+ * @throws {@link RangeError} when `lifetime` is neither `'transient'` nor `'long-term'`
  */
 export function publicKeyFromSecret(secretKey: Uint8Array, lifetime: SecretLifetime = 'transient'): Uint8Array {
   assertBytes(secretKey, 'secretKey', KEY_BYTES);
+  if (lifetime !== 'transient' && lifetime !== 'long-term') {
+    throw new RangeError(`"lifetime" expected 'transient' or 'long-term', got ${String(lifetime)}`);
+  }
   return backend().scalarMultBase(secretKey, lifetime);
 }
 

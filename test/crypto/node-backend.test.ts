@@ -1,4 +1,5 @@
 /** The node backend's private-key cache (long-term keys only) must follow the bytes, not the array object. */
+import { publicKeyFromSecret } from '../../src/crypto';
 import { nodeBackend } from '../../src/crypto/node';
 import { tweetnaclBackend } from '../../src/crypto/tweetnacl';
 import { toHexString } from './load-vectors';
@@ -53,4 +54,8 @@ describe('finding 9: only long-term keys are kept as OpenSSL key objects', () =>
     nodeBackend.scalarMult(longTerm, peer, 'long-term');
     expect(imports).toHaveBeenCalledTimes(2);
   });
+});
+
+test('publicKeyFromSecret refuses a lifetime it does not know, naming the argument', () => {
+  expect(() => publicKeyFromSecret(new Uint8Array(32).fill(1), 'forever' as never)).toThrow(new RangeError(`"lifetime" expected 'transient' or 'long-term', got forever`));
 });
