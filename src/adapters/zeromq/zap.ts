@@ -10,7 +10,7 @@ import * as zmq from 'zeromq';
 import { decide, type Authorizer } from '../../auth';
 import type { AuthDecision, AuthRequest } from '../../mechanism';
 import { loopLink, type Link } from './link';
-import { encodeZapReply, isZapRequest, parseZapRequest } from './zap-codec';
+import { encodeZapReply, isZapRequest, parseZapRequest } from '../../codec/zap';
 
 /** The endpoint libzmq sends ZAP requests to. */
 export const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';

@@ -30,7 +30,7 @@ function decodeMessage(mechanism: Mechanism, blobs: readonly Uint8Array[], onErr
   return messages.length === 1 ? messages[0] : undefined;
 }
 import { toParts } from '../../../src/adapters/zeromq/parts';
-import { encodeZapReply, isZapRequest, parseZapRequest } from '../../../src/adapters/zeromq/zap-codec';
+import { encodeZapReply, isZapRequest, parseZapRequest } from '../../../src/codec/zap';
 
 const bytes = (max = 300) => fc.uint8Array({ maxLength: max }).map((b) => Buffer.from(b));
 

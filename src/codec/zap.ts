@@ -7,11 +7,15 @@
  * reply   = routing-id "" "1.0" request-id status-code status-text user-id metadata
  * ```
  *
+ * RFC 27 gives each mechanism its own credential frames (none for NULL, user name and password
+ * for PLAIN, the client's key for CURVE), so this wire codec names them; the adapter that
+ * answers libzmq's requests (`src/adapters/zeromq/zap.ts`) does not.
+ *
  * @module
  */
-import { Metadata, encodeMetadata } from '../../codec/metadata';
-import type { AuthDecision, AuthRequest } from '../../mechanism';
-import { z85Encode } from '../../z85';
+import { Metadata, encodeMetadata } from './metadata';
+import type { AuthDecision, AuthRequest } from '../mechanism';
+import { z85Encode } from '../z85';
 
 /** A parsed ZAP request. */
 export interface ZapRequest {
