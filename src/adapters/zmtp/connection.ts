@@ -96,7 +96,7 @@ export class ZmtpConnection extends EventEmitter {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.fail(new ChannelError('ERR_CHANNEL_CLOSED', 'the connection failed', { cause: error })));
     socket.on('close', () => this.fail(new ChannelError('ERR_CHANNEL_CLOSED', 'the peer closed the connection'), true));
-    // RFC 23: a mechanism without roles (NULL) sends as-server 0; libzmq ignores the bit anyway.
+    // RFC 23: a mechanism without roles sends as-server 0; libzmq ignores the bit anyway.
     socket.write(encodeGreeting({ mechanism: config.mechanismName, asServer: wire.roles && mechanism.role === 'server' }));
   }
 

@@ -81,7 +81,7 @@ export function encodeFrame(body: Uint8Array, flags: FrameFlags = {}): Uint8Arra
   return out;
 }
 
-/** Default largest command frame (1 MiB): CURVE's largest INITIATE is about 257 KiB. */
+/** Default largest command frame (1 MiB): a handshake command with the most metadata is about 257 KiB. */
 export const DEFAULT_MAX_COMMAND_SIZE = 1024 * 1024;
 
 /** Options of a {@link FrameDecoder}. */

@@ -74,7 +74,7 @@ export function encodeGreeting(init: GreetingInit): Uint8Array {
 /**
  * Checks the first bytes of a greeting as they arrive, so that a ZMTP 1.0 or 2.0 peer (which
  * waits for our reply before it sends 64 bytes) is refused at once instead of timing out. A
- * non-NULL mechanism must not fall back to those versions (libzmq #1190, #1273: downgrades).
+ * mechanism with a security layer must not fall back to those versions (libzmq #1190, #1273: downgrades).
  *
  * @param partial - the first bytes received, any length
  * @throws {@link ChannelError} `ERR_PROTOCOL` when the bytes cannot begin a ZMTP 3.x greeting

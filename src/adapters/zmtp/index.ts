@@ -1,5 +1,5 @@
 /**
- * The ZMTP adapter: any registered mechanism (CURVE, PLAIN, NULL) on the ZMTP 3.1 wire, so that
+ * The ZMTP adapter: any registered mechanism (the built-ins or your own) on the ZMTP 3.1 wire, so that
  * libzmq peers (and pyzmq, CZMQ, zeromq.js sockets) talk to this package directly over TCP, one
  * peer per connection. See `docs/zmtp.md`.
  *

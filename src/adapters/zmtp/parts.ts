@@ -2,11 +2,11 @@
  * How a mechanism's part blobs map onto ZMTP frames, chosen by the mechanism's wire traits
  * (`WireTraits.parts`), never by its name:
  *
- * - `'sealed'` (CURVE): each part is the mechanism's MESSAGE command, carried in a ZMTP *message*
+ * - `'sealed'` (a mechanism with a security layer): each part is the mechanism's MESSAGE command, carried in a ZMTP *message*
  *   frame whose outer flags are only 0x00 or 0x02 (LONG); MORE and COMMAND live inside the seal.
  *   libzmq sends exactly this and drops a MESSAGE in a command frame
  *   (RFC 25; libzmq 4.3.5, as `test/interop/wire-capture.test.ts` records);
- * - `'flagged'` (NULL, PLAIN): the part blob is a flags byte (bit 0 MORE, bit 1 COMMAND, see
+ * - `'flagged'` (mechanisms without one): the part blob is a flags byte (bit 0 MORE, bit 1 COMMAND, see
  *   `docs/mechanism.md`) then the data, which travels in a plain frame carrying those flags.
  *
  * Pure: no sockets.

@@ -58,7 +58,7 @@ export class ZmtpServer extends EventEmitter {
 
   /**
    * Stops listening, closes every connection (each resolves within its close grace, even when
-   * the peer stopped reading) and wipes the endpoint's shared secrets (CURVE's cookie keys).
+   * the peer stopped reading) and wipes the endpoint's shared secrets (such as cookie keys).
    * Resolves when all are closed. Idempotent.
    */
   close(): Promise<void> {
