@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkSize } from '../channel/limits';
 import { FileMqError } from './errors';
 
 /** The server's side: how much it may still send. */
@@ -54,8 +55,9 @@ export class CreditWindow {
    *   `slice` exceeds `window`
    */
   constructor(options: CreditWindowOptions = {}) {
-    this.window = positive(options.window ?? 8 * 1024 * 1024, 'window');
-    this.slice = positive(options.slice ?? 2 * 1024 * 1024, 'slice');
+    // Sizes have one check (channel/limits); a window may exceed what a length prefix carries.
+    this.window = checkSize(options.window, 'window', 8 * 1024 * 1024, Number.MAX_SAFE_INTEGER);
+    this.slice = checkSize(options.slice, 'slice', 2 * 1024 * 1024, Number.MAX_SAFE_INTEGER);
     if (this.slice > this.window) throw new RangeError('"slice" expected at most "window"');
   }
 
@@ -90,9 +92,4 @@ export class CreditWindow {
     this.granted += topUp;
     return topUp;
   }
-}
-
-function positive(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`"${name}" expected a positive integer`);
-  return value;
 }

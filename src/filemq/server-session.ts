@@ -19,6 +19,7 @@
  */
 import type { Authorizer } from '../auth';
 import { HandshakeDriver, type HandshakeOutcome } from '../channel/handshake';
+import { checkSize } from '../channel/limits';
 import { ChannelError, StateError } from '../errors';
 import { DEFAULT_WIRE_TRAITS, type Mechanism } from '../mechanism';
 import { decodeCommand, encodeCommand, PROTOCOL, VERSION, type Cheezburger, type Command, type Icanhaz } from './commands';
@@ -109,8 +110,7 @@ export class ServerSession {
     }
     if (typeof options.onDecision !== 'function') throw new TypeError('"options.onDecision" expected a function');
     this.frameLimit = handshakeFrameLimit(options.mechanisms);
-    this.chunkSize = options.chunkSize ?? 512 * 1024;
-    if (!Number.isSafeInteger(this.chunkSize) || this.chunkSize <= 0) throw new RangeError('"chunkSize" expected a positive integer');
+    this.chunkSize = checkSize(options.chunkSize, 'chunkSize', 512 * 1024);
   }
 
   /** The protocol state. */
