@@ -1,4 +1,7 @@
 import { once } from 'node:events';
+import { Duplex } from 'node:stream';
+import { defaultRegistry } from '../../../mechanisms';
+import { Deframer, encodeFrame, SecureStream } from '../../../src/adapters/stream';
 import { dispose, messages, securePair } from './helpers';
 
 /** Bytes held anywhere between the writing application and the reading one. */
@@ -47,5 +50,51 @@ describe('backpressure', () => {
     const all = await messages(server, 100);
     expect(all.map(String)).toEqual(Array.from({ length: 100 }, (_, i) => `message ${i}`));
     dispose(client, server);
+  });
+});
+
+/** A raw channel that does not honour pause(): every chunk given to `feed` is emitted at once. */
+class Unpausable extends Duplex {
+  readonly written: Buffer[] = [];
+  override _read(): void {}
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.written.push(chunk);
+    callback();
+  }
+  feed(chunk: Uint8Array): void {
+    this.emit('data', chunk);
+  }
+}
+
+describe('a channel that ignores pause(), after authentication', () => {
+  test('frames held for a reader that does not read stop at maxBufferedBytes: ERR_LIMIT_REACHED', async () => {
+    const raw = new Unpausable();
+    const maxBufferedBytes = 64 * 1024;
+    const server = new SecureStream(raw, {
+      session: defaultRegistry.server('NULL', {})(),
+      authorizer: () => true,
+      maxBufferedBytes,
+      readableHighWaterMark: 1,
+    });
+    const errors: Array<Error & { code?: string }> = [];
+    server.on('error', (error) => errors.push(error));
+    const client = defaultRegistry.client('NULL', {});
+    const secured = once(server, 'secure');
+    raw.feed(encodeFrame(client.start().send[0]!));
+    await secured;
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const frame of new Deframer().push(Buffer.concat(raw.written))) client.receive(frame);
+    expect(client.status).toBe('ready');
+    // The application never reads; the channel keeps delivering 1 KiB messages regardless.
+    const frame = encodeFrame(client.encode(new Uint8Array(1024), { more: false }));
+    let fed = 0;
+    while (!server.destroyed && fed < 64 * 1024 * 1024) {
+      raw.feed(frame);
+      fed += frame.length;
+    }
+    expect(server.destroyed).toBe(true);
+    await new Promise((resolve) => server.once('close', resolve));
+    expect(errors.map((error) => error.code)).toEqual(['ERR_LIMIT_REACHED']);
+    expect(fed).toBeLessThanOrEqual(maxBufferedBytes + 4 * frame.length);
   });
 });
