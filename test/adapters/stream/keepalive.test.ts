@@ -1,4 +1,9 @@
+import { defaultRegistry } from '../../../mechanisms';
+import { encodeCommand } from '../../../src';
+import { encodePing } from '../../../src/codec/heartbeat';
+import { Deframer, encodeFrame, SecureStream } from '../../../src/adapters/stream';
 import { dispose, outcome, securePair } from './helpers';
+import { memoryPair } from './memory-pair';
 
 /** Lets the streams move their bytes (they use ticks and microtasks, which stay real). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -59,5 +64,32 @@ describe('keepalive', () => {
     client.setKeepAlive(0);
     await advance(150);
     expect((await serverEnd).error).toMatchObject({ code: 'ERR_IDLE_TIMEOUT' });
+  });
+});
+
+describe('heartbeat policy (src/codec/heartbeat.ts)', () => {
+  test('a PING with a context over 16 bytes is answered with 16; a PING without its TTL ends the stream with ERR_PROTOCOL', async () => {
+    const [raw, peer] = memoryPair();
+    const server = new SecureStream(raw, { session: defaultRegistry.server('NULL', {})(), authorizer: () => true });
+    const ended = outcome(server);
+    const client = defaultRegistry.client('NULL', {});
+    const deframer = new Deframer();
+    const replies: Uint8Array[] = [];
+    peer.on('data', (chunk: Buffer) => replies.push(...deframer.push(chunk)));
+    peer.write(encodeFrame(client.start().send[0]!));
+    await server.handshake;
+    await settle();
+    client.receive(replies.shift()!);
+    const command = (bytes: Uint8Array) => encodeFrame(client.encode(bytes, { command: true }));
+    peer.write(command(encodePing(0, new Uint8Array(16))));
+    peer.write(command(encodeCommand('PING', Uint8Array.of(0, 0), new Uint8Array(20).fill(7))));
+    await settle();
+    const pongs = replies.map((blob) => client.decode(blob));
+    expect(pongs.map((part) => [part.command, part.data.length])).toEqual([
+      [true, 1 + 4 + 16],
+      [true, 1 + 4 + 16],
+    ]);
+    peer.write(command(encodeCommand('PING')));
+    expect((await ended).error).toMatchObject({ code: 'ERR_PROTOCOL' });
   });
 });
