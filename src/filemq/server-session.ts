@@ -79,6 +79,9 @@ export interface ChunkRead {
 
 type ServerState = 'expectOhai' | 'handshaking' | 'authorizing' | 'expectIcanhaz' | 'planning' | 'serving' | 'closed';
 
+/** Most file bytes in one CHEEZBURGER unless told otherwise. */
+export const DEFAULT_CHUNK_SIZE = 512 * 1024;
+
 const NONE: ServerActions = Object.freeze({ send: [] });
 const DROPPED: ServerActions = Object.freeze({ send: [], dropped: true });
 
@@ -110,7 +113,7 @@ export class ServerSession {
     }
     if (typeof options.onDecision !== 'function') throw new TypeError('"options.onDecision" expected a function');
     this.frameLimit = handshakeFrameLimit(options.mechanisms);
-    this.chunkSize = checkSize(options.chunkSize, 'chunkSize', 512 * 1024);
+    this.chunkSize = checkSize(options.chunkSize, 'chunkSize', DEFAULT_CHUNK_SIZE);
   }
 
   /** The protocol state. */

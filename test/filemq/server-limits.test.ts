@@ -34,8 +34,8 @@ async function serve(options: Partial<FileMqServerOptions>): Promise<{ server: F
 }
 
 /** A Dealer driven frame by frame. */
-function dealer(endpoint: string) {
-  const socket = new zmq.Dealer({ linger: 0 });
+function dealer(endpoint: string, routingId?: string) {
+  const socket = new zmq.Dealer({ linger: 0, ...(routingId === undefined ? {} : { routingId }) });
   dealers.push(socket);
   socket.connect(endpoint);
   return {
@@ -82,6 +82,36 @@ test('maxHandshakes: a new OHAI evicts the oldest handshake not waiting for the 
   expect(origin.sessionId).toMatch(/^[0-9a-f]+$/);
   expect((await third.next())[2]).toBe(2); // the newcomer got its ORLY
   expect(server.sessions).toBe(2);
+});
+
+test('maxHandshakes: a handshake waiting for the authorizer is evicted only when no other is', async () => {
+  let onAsk: () => void = () => undefined;
+  const authorizer = () => {
+    onAsk();
+    return new Promise<boolean>(() => undefined); // never answers
+  };
+  const { server, endpoint } = await serve({ mechanism: PLAIN, maxHandshakes: 2, authorizer });
+  const toDecision = async (routingId: string) => {
+    const asked = new Promise<void>((resolve) => (onAsk = resolve));
+    const client = new ClientSession({ mechanisms: [{ name: 'PLAIN', create: () => PLAIN.client({ username: 'u', password: 'p' }) }], path: '/' });
+    const peer = dealer(endpoint, routingId);
+    await peer.send(client.start().send[0]!);
+    await peer.send(client.receive(await peer.next()).send[0]!); // HELLO: the authorizer is asked
+    await asked;
+  };
+  const hex = (id: string) => Buffer.from(id).toString('hex');
+  await toDecision('A');
+  const waiting = dealer(endpoint, 'B');
+  await waiting.send(ohai('PLAIN'));
+  await waiting.next();
+  // Full: the newcomer evicts B, younger than A but not waiting for a decision.
+  const first = nextEvent(server, 'handshakeError');
+  await toDecision('C');
+  expect((await first)[1].sessionId).toBe(hex('B'));
+  // Full of decisions pending: the oldest, A, goes.
+  const second = nextEvent(server, 'handshakeError');
+  await dealer(endpoint, 'D').send(ohai('PLAIN'));
+  expect((await second)[1].sessionId).toBe(hex('A'));
 });
 
 test('maxSessions: with every slot granted, a new OHAI is refused with ERR_LIMIT_REACHED', async () => {

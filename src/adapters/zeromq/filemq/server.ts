@@ -13,13 +13,13 @@
 import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
 import type { Authorizer } from '../../../auth';
-import { channelLimits, checkDuration, type ChannelLimits, type ChannelLimitsInit } from '../../../channel/limits';
+import { channelLimits, checkDuration, checkSize, type ChannelLimits, type ChannelLimitsInit } from '../../../channel/limits';
 import { ChannelError } from '../../../errors';
 import type { FileMqError } from '../../../filemq/errors';
 import { TreeSource } from '../../../filemq/fs-source';
 import { planTransfers } from '../../../filemq/manifest';
 import { normaliseSubscription } from '../../../filemq/paths';
-import { ServerSession, type ServerActions } from '../../../filemq/server-session';
+import { DEFAULT_CHUNK_SIZE, ServerSession, type ServerActions } from '../../../filemq/server-session';
 import type { PeerIdentity } from '../../../mechanism';
 import type { PeerOrigin } from '../../mechanism-choice';
 import { loopLink, type Link } from '../link';
@@ -95,8 +95,11 @@ export class FileMqServer {
   private readonly limits: ChannelLimits;
   private readonly socket: zmq.Router;
   private readonly link: Link;
-  /** Every peering by routing id; a Map keeps them oldest first, which eviction relies on. */
+  /** Every peering by routing id. */
   private readonly peerings = new Map<string, Peering>();
+  /** The peerings not yet granted, oldest first (a Set keeps insertion order): eviction's queue. */
+  private readonly pending = new Set<Peering>();
+  private readonly chunkSize: number;
   private readonly sweeper: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -104,7 +107,7 @@ export class FileMqServer {
    * @throws {@link TypeError} for a missing root or authorizer, or a bad mechanism
    * @throws {@link RangeError} naming a limit out of range
    */
-  constructor(private readonly options: FileMqServerOptions) {
+  constructor(options: FileMqServerOptions) {
     if (typeof options?.root !== 'string' || options.root === '') throw new TypeError('"root" expected a directory path');
     if (typeof options.authorizer !== 'function') {
       throw new TypeError('"options.authorizer" is required: pass a function deciding who may enter (allowAny() lets everyone in)');
@@ -117,6 +120,7 @@ export class FileMqServer {
     this.source = new TreeSource(options.root);
     this.factories = serverFactories(options);
     this.authorizer = options.authorizer;
+    this.chunkSize = checkSize(options.chunkSize, 'options.chunkSize', DEFAULT_CHUNK_SIZE);
     // maxFrameSize bounds the largest legitimate frame (an ICANHAZ listing the client's files,
     // about 80 bytes a file): ZeroMQ drops a connection announcing more, before buffering it.
     this.socket = new zmq.Router({ mandatory: true, linger: 0, maxMessageSize: this.limits.maxFrameSize, receiveHighWaterMark: 8 });
@@ -151,6 +155,7 @@ export class FileMqServer {
       peering.session.close();
     }
     this.peerings.clear();
+    this.pending.clear();
     for (const factory of this.factories) factory.create.close?.();
     clearInterval(this.sweeper);
     this.link.close();
@@ -176,11 +181,9 @@ export class FileMqServer {
     const isOhai = frame.length > 2 && frame[0] === 0xaa && frame[1] === 0xa3 && frame[2] === 1;
     if (!isOhai) return undefined;
     const origin: PeerOrigin = { sessionId: key };
-    let handshaking = 0;
-    for (const p of this.peerings.values()) if (p.session.handshaking) handshaking += 1;
-    if (handshaking >= this.limits.maxHandshakes || this.peerings.size >= this.limits.maxSessions) {
+    if (this.pending.size >= this.limits.maxHandshakes || this.peerings.size >= this.limits.maxSessions) {
       if (!this.evict()) {
-        this.events.emit('handshakeError', new ChannelError('ERR_LIMIT_REACHED', `${this.limits.maxSessions} sessions are open`), origin);
+        this.events.emit('handshakeError', new ChannelError('ERR_LIMIT_REACHED', `all ${this.limits.maxSessions} sessions are granted`), origin);
         return undefined;
       }
     }
@@ -191,7 +194,7 @@ export class FileMqServer {
       session: new ServerSession({
         mechanisms: this.factories,
         authorizer: this.authorizer,
-        chunkSize: this.options.chunkSize,
+        chunkSize: this.chunkSize,
         handshakeTimeout: this.limits.handshakeTimeout,
         onDecision: (actions) => {
           if (this.alive(peering)) void this.apply(peering, actions);
@@ -206,6 +209,7 @@ export class FileMqServer {
     }, this.limits.handshakeTimeout);
     peering.deadline.unref();
     this.peerings.set(key, peering);
+    this.pending.add(peering);
     return peering;
   }
 
@@ -218,8 +222,7 @@ export class FileMqServer {
    */
   private evict(): boolean {
     let victim: Peering | undefined;
-    for (const peering of this.peerings.values()) {
-      if (!peering.session.handshaking) continue;
+    for (const peering of this.pending) {
       victim ??= peering;
       if (!peering.session.deciding) {
         victim = peering;
@@ -245,6 +248,7 @@ export class FileMqServer {
     if (actions.granted === true) {
       clearTimeout(peering.deadline);
       peering.deadline = undefined;
+      this.pending.delete(peering);
       const peer = peering.session.peer!;
       this.events.emit('handshake', peer, peering.origin);
       this.events.emit('session:ready', peering.key, peer);
@@ -303,8 +307,9 @@ export class FileMqServer {
   /** Forgets a peering; one that never got access reports why with `'handshakeError'`. */
   private drop(peering: Peering, error: Error | undefined): void {
     if (!this.alive(peering)) return;
-    const granted = peering.deadline === undefined;
+    const granted = !this.pending.has(peering);
     this.peerings.delete(peering.key);
+    this.pending.delete(peering);
     clearTimeout(peering.deadline);
     peering.session.close();
     if (!granted) this.events.emit('handshakeError', error ?? new ChannelError('ERR_CHANNEL_CLOSED', 'the peering ended before access'), peering.origin);
