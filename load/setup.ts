@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { CURVE } from '../mechanisms';
+import { CURVE, type CurveClientOptions, type CurveServerOptions } from '../mechanisms';
 import { curveKeyPair, type Authorizer, type Z85KeyPair } from '../src';
-import type { MechanismChoice } from '../src/adapters/zeromq';
+import type { DefinitionChoice } from '../src/adapters/zeromq';
 
 /** The server's keys and an authorizer that lets in every key of `clients`. */
 export interface CurveSetup {
@@ -14,9 +14,9 @@ export interface CurveSetup {
   readonly clients: readonly Z85KeyPair[];
   readonly authorizer: Authorizer;
   /** The ZeroMQ server's mechanism, to spread into its options. */
-  readonly zmqServer: MechanismChoice;
+  readonly zmqServer: DefinitionChoice<typeof CURVE, CurveServerOptions>;
   /** The ZeroMQ mechanism of client `i` (keys reused modulo the pool), to spread into its options. */
-  zmqClient(i: number): MechanismChoice;
+  zmqClient(i: number): DefinitionChoice<typeof CURVE, CurveClientOptions>;
 }
 
 /** Makes a server key pair and `count` allowed client key pairs. */

@@ -7,13 +7,13 @@ import { once } from 'node:events';
 import { defaultRegistry } from '../../mechanisms';
 import { curveKeyPair, type Authorizer } from '../../src';
 import * as zmq from 'zeromq';
-import { ZeroMqClient, ZeroMqServer, type MechanismChoice } from '../../src/adapters/zeromq';
+import { ZeroMqClient, ZeroMqServer, type NamedChoice } from '../../src/adapters/zeromq';
 
 const SERVER = curveKeyPair();
 const CLIENT = curveKeyPair();
 const allowClient: Authorizer = (request) => request.publicKeyZ85 === CLIENT.publicKey;
-const serverMechanism: MechanismChoice = { mechanism: 'CURVE', registry: defaultRegistry, mechanismOptions: { secretKey: SERVER.secretKey } };
-const clientMechanism: MechanismChoice = {
+const serverMechanism: NamedChoice = { mechanism: 'CURVE', registry: defaultRegistry, mechanismOptions: { secretKey: SERVER.secretKey } };
+const clientMechanism: NamedChoice = {
   mechanism: 'CURVE',
   registry: defaultRegistry,
   mechanismOptions: { secretKey: CLIENT.secretKey, serverKey: SERVER.publicKey },

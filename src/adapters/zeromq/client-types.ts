@@ -7,12 +7,18 @@ import type * as zmq from 'zeromq';
 import type { PeerIdentity } from '../../mechanism';
 import type { RandomSource } from '../../random';
 import type { ChannelLimitsInit } from '../../channel/limits';
-import type { MechanismChoice } from '../mechanism-choice';
+import type { AnyDefinition } from '../../mechanism';
+import type { ClientChoice } from '../mechanism-choice';
 
-/** Options of `ZeroMqClient`. */
-export interface ZeroMqClientOptions
-  extends MechanismChoice,
-    Pick<ChannelLimitsInit, 'handshakeTimeout' | 'keepAlive' | 'maxFrameSize' | 'maxBufferedBytes'> {
+/**
+ * Options of `ZeroMqClient`: the mechanism, typed per mechanism (`D` is inferred from
+ * `mechanism`, so a CURVE client without `serverKey` does not compile), and the options below.
+ */
+export type ZeroMqClientOptions<D extends AnyDefinition = AnyDefinition> = ClientChoice<D> & ZeroMqClientBaseOptions;
+
+/** What `ZeroMqClient` takes besides its mechanism. */
+export interface ZeroMqClientBaseOptions
+  extends Pick<ChannelLimitsInit, 'handshakeTimeout' | 'keepAlive' | 'maxFrameSize' | 'maxBufferedBytes'> {
   /**
    * The socket to run over: a zeromq `Dealer` (default: a new one) or `Request`. The client owns
    * it from now on and closes it. It must have been created with `maxMessageSize` set (at most

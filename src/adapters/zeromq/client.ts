@@ -11,7 +11,7 @@ import { HandshakeDriver, type HandshakeOutcome } from '../../channel/handshake'
 import { Inbox } from '../../channel/inbox';
 import type { ChannelLimits } from '../../channel/limits';
 import { ChannelError, StateError } from '../../errors';
-import type { Mechanism, PeerIdentity, WireTraits } from '../../mechanism';
+import type { AnyDefinition, Mechanism, PeerIdentity, WireTraits } from '../../mechanism';
 import { drawRandom, secureRandom } from '../../random';
 import { clientSessions } from '../mechanism-choice';
 import { checkSocket, clientConfig } from './client-options';
@@ -39,7 +39,7 @@ import { partsBytes, toParts, type MessageLike } from './parts';
  * The session is keyed by a random session id, not by the connection: {@link reconnect} swaps
  * the socket and the session goes on without a new handshake.
  */
-export class ZeroMqClient extends EventEmitter<ClientEvents> implements AsyncIterable<Buffer[]> {
+export class ZeroMqClient<D extends AnyDefinition = AnyDefinition> extends EventEmitter<ClientEvents> implements AsyncIterable<Buffer[]> {
   /** The session id (16 random bytes), carried in every frame. */
   readonly sessionId: Buffer;
   /**
@@ -74,8 +74,10 @@ export class ZeroMqClient extends EventEmitter<ClientEvents> implements AsyncIte
    * @throws {@link RangeError} naming a timeout or limit out of range, or `heartbeatTimeout`
    *   given without `keepAlive`
    */
-  constructor(options: ZeroMqClientOptions) {
+  constructor(typed: ZeroMqClientOptions<D>) {
     super();
+    // The mechanism's type has done its work at the call; from here on the options are checked at run time.
+    const options = typed as ZeroMqClientOptions;
     const config = clientConfig(options);
     this.makeMechanism = clientSessions(options);
     this.limits = config.limits;

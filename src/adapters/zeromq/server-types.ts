@@ -4,19 +4,21 @@
  * @module
  */
 import type * as zmq from 'zeromq';
-import type { Authorizer } from '../../auth';
 import type { PeerIdentity } from '../../mechanism';
 import type { ChannelLimitsInit } from '../../channel/limits';
-import type { MechanismChoice, PeerOrigin } from '../mechanism-choice';
+import type { AnyDefinition } from '../../mechanism';
+import type { PeerOrigin, ServerChoice } from '../mechanism-choice';
 import type { MessageLike } from './parts';
 
-/** Options of `ZeroMqServer`: a mechanism, an authorizer, limits and sockets. */
-export interface ZeroMqServerOptions extends MechanismChoice, Omit<ChannelLimitsInit, 'keepAlive'> {
-  /**
-   * Decides who may enter (may be async; a slow answer delays only its own peer). Required:
-   * `allowAny()` is the explicit way to let everyone in.
-   */
-  readonly authorizer: Authorizer;
+/**
+ * Options of `ZeroMqServer`: a mechanism typed per mechanism (`D` is inferred from `mechanism`),
+ * an authorizer (required: who may enter; may be async, a slow answer delays only its own
+ * peer; `allowAny()` is the explicit way to let everyone in), limits and sockets.
+ */
+export type ZeroMqServerOptions<D extends AnyDefinition = AnyDefinition> = ServerChoice<D> & ZeroMqServerBaseOptions;
+
+/** What `ZeroMqServer` takes besides its mechanism and authorizer. */
+export interface ZeroMqServerBaseOptions extends Omit<ChannelLimitsInit, 'keepAlive'> {
   /**
    * The Router to run over (default: a new one). The server owns it and closes it. One that is
    * already bound is read at once; otherwise reading starts with the first `bind()`. It must

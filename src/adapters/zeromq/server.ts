@@ -10,7 +10,7 @@ import * as zmq from 'zeromq';
 import { Inbox } from '../../channel/inbox';
 import type { ChannelLimits } from '../../channel/limits';
 import { ChannelError, StateError } from '../../errors';
-import type { PeerIdentity, ServerSessions } from '../../mechanism';
+import type { AnyDefinition, PeerIdentity, ServerSessions } from '../../mechanism';
 import { serverSessions } from '../mechanism-choice';
 import { encodeEnvelope, KIND_HANDSHAKE, sessionKey, sessionTopic, type Envelope } from './envelope';
 import { startReader, writeLink, type Link } from './link';
@@ -39,7 +39,7 @@ import { serverConfig } from './server-options';
  * for await (const message of server) await message.reply(message.parts)
  * ```
  */
-export class ZeroMqServer extends EventEmitter<ServerEvents> implements AsyncIterable<ZeroMqMessage> {
+export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends EventEmitter<ServerEvents> implements AsyncIterable<ZeroMqMessage> {
   private readonly makeMechanism: ServerSessions;
   private readonly socket: zmq.Router;
   private readonly link: Link;
@@ -61,8 +61,10 @@ export class ZeroMqServer extends EventEmitter<ServerEvents> implements AsyncIte
    *   type, or `options.socket` has no `maxMessageSize` ceiling
    * @throws {@link RangeError} naming a limit or timeout out of range
    */
-  constructor(options: ZeroMqServerOptions) {
+  constructor(typed: ZeroMqServerOptions<D>) {
     super();
+    // The mechanism's type has done its work at the call; from here on the options are checked at run time.
+    const options = typed as ZeroMqServerOptions;
     const { limits, wire, maxMessageSize, receiveHighWaterMark, sendHighWaterMark } = serverConfig(options);
     this.limits = limits;
     const makeMechanism = serverSessions(options);

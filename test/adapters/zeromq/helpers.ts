@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultRegistry } from '../../../mechanisms';
 import { curveKeyPair, type Authorizer, type Z85KeyPair } from '../../../src';
-import { ZeroMqClient, ZeroMqServer, type MechanismChoice, type ZeroMqClientOptions, type ZeroMqServerOptions } from '../../../src/adapters/zeromq';
+import { ZeroMqClient, ZeroMqServer, type NamedChoice, type ZeroMqClientOptions, type ZeroMqServerOptions } from '../../../src/adapters/zeromq';
 
 /** The transports every end-to-end test runs over. */
 export const TRANSPORTS = ['tcp', 'ipc', 'inproc'] as const;
@@ -42,9 +42,9 @@ export type MechanismName = 'NULL' | 'PLAIN' | 'CURVE';
 /** Keys and credentials for one server and its clients. */
 export interface Setup {
   /** The server's mechanism by name, to spread into `ZeroMqServerOptions`. */
-  readonly server: MechanismChoice;
+  readonly server: NamedChoice;
   /** A client's mechanism by name, to spread into `ZeroMqClientOptions`. */
-  readonly client: (credentials?: ClientCredentials) => MechanismChoice;
+  readonly client: (credentials?: ClientCredentials) => NamedChoice;
   readonly authorizer: Authorizer;
   readonly serverKeys: Z85KeyPair;
   /** A client allowed in. */
