@@ -58,8 +58,7 @@ export class SecureStream extends Duplex implements FrameSink, TimerOwner, RawOw
   private heldUntilSecure: ((error?: Error) => void) | undefined;
   private drainCallback: (() => void) | undefined;
   private rawEnded = false;
-  /** {@link endRead} ran. */
-  private readEnded = false;
+  private readEnded = false; // endRead() ran
   private peerIdentity: PeerIdentity | undefined;
   private lingerRaw = false;
 
@@ -82,12 +81,13 @@ export class SecureStream extends Duplex implements FrameSink, TimerOwner, RawOw
     this.deframer = new Deframer({ maxFrameSize: limits.maxHandshakeSize });
     const { authorizer, address, session } = options;
     this.shake = new StreamHandshake(session, { authorizer, address, timeout: limits.handshakeTimeout, maxBlobSize: limits.maxHandshakeSize }, this);
+    const first = this.shake.begin(); // throws for a used session, before anything is wired
     this.writer = new FrameWriter(raw);
     this.timers = new StreamTimers(this, limits.handshakeTimeout, limits.idleTimeout, limits.keepAlive);
     attachRaw(raw, this);
     this.signal = options.signal;
     if (this.signal !== undefined) this.signal.addEventListener('abort', (this.abortListener = () => this.onAbort()));
-    this.shake.start();
+    this.shake.proceed(first);
     if (this.signal?.aborted) this.onAbort();
   }
 

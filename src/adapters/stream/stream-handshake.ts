@@ -7,7 +7,7 @@
  */
 import type { Authorizer } from '../../auth';
 import { HandshakeDriver, type HandshakeOutcome } from '../../channel/handshake';
-import { ChannelError } from '../../errors';
+import { ChannelError, StateError } from '../../errors';
 import type { Mechanism, PeerIdentity } from '../../mechanism';
 
 /** What the handshake asks of its stream. */
@@ -68,8 +68,23 @@ export class StreamHandshake {
     return this.promise !== undefined;
   }
 
-  start(): void {
-    this.follow(this.driver!.start());
+  /**
+   * Starts the mechanism; the outcome is for {@link proceed}, once the stream is wired.
+   *
+   * @throws {@link StateError} for a session that was already started (caller misuse)
+   */
+  begin(): HandshakeOutcome {
+    const outcome = this.driver!.start();
+    if (outcome.error instanceof StateError) {
+      this.driver = undefined;
+      throw outcome.error;
+    }
+    return outcome;
+  }
+
+  /** Follows the outcome of {@link begin}. */
+  proceed(outcome: HandshakeOutcome): void {
+    this.follow(outcome);
   }
 
   /** One handshake frame from the peer (never while {@link deciding}). */

@@ -258,3 +258,14 @@ describe('destroy', () => {
     expect((await serverEnd).error).toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
   });
 });
+
+describe('a session given twice', () => {
+  test('a session already started throws at construction, and nothing is attached to the raw stream', () => {
+    const [a] = duplexPair();
+    const session = defaultRegistry.client('NULL', {});
+    session.start();
+    expect(() => new SecureStream(a, { session })).toThrow(expect.objectContaining({ code: 'ERR_MECHANISM_STATE' }));
+    expect(a.listenerCount('data')).toBe(0);
+    a.destroy();
+  });
+});
