@@ -114,7 +114,7 @@ export class StreamServer extends NetServer {
     });
     for (const stream of this.live) {
       if (this.handshaking.has(stream)) stream.destroy(new ChannelError('ERR_CHANNEL_CLOSED', 'the server closed'));
-      else stream.end();
+      else if (!stream.destroyed) stream.end();
     }
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([socketsClosed, new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)))]);
