@@ -14,6 +14,8 @@ import {
   listenZmtp,
   type ZmtpConnection,
   type ZmtpListenOptions,
+  type ZmtpListenBaseOptions,
+  type AuthorizerChoice,
   type ZmtpServer,
 } from '../../src/adapters/zmtp';
 import { Closers, digest, messageAt } from './helpers';
@@ -24,7 +26,7 @@ afterEach(() => closers.closeAll());
 const SERVER = curveKeyPair();
 const CLIENT = curveKeyPair();
 
-async function curveServer(extra: Partial<ZmtpListenOptions> = {}): Promise<ZmtpServer> {
+async function curveServer(extra: Partial<ZmtpListenBaseOptions & AuthorizerChoice> = {}): Promise<ZmtpServer> {
   return closers.add(
     await listenZmtp({
       registry: defaultRegistry,
@@ -241,7 +243,7 @@ describe('ZMTP adapter options', () => {
     const base = { registry: defaultRegistry, mechanism: 'NULL', port: 1 };
     await expect(listenZmtp({ ...base } as unknown as ZmtpListenOptions)).rejects.toThrow(TypeError);
     await expect(connectZmtp({ ...base, registry: {} as never })).rejects.toThrow('"options.registry" expected a MechanismRegistry');
-    await expect(connectZmtp({ mechanism: 'NULL', port: 1 })).rejects.toThrow('"options.registry" is required when "options.mechanism" is a name');
+    await expect(connectZmtp({ mechanism: 'NULL', port: 1 } as never)).rejects.toThrow('"options.registry" is required when "options.mechanism" is a name');
     await expect(connectZmtp({ mechanism: {} as never, port: 1 })).rejects.toThrow('"options.mechanism" expected a mechanism definition or a name');
     await expect(connectZmtp({ ...base, mechanism: 'NOPE' })).rejects.toThrow(RangeError);
     await expect(connectZmtp({ ...base, socketType: 'ROUTERX' as never })).rejects.toThrow(RangeError);

@@ -39,5 +39,17 @@ export {
   type ZmtpConnectOptions,
   type ZmtpListenOptions,
   type ZmtpOptions,
+  type ZmtpBaseOptions,
+  type ZmtpConnectBaseOptions,
+  type ZmtpListenBaseOptions,
 } from './net';
-export type { MechanismChoice, PeerOrigin } from '../mechanism-choice';
+export type {
+  MechanismChoice,
+  ClientChoice,
+  ServerChoice,
+  NamedChoice,
+  DefinitionChoice,
+  AuthorizerChoice,
+  MechanismOptionsField,
+  PeerOrigin,
+} from '../mechanism-choice';

@@ -11,9 +11,9 @@ import type { Authorizer } from '../../auth';
 import { channelLimits, DEFAULT_HANDSHAKE_TIMEOUT, type ChannelLimitsInit } from '../../channel/limits';
 import type { MetadataInit } from '../../codec/metadata';
 import { ChannelError } from '../../errors';
-import type { MechanismDefinition, WireTraits } from '../../mechanism';
+import type { AnyDefinition, MechanismDefinition, WireTraits } from '../../mechanism';
 import type { AnyMechanismOptions } from '../../registry';
-import { resolveMechanism, type MechanismChoice } from '../mechanism-choice';
+import { resolveMechanism, type ClientChoice, type MechanismChoice, type ServerChoice } from '../mechanism-choice';
 import type { ZmtpConnectionConfig } from './config';
 import { ZmtpConnection } from './connection';
 import { ZmtpServer } from './server';
@@ -29,7 +29,7 @@ export { DEFAULT_HANDSHAKE_TIMEOUT };
  * on a server also `maxHandshakes`, `maxSessions`) are those of every adapter
  * (`src/channel/limits.ts`).
  */
-export interface ZmtpOptions extends MechanismChoice, ChannelLimitsInit {
+export interface ZmtpBaseOptions extends ChannelLimitsInit {
   /** This side's socket type, sent as `Socket-Type` (default `'DEALER'`). */
   readonly socketType?: ZmtpSocketType;
   /** The `Identity` sent by REQ, DEALER and ROUTER (default empty). */
@@ -45,18 +45,31 @@ export interface ZmtpOptions extends MechanismChoice, ChannelLimitsInit {
   readonly securityLayer?: boolean;
 }
 
-/** Options of {@link connectZmtp}. */
-export interface ZmtpConnectOptions extends ZmtpOptions {
+/** Both sides' options with the mechanism loosely typed, as the resolvers take them. */
+export type ZmtpOptions = MechanismChoice & ZmtpBaseOptions;
+
+/**
+ * Options of {@link connectZmtp}: the mechanism typed per mechanism (`D` is inferred from
+ * `mechanism`, so a CURVE client without `serverKey` does not compile), and the options below.
+ */
+export type ZmtpConnectOptions<D extends AnyDefinition = AnyDefinition> = ClientChoice<D> & ZmtpConnectBaseOptions;
+
+/** What {@link connectZmtp} takes besides its mechanism. */
+export interface ZmtpConnectBaseOptions extends ZmtpBaseOptions {
   /** The server's port. */
   readonly port: number;
   /** The server's host (default `'127.0.0.1'`). */
   readonly host?: string;
 }
 
-/** Options of {@link listenZmtp}. */
-export interface ZmtpListenOptions extends ZmtpOptions {
-  /** Decides who may enter (required: `allowAny()` is the explicit way to let everyone in). */
-  readonly authorizer: Authorizer;
+/**
+ * Options of {@link listenZmtp}: the mechanism typed per mechanism, the authorizer (required:
+ * `allowAny()` is the explicit way to let everyone in), and the options below.
+ */
+export type ZmtpListenOptions<D extends AnyDefinition = AnyDefinition> = ServerChoice<D> & ZmtpListenBaseOptions;
+
+/** What {@link listenZmtp} takes besides its mechanism and authorizer. */
+export interface ZmtpListenBaseOptions extends ZmtpBaseOptions {
   /** The port to listen on (default 0: any free port). */
   readonly port?: number;
   /** The address to listen on (default `'127.0.0.1'`). */
@@ -107,7 +120,8 @@ function withOverride(wire: WireTraits, securityLayer: unknown): WireTraits {
  *   `ERR_PROTOCOL`, `ERR_FRAME_TOO_LARGE`, `ERR_HANDSHAKE_TIMEOUT`; or the mechanism's
  *   {@link MechanismError} (e.g. `ERR_PEER_ERROR` when the server refused us)
  */
-export async function connectZmtp(options: ZmtpConnectOptions): Promise<ZmtpConnection> {
+export async function connectZmtp<D extends AnyDefinition = AnyDefinition>(typed: ZmtpConnectOptions<D>): Promise<ZmtpConnection> {
+  const options = typed as ZmtpConnectOptions & ZmtpOptions;
   const { config, definition, mechanismOptions } = prepare(options);
   const mechanism = definition.client(mechanismOptions);
   const socket = net.connect({ host: options.host ?? '127.0.0.1', port: options.port, noDelay: true });
@@ -129,7 +143,8 @@ export async function connectZmtp(options: ZmtpConnectOptions): Promise<ZmtpConn
  *   `authorizer` or bad mechanism options (checked once, before listening)
  * @returns rejects with the listen error (e.g. `EADDRINUSE`)
  */
-export async function listenZmtp(options: ZmtpListenOptions): Promise<ZmtpServer> {
+export async function listenZmtp<D extends AnyDefinition = AnyDefinition>(typed: ZmtpListenOptions<D>): Promise<ZmtpServer> {
+  const options = typed as ZmtpListenOptions & ZmtpOptions;
   if (typeof options?.authorizer !== 'function') {
     throw new TypeError('"options.authorizer" is required: pass a function deciding who may enter (allowAny() lets everyone in)');
   }

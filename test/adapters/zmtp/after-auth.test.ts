@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { CURVE } from '../../../mechanisms/curve';
 import { curveKeyPair } from '../../../src';
-import { connectZmtp, listenZmtp, type ZmtpCommand, type ZmtpConnection, type ZmtpListenOptions } from '../../../src/adapters/zmtp';
+import { connectZmtp, listenZmtp, type ZmtpCommand, type ZmtpConnection, type ZmtpListenBaseOptions, type AuthorizerChoice } from '../../../src/adapters/zmtp';
 import { Closers } from '../../interop/helpers';
 
 const SERVER = curveKeyPair();
@@ -17,7 +17,7 @@ afterEach(() => closers.closeAll());
 
 /** A connected pair: our client and the server's connection, with options for each side. */
 async function pair(
-  serverExtra: Partial<ZmtpListenOptions> = {},
+  serverExtra: Partial<ZmtpListenBaseOptions & AuthorizerChoice> = {},
   clientExtra: { keepAlive?: number; idleTimeout?: number } = {},
 ): Promise<{ client: ZmtpConnection; served: ZmtpConnection }> {
   const server = closers.add(

@@ -16,6 +16,8 @@ import {
   type PeerOrigin,
   type ZmtpConnection,
   type ZmtpListenOptions,
+  type ZmtpListenBaseOptions,
+  type AuthorizerChoice,
   type ZmtpServer,
 } from '../../../src/adapters/zmtp';
 import { Closers } from '../../interop/helpers';
@@ -25,7 +27,7 @@ const CLIENT = curveKeyPair();
 const closers = new Closers();
 afterEach(() => closers.closeAll());
 
-async function curveServer(extra: Partial<ZmtpListenOptions> = {}): Promise<ZmtpServer> {
+async function curveServer(extra: Partial<ZmtpListenBaseOptions & AuthorizerChoice> = {}): Promise<ZmtpServer> {
   return closers.add(
     await listenZmtp({ mechanism: CURVE, mechanismOptions: { secretKey: SERVER.secretKey }, authorizer: () => true, ...extra }),
     (s) => s.close(),
