@@ -28,8 +28,18 @@ export {
   StreamServer,
   type SecureChannelOptions,
   type SecureConnectOptions,
+  type SecureConnectBaseOptions,
   type SecureServerOptions,
   type StreamServerOptions,
 } from './net';
-export { CLOSE_GRACE_MS } from './server';
-export type { MechanismChoice, PeerOrigin } from '../mechanism-choice';
+export { CLOSE_GRACE_MS, type StreamServerBaseOptions } from './server';
+export type {
+  MechanismChoice,
+  ClientChoice,
+  ServerChoice,
+  NamedChoice,
+  DefinitionChoice,
+  AuthorizerChoice,
+  MechanismOptionsField,
+  PeerOrigin,
+} from '../mechanism-choice';

@@ -7,8 +7,8 @@
  */
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { PeerIdentity } from '../../mechanism';
-import { resolveMechanism, type MechanismChoice } from '../mechanism-choice';
+import type { AnyDefinition, PeerIdentity } from '../../mechanism';
+import { resolveMechanism, type ClientChoice } from '../mechanism-choice';
 import { channelOptions, type SecureChannelOptions } from './options';
 import { SecureStream } from './secure-stream';
 import { createServer, StreamServer, type StreamServerOptions } from './server';
@@ -23,8 +23,15 @@ export type SecureServer = StreamServer;
 /** @deprecated use {@link StreamServerOptions} */
 export type SecureServerOptions = StreamServerOptions;
 
-/** Options of {@link connect}: where to connect, and how to secure the channel. */
-export interface SecureConnectOptions extends MechanismChoice, SecureChannelOptions {
+/**
+ * Options of {@link connect}: the mechanism typed per mechanism (`D` is inferred from
+ * `mechanism`, so a CURVE client without `serverKey` does not compile), where to connect, and
+ * how to secure the channel.
+ */
+export type SecureConnectOptions<D extends AnyDefinition = AnyDefinition> = ClientChoice<D> & SecureConnectBaseOptions;
+
+/** What {@link connect} takes besides its mechanism. */
+export interface SecureConnectBaseOptions extends SecureChannelOptions {
   /** TCP host (default `'localhost'`). */
   readonly host?: string;
   /** TCP port. */
@@ -43,10 +50,11 @@ export interface SecureConnectOptions extends MechanismChoice, SecureChannelOpti
  * @throws {@link TypeError} with a mechanism name and no `registry`, or without a port, path or socket
  * @throws {@link RangeError} for an unknown mechanism name or a bad option
  */
-export function connect(
-  options: SecureConnectOptions,
+export function connect<D extends AnyDefinition = AnyDefinition>(
+  typed: SecureConnectOptions<D>,
   onSecureConnect?: (peer: PeerIdentity) => void,
 ): SecureStream {
+  const options = typed as SecureConnectOptions;
   const { definition, options: mechanismOptions, wire } = resolveMechanism(options);
   const session = definition.client(mechanismOptions);
   let raw: Duplex;

@@ -9,18 +9,23 @@
 import * as net from 'node:net';
 import type { Authorizer } from '../../auth';
 import { ChannelError } from '../../errors';
-import type { PeerIdentity, ServerSessions } from '../../mechanism';
-import { resolveMechanism, type MechanismChoice, type PeerOrigin } from '../mechanism-choice';
+import type { AnyDefinition, PeerIdentity, ServerSessions } from '../../mechanism';
+import { resolveMechanism, type PeerOrigin, type ServerChoice } from '../mechanism-choice';
 import { channelOptions, CHECKED_LIMITS, streamLimits, type SecureChannelOptions, type StreamLimits } from './options';
 import { SecureStream } from './secure-stream';
 
 /** How long {@link StreamServer.close} lets open connections end before destroying them. */
 export const CLOSE_GRACE_MS = 1_000;
 
-/** Options of {@link createServer}. */
-export interface StreamServerOptions extends MechanismChoice, SecureChannelOptions {
-  /** Decides who may enter; required (a mechanism that authenticates nobody may never ask it). */
-  readonly authorizer: Authorizer;
+/**
+ * Options of {@link createServer}: the mechanism typed per mechanism (`D` is inferred from
+ * `mechanism`), the authorizer (required, even for a mechanism that authenticates nobody:
+ * `allowAny()` is the explicit way in), and the options below.
+ */
+export type StreamServerOptions<D extends AnyDefinition = AnyDefinition> = ServerChoice<D> & StreamServerBaseOptions;
+
+/** What a {@link StreamServer} takes besides its mechanism and authorizer. */
+export interface StreamServerBaseOptions extends SecureChannelOptions {
   /**
    * Concurrent unauthenticated connections (default 1 000). A new one makes room by evicting
    * the oldest that is not waiting for the authorizer (else the oldest of all), which fails
@@ -47,7 +52,7 @@ const NetServer = net.Server as unknown as new (options?: net.ServerOpts) => Omi
  * {@link PeerOrigin} whose `address` is the remote `host:port`. A stream's errors after
  * `'secureConnection'` are its own.
  */
-export class StreamServer extends NetServer {
+export class StreamServer<D extends AnyDefinition = AnyDefinition> extends NetServer {
   private readonly makeSession: ServerSessions;
   private readonly authorizer: Authorizer;
   private readonly channelOptions: SecureChannelOptions;
@@ -64,7 +69,9 @@ export class StreamServer extends NetServer {
    * @throws {@link TypeError} without an `authorizer`, or with a mechanism name and no `registry`
    * @throws {@link RangeError} for an unknown mechanism name or a bad stream option or limit
    */
-  constructor(options: StreamServerOptions, onSecureConnection?: (stream: SecureStream) => void) {
+  constructor(typed: StreamServerOptions<D>, onSecureConnection?: (stream: SecureStream) => void) {
+    // The mechanism's type has done its work at the call; from here on the options are checked at run time.
+    const options = typed as StreamServerOptions;
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
     if (typeof options.authorizer !== 'function') {
       throw new TypeError('"options.authorizer" is required: pass a function deciding who may enter (allowAny() lets everyone in)');
@@ -200,11 +207,11 @@ export class StreamServer extends NetServer {
  * @throws {@link TypeError} without an `authorizer`, or with a mechanism name and no `registry`
  * @throws {@link RangeError} for an unknown mechanism name or a bad stream option or limit
  */
-export function createServer(
-  options: StreamServerOptions,
+export function createServer<D extends AnyDefinition = AnyDefinition>(
+  options: StreamServerOptions<D>,
   onSecureConnection?: (stream: SecureStream) => void,
-): StreamServer {
-  return new StreamServer(options, onSecureConnection);
+): StreamServer<D> {
+  return new StreamServer<D>(options, onSecureConnection);
 }
 
 /** The peer's `host:port` as the socket saw it (`[v6]:port` for IPv6); none for a Unix socket. */
