@@ -22,7 +22,8 @@ const gcNow = () => {
 
 async function serve(mode: Mode): Promise<void> {
   const kept: unknown[] = [];
-  let server: net.Server;
+  // A StreamServer is a net.Server whose close() returns a promise; neither is closed here.
+  let server: Omit<net.Server, 'close'>;
   if (mode === 'tcp') {
     server = net.createServer((socket) => {
       socket.on('error', () => undefined);

@@ -19,6 +19,7 @@ import { formatLag, mib } from './measure';
 import { formatEcho, zeromqEcho } from './zeromq-echo';
 import { halfOpenZeroMq } from './halfopen-zeromq';
 import { halfOpenZmtp } from './halfopen-zmtp';
+import { halfOpenStream } from './halfopen-stream';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -92,6 +93,7 @@ const SCENARIOS: Record<string, () => Promise<string[]>> = {
   },
   'zeromq-half-open-1000': () => halfOpen('zeromq-half-open-1000', halfOpenZeroMq),
   'zmtp-half-open-1000': () => halfOpen('zmtp-half-open-1000', halfOpenZmtp),
+  'stream-half-open-1000': () => halfOpen('stream-half-open-1000', halfOpenStream),
   'zeromq-idle': async () => {
     const r = await zeromqIdle(IDLE);
     console.log(

@@ -64,11 +64,14 @@ function seconds(): number {
   return Number(process.hrtime.bigint()) / 1e9;
 }
 
-function listen(server: net.Server): Promise<string> {
+/** A `net.Server`, or a stream adapter's server (a `net.Server` whose `close()` returns a promise). */
+type AnyServer = Omit<net.Server, 'close'> & { close(callback: () => void): unknown };
+
+function listen(server: AnyServer): Promise<string> {
   return new Promise((resolve) => server.listen(0, HOST, () => resolve(String((server.address() as net.AddressInfo).port))));
 }
 
-function closeServer(server: net.Server): Promise<void> {
+function closeServer(server: AnyServer): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
