@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as zmq from 'zeromq';
 import { defaultRegistry } from '../../mechanisms';
 import { curveKeyPair, type Mechanism } from '../../src';
-import { answerCommand } from '../../src/adapters/stream/keepalive';
+import { answerPing as answerCommand } from '../../src/codec/heartbeat';
 import { nativeCurveClient, nativeCurveServer, ZapHandler } from '../../src/adapters/zeromq';
 import { frame, ZmtpReader, zmtpHandshake } from './zmtp';
 
