@@ -10,33 +10,12 @@ import type { AddressInfo } from 'node:net';
 import * as net from 'node:net';
 import { CURVE } from '../mechanisms';
 import { createServer, encodeFrame } from '../src/adapters/stream';
-import { pool, withDeadline } from './measure';
+import { pool, withDeadline, halfOpenFigures, settledMemory, type HalfOpenFigures } from './measure';
 import { curveSetup } from './setup';
 
 /** What {@link halfOpenStream} measured. */
-export interface HalfOpenStreamResult {
-  /** Connections opened, each of which sent a HELLO. */
-  readonly count: number;
-  /** Handshakes the server held once all were open (at most its `maxHandshakes`). */
-  readonly heldByServer: number;
-  /** Growth of this process's `rss` while the connections were held (after a collection, with `--expose-gc`). */
-  readonly rssGrowthBytes: number;
-  /** Growth of `arrayBuffers` (buffers held for the connections, both ends). */
-  readonly arrayBuffersGrowthBytes: number;
-  /**
-   * Settled heap plus `arrayBuffers` growth per connection, both ends of it (rss moves in
-   * pages and with the allocator's caches, too coarse to divide).
-   */
-  readonly perConnectionBytes: number;
-}
+export type HalfOpenStreamResult = HalfOpenFigures;
 
-/** Memory after a full collection, when `--expose-gc` is on (the scripts run with it). */
-function settled(): NodeJS.MemoryUsage {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  gc?.();
-  return process.memoryUsage();
-}
 
 /** Opens `count` connections that send a HELLO and go quiet; returns what the server holds. */
 export async function halfOpenStream(count = 1000): Promise<HalfOpenStreamResult> {
@@ -73,17 +52,10 @@ export async function halfOpenStream(count = 1000): Promise<HalfOpenStreamResult
     await withDeadline(open(Math.min(count, 100)), 120_000, 'warming up');
     for (const socket of sockets.splice(0)) socket.destroy();
     while (server.handshakeCount > 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    const before = settled();
+    const before = settledMemory();
     await withDeadline(open(count), 120_000, 'opening half-open connections');
-    const after = settled();
-    const rssGrowthBytes = after.rss - before.rss;
-    return {
-      count,
-      heldByServer: server.handshakeCount,
-      rssGrowthBytes,
-      arrayBuffersGrowthBytes: after.arrayBuffers - before.arrayBuffers,
-      perConnectionBytes: (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / count,
-    };
+    const after = settledMemory();
+    return halfOpenFigures(count, server.handshakeCount, before, after);
   } finally {
     for (const socket of sockets) socket.destroy();
     await server.close();

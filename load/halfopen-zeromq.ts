@@ -13,22 +13,11 @@ import * as net from 'node:net';
 import { CURVE } from '../mechanisms';
 import { encodeEnvelope, KIND_HANDSHAKE, SESSION_ID_BYTES, ZeroMqServer } from '../src/adapters/zeromq';
 import { encodeFrame, encodeGreeting, FrameDecoder, GREETING_SIZE } from '../src/adapters/zmtp';
-import { pool, withDeadline } from './measure';
+import { pool, withDeadline, halfOpenFigures, settledMemory, type HalfOpenFigures } from './measure';
 import { curveSetup } from './setup';
 
 /** What {@link halfOpenZeroMq} measured. */
-export interface HalfOpenZeroMqResult {
-  /** Half-open peers opened. */
-  readonly count: number;
-  /** Handshakes the server held once all were open (at most its `maxHandshakes`). */
-  readonly heldByServer: number;
-  /** Growth of the process's `rss` from before the first peer to after the last WELCOME. */
-  readonly rssGrowthBytes: number;
-  /** Growth of `arrayBuffers` over the same span. */
-  readonly arrayBuffersGrowthBytes: number;
-  /** `rssGrowthBytes / count`: both ends of one half-open connection. */
-  readonly perConnectionBytes: number;
-}
+export type HalfOpenZeroMqResult = HalfOpenFigures;
 
 /** A NULL READY command with `Socket-Type: DEALER` (RFC 23), what a zeromq Dealer sends. */
 function dealerReady(): Uint8Array {
@@ -53,7 +42,7 @@ export async function halfOpenZeroMq(count = 1000): Promise<HalfOpenZeroMqResult
   const ready = dealerReady();
   const sockets: net.Socket[] = [];
   try {
-    const before = process.memoryUsage();
+    const before = settledMemory();
     await withDeadline(
       pool(count, 200, async () => {
         const socket = net.connect({ host: '127.0.0.1', port });
@@ -70,15 +59,7 @@ export async function halfOpenZeroMq(count = 1000): Promise<HalfOpenZeroMqResult
       120_000,
       'opening half-open ZeroMQ handshakes',
     );
-    const after = process.memoryUsage();
-    const rssGrowthBytes = after.rss - before.rss;
-    return {
-      count,
-      heldByServer: server.sessionCount,
-      rssGrowthBytes,
-      arrayBuffersGrowthBytes: after.arrayBuffers - before.arrayBuffers,
-      perConnectionBytes: Math.round(rssGrowthBytes / count),
-    };
+    return halfOpenFigures(count, server.sessionCount, before, settledMemory());
   } finally {
     for (const socket of sockets) socket.destroy();
     await server.close();

@@ -10,22 +10,11 @@
 import * as net from 'node:net';
 import { CURVE } from '../mechanisms';
 import { encodeFrame, encodeGreeting, GREETING_SIZE, listenZmtp } from '../src/adapters/zmtp';
-import { pool, withDeadline } from './measure';
+import { pool, withDeadline, halfOpenFigures, settledMemory, type HalfOpenFigures } from './measure';
 import { curveSetup } from './setup';
 
 /** What {@link halfOpenZmtp} measured. */
-export interface HalfOpenZmtpResult {
-  /** Half-open peers opened. */
-  readonly count: number;
-  /** Handshakes the server held once all were open (at most its `maxHandshakes`). */
-  readonly heldByServer: number;
-  /** Growth of the process's `rss` from before the first peer to after the last WELCOME. */
-  readonly rssGrowthBytes: number;
-  /** Growth of `arrayBuffers` over the same span. */
-  readonly arrayBuffersGrowthBytes: number;
-  /** `rssGrowthBytes / count`: both ends of one half-open connection. */
-  readonly perConnectionBytes: number;
-}
+export type HalfOpenZmtpResult = HalfOpenFigures;
 
 /** The WELCOME frame: a short command frame, 2 header bytes and 168 of body (RFC 26). */
 const WELCOME_FRAME = 2 + 168;
@@ -47,7 +36,7 @@ export async function halfOpenZmtp(count = 1000): Promise<HalfOpenZmtpResult> {
   client.destroy();
   const sockets: net.Socket[] = [];
   try {
-    const before = process.memoryUsage();
+    const before = settledMemory();
     await withDeadline(
       pool(count, 200, async () => {
         const socket = net.connect({ host: '127.0.0.1', port });
@@ -68,15 +57,7 @@ export async function halfOpenZmtp(count = 1000): Promise<HalfOpenZmtpResult> {
       120_000,
       'opening half-open ZMTP handshakes',
     );
-    const after = process.memoryUsage();
-    const rssGrowthBytes = after.rss - before.rss;
-    return {
-      count,
-      heldByServer: server.handshakeCount,
-      rssGrowthBytes,
-      arrayBuffersGrowthBytes: after.arrayBuffers - before.arrayBuffers,
-      perConnectionBytes: Math.round(rssGrowthBytes / count),
-    };
+    return halfOpenFigures(count, server.handshakeCount, before, settledMemory());
   } finally {
     for (const socket of sockets) socket.destroy();
     await server.close();

@@ -15,7 +15,7 @@
 import { streamEcho } from './stream-echo';
 import { streamHalfOpen, zeromqFlood } from './flood';
 import { streamIdle, zeromqIdle } from './idle';
-import { formatLag, mib } from './measure';
+import { formatLag, mib, type HalfOpenFigures } from './measure';
 import { formatEcho, zeromqEcho } from './zeromq-echo';
 import { halfOpenZeroMq } from './halfopen-zeromq';
 import { halfOpenZmtp } from './halfopen-zmtp';
@@ -38,21 +38,14 @@ const STREAM_IDLE = envInt('LOAD_STREAM_IDLE', 5_000);
 const HALF_OPEN_EACH = envInt('LOAD_HALF_OPEN_EACH', 1_000);
 const ONLY = process.env['LOAD_ONLY']?.split(',').filter((s) => s !== '');
 
-/** What a half-open run per adapter measured (see `load/halfopen-*.ts`). */
-interface HalfOpenFigures {
-  readonly count: number;
-  readonly heldByServer: number;
-  readonly rssGrowthBytes: number;
-  readonly arrayBuffersGrowthBytes: number;
-  readonly perConnectionBytes: number;
-}
 
 /** Runs one adapter's half-open scenario and prints its figures; never a problem for a figure. */
 async function halfOpen(name: string, run: (count: number) => Promise<HalfOpenFigures>): Promise<string[]> {
   const r = await run(HALF_OPEN_EACH);
   console.log(
     `${name}: ${r.count} concurrent half-open handshakes, server held ${r.heldByServer}; process rss +${mib(r.rssGrowthBytes)}, ` +
-      `arrayBuffers +${mib(r.arrayBuffersGrowthBytes)}, ${(r.perConnectionBytes / 1024).toFixed(1)} KiB per connection (both ends)`,
+      `arrayBuffers +${mib(r.arrayBuffersGrowthBytes)}; per connection (both ends) ${(r.perConnectionBytes / 1024).toFixed(1)} KiB of rss, ` +
+      `${(r.heapPerConnectionBytes / 1024).toFixed(1)} KiB of heap and buffers`,
   );
   return r.heldByServer <= r.count ? [] : [`${name}: the server held ${r.heldByServer} handshakes for ${r.count} peers`];
 }

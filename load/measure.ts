@@ -79,3 +79,40 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): 
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
+
+/** What a half-open run of one adapter measured (`load/halfopen-*.ts`). */
+export interface HalfOpenFigures {
+  /** Peers opened, each of which sent its first handshake command and went quiet. */
+  readonly count: number;
+  /** Handshakes the server held once all were open (at most its `maxHandshakes`). */
+  readonly heldByServer: number;
+  /** Growth of this process's `rss` (libzmq's native memory too), both ends in this process. */
+  readonly rssGrowthBytes: number;
+  /** Growth of `arrayBuffers` over the same span. */
+  readonly arrayBuffersGrowthBytes: number;
+  /** `rssGrowthBytes / count`: both ends of one half-open connection. */
+  readonly perConnectionBytes: number;
+  /** Settled JavaScript heap plus `arrayBuffers` growth per connection, both ends. */
+  readonly heapPerConnectionBytes: number;
+}
+
+/** Memory after two full collections when `--expose-gc` is on (the load script runs with it). */
+export function settledMemory(): NodeJS.MemoryUsage {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  return process.memoryUsage();
+}
+
+/** The figures of a half-open run from the memory before and after opening `count` peers. */
+export function halfOpenFigures(count: number, heldByServer: number, before: NodeJS.MemoryUsage, after: NodeJS.MemoryUsage): HalfOpenFigures {
+  const rssGrowthBytes = after.rss - before.rss;
+  return {
+    count,
+    heldByServer,
+    rssGrowthBytes,
+    arrayBuffersGrowthBytes: after.arrayBuffers - before.arrayBuffers,
+    perConnectionBytes: Math.round(rssGrowthBytes / count),
+    heapPerConnectionBytes: Math.round((after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / count),
+  };
+}

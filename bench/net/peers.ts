@@ -13,56 +13,10 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { generateKeyPair, seededRandom, z85Encode, type KeyPair } from '../../src';
-import type { TlsCredentials } from './cert';
+import { clientKeys, HOST, ONE, header, loadFailure, seconds, serverKeys, type Channel, type Mechanisms, type Peer, type PeerContext } from './peer-kit';
+import { curveZmq, zmqPeer } from './zmq-peers';
 
-/** What both processes share: fixed keys (seeded, benchmark only) and the TLS files. */
-export interface PeerContext {
-  readonly tls: TlsCredentials | undefined;
-}
-
-/** A running server of one peer. */
-export interface PeerServer {
-  /** Where the echo endpoint listens (a TCP port or a ZeroMQ endpoint). */
-  readonly echo: string;
-  /** Where the sink endpoint listens. */
-  readonly sink: string;
-  close(): Promise<void>;
-}
-
-/** One subject of the comparison. */
-export interface Peer {
-  readonly name: string;
-  /** Why the peer cannot run here (an adapter not written yet, a package missing), if so. */
-  unavailable(ctx: PeerContext): string | undefined;
-  serve(ctx: PeerContext): Promise<PeerServer>;
-  /** Connects, completes the handshake, echoes one byte, closes. */
-  echoOnce(address: string, ctx: PeerContext): Promise<void>;
-  /** Connects, then times sending `count` messages of `size` bytes until the sink's answer. */
-  sendMany(address: string, size: number, count: number, ctx: PeerContext): Promise<number>;
-}
-
-// Benchmark-only keys from fixed seeds, so that client and server processes agree.
-const serverKeys: KeyPair = generateKeyPair(seededRandom(1001));
-const clientKeys: KeyPair = generateKeyPair(seededRandom(1002));
-const HOST = '127.0.0.1';
-const ONE = new Uint8Array([1]);
-
-/** What the helpers need of a stream: writes with back-pressure, events, destroy. */
-interface Channel extends NodeJS.EventEmitter {
-  write(chunk: Uint8Array): boolean;
-  destroy(): unknown;
-}
-
-function header(value: number): Buffer {
-  const out = Buffer.alloc(8);
-  out.writeBigUInt64BE(BigInt(value));
-  return out;
-}
-
-function seconds(): number {
-  return Number(process.hrtime.bigint()) / 1e9;
-}
+export type { Peer, PeerContext, PeerServer } from './peer-kit';
 
 /** A `net.Server`, or a stream adapter's server (a `net.Server` whose `close()` returns a promise). */
 type AnyServer = Omit<net.Server, 'close'> & { close(callback: () => void): unknown };
@@ -259,20 +213,11 @@ function secretStreamConnect(port: string): Duplex & { opened: Promise<boolean> 
 }
 
 type StreamAdapter = typeof import('../../src/adapters/stream');
-type Mechanisms = typeof import('../../mechanisms');
 
 function ourStream(): { adapter: StreamAdapter; mechanisms: Mechanisms } {
   return { adapter: require('../../src/adapters/stream') as StreamAdapter, mechanisms: require('../../mechanisms') as Mechanisms };
 }
 
-function loadFailure(load: () => unknown): string | undefined {
-  try {
-    load();
-    return undefined;
-  } catch (error) {
-    return `not loadable yet: ${(error as Error).message.split('\n')[0]}`;
-  }
-}
 
 const curveStream: Peer = {
   name: 'curvezmq-stream',
@@ -316,182 +261,6 @@ function curveStreamConnect(port: string): ReturnType<StreamAdapter['connect']> 
 
 // ---- ZeroMQ: zeromq.js with libzmq's CURVE or NULL, and our ZeroMQ adapter ----------------
 
-type Zmq = typeof import('zeromq');
-
-function zmq(): Zmq {
-  return require('zeromq') as Zmq;
-}
-
-function zmqUnavailable(): string | undefined {
-  return loadFailure(zmq);
-}
-
-async function zmqServe(curve: boolean): Promise<PeerServer> {
-  const z = zmq();
-  const make = async (sink: boolean) => {
-    const router = new z.Router({ linger: 0, ...(curve ? { curveServer: true, curveSecretKey: z85Encode(serverKeys.secretKey) } : {}) });
-    await router.bind('tcp://127.0.0.1:0');
-    void (async () => {
-      const counts = new Map<string, { expected: number; received: number }>();
-      for await (const [id, message] of router) {
-        if (!sink) {
-          await router.send([id!, message!]);
-          continue;
-        }
-        const key = id!.toString('hex');
-        const state = counts.get(key);
-        if (state === undefined) {
-          const expected = Number(message!.readBigUInt64BE(0));
-          // A header of 0 is the sender's warm-up round trip.
-          if (expected === 0) await router.send([id!, ONE]);
-          else counts.set(key, { expected, received: 0 });
-        } else if (++state.received === state.expected) {
-          counts.delete(key);
-          await router.send([id!, ONE]);
-        }
-      }
-    })().catch(() => undefined);
-    return router;
-  };
-  const echo = await make(false);
-  const sink = await make(true);
-  return {
-    echo: echo.lastEndpoint!,
-    sink: sink.lastEndpoint!,
-    close: async () => {
-      echo.close();
-      sink.close();
-    },
-  };
-}
-
-function zmqDealer(curve: boolean): import('zeromq').Dealer {
-  const z = zmq();
-  return new z.Dealer({
-    linger: 0,
-    ...(curve
-      ? {
-          curveServerKey: z85Encode(serverKeys.publicKey),
-          curvePublicKey: z85Encode(clientKeys.publicKey),
-          curveSecretKey: z85Encode(clientKeys.secretKey),
-        }
-      : {}),
-  });
-}
-
-function zmqPeer(name: string, curve: boolean): Peer {
-  return {
-    name,
-    unavailable: zmqUnavailable,
-    serve: () => zmqServe(curve),
-    async echoOnce(endpoint) {
-      const dealer = zmqDealer(curve);
-      dealer.connect(endpoint);
-      await dealer.send(ONE);
-      await dealer.receive();
-      dealer.close();
-    },
-    async sendMany(endpoint, size, count) {
-      const dealer = zmqDealer(curve);
-      dealer.connect(endpoint);
-      // A first round trip completes the connection (and CURVE handshake) before timing.
-      await dealer.send(header(0));
-      await dealer.receive();
-      const data = new Uint8Array(size).fill(0x61);
-      const start = seconds();
-      await dealer.send(header(count));
-      for (let i = 0; i < count; i++) await dealer.send(data);
-      await dealer.receive();
-      const elapsed = seconds() - start;
-      dealer.close();
-      return elapsed;
-    },
-  };
-}
-
-type ZmqAdapter = typeof import('../../src/adapters/zeromq');
-
-function ourZmq(): { adapter: ZmqAdapter; mechanisms: Mechanisms } {
-  return { adapter: require('../../src/adapters/zeromq') as ZmqAdapter, mechanisms: require('../../mechanisms') as Mechanisms };
-}
-
-const curveZmq: Peer = {
-  name: 'curvezmq-zeromq',
-  unavailable: () => loadFailure(() => {
-    const { adapter, mechanisms } = ourZmq();
-    if (typeof adapter.ZeroMqServer !== 'function' || !mechanisms.defaultRegistry.has('CURVE')) throw new Error('adapter or CURVE missing');
-  }),
-  async serve() {
-    const { adapter, mechanisms } = ourZmq();
-    const make = async (sink: boolean) => {
-      const server = new adapter.ZeroMqServer({
-        mechanism: 'CURVE',
-        registry: mechanisms.defaultRegistry,
-        mechanismOptions: { secretKey: serverKeys.secretKey },
-        authorizer: () => true,
-      });
-      const endpoint = await server.bind('tcp://127.0.0.1:0');
-      void (async () => {
-        const counts = new Map<string, { expected: number; received: number }>();
-        for (;;) {
-          const message = await server.receive();
-          if (!sink) {
-            await message.reply(message.parts);
-            continue;
-          }
-          const state = counts.get(message.sessionId);
-          if (state === undefined) {
-            counts.set(message.sessionId, { expected: Number(message.parts[0]!.readBigUInt64BE(0)), received: 0 });
-          } else if (++state.received === state.expected) {
-            counts.delete(message.sessionId);
-            await message.reply([ONE]);
-          }
-        }
-      })().catch(() => undefined);
-      return { server, endpoint };
-    };
-    const echo = await make(false);
-    const sink = await make(true);
-    return {
-      echo: echo.endpoint,
-      sink: sink.endpoint,
-      close: async () => {
-        echo.server.close();
-        sink.server.close();
-      },
-    };
-  },
-  async echoOnce(endpoint) {
-    const client = ourZmqClient();
-    await client.connect(endpoint);
-    await client.send([ONE]);
-    await client.receive();
-    client.close();
-  },
-  async sendMany(endpoint, size, count) {
-    const client = ourZmqClient();
-    await client.connect(endpoint);
-    const data = new Uint8Array(size).fill(0x61);
-    const start = seconds();
-    await client.send([header(count)]);
-    for (let i = 0; i < count; i++) await client.send([data]);
-    await client.receive();
-    const elapsed = seconds() - start;
-    client.close();
-    return elapsed;
-  },
-};
-
-function ourZmqClient(): InstanceType<ZmqAdapter['ZeroMqClient']> {
-  const { adapter, mechanisms } = ourZmq();
-  return new adapter.ZeroMqClient({
-    mechanism: 'CURVE',
-    registry: mechanisms.defaultRegistry,
-    mechanismOptions: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
-  });
-}
-
-/** Every peer, in table order: ours first, then the alternatives. */
 export const PEERS: readonly Peer[] = [
   curveStream,
   curveZmq,

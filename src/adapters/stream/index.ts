@@ -33,13 +33,4 @@ export {
   type StreamServerOptions,
 } from './net';
 export { CLOSE_GRACE_MS, type StreamServerBaseOptions } from './server';
-export type {
-  MechanismChoice,
-  ClientChoice,
-  ServerChoice,
-  NamedChoice,
-  DefinitionChoice,
-  AuthorizerChoice,
-  MechanismOptionsField,
-  PeerOrigin,
-} from '../mechanism-choice';
+export type * from '../public-types';

@@ -76,8 +76,7 @@ export class ZeroMqClient<D extends AnyDefinition = AnyDefinition> extends Event
    */
   constructor(typed: ZeroMqClientOptions<D>) {
     super();
-    // The mechanism's type has done its work at the call; from here on the options are checked at run time.
-    const options = typed as ZeroMqClientOptions;
+    const options = typed as ZeroMqClientOptions; // typed at the call; checked at run time below
     const config = clientConfig(options);
     this.makeMechanism = clientSessions(options);
     this.limits = config.limits;

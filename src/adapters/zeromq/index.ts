@@ -11,16 +11,7 @@ import { ZeroMqServer } from './server';
 export { ZeroMqClient, ZeroMqServer };
 export type { ZeroMqClientOptions, SecureClientOptions, ConnectOptions, ClientStatus, ClientEvents } from './client-types';
 export type { ZeroMqServerOptions, SecureServerOptions, ZeroMqMessage, IncomingMessage, ServerEvents, SessionCloseReason } from './server-types';
-export type {
-  MechanismChoice,
-  ClientChoice,
-  ServerChoice,
-  NamedChoice,
-  DefinitionChoice,
-  AuthorizerChoice,
-  MechanismOptionsField,
-  PeerOrigin,
-} from '../mechanism-choice';
+export type * from '../public-types';
 export { MAX_SUBSCRIPTION_FRAME, PART_OVERHEAD, maxInboundFrame } from './socket-limits';
 
 /** @deprecated use `ZeroMqServer` */

@@ -43,13 +43,4 @@ export {
   type ZmtpConnectBaseOptions,
   type ZmtpListenBaseOptions,
 } from './net';
-export type {
-  MechanismChoice,
-  ClientChoice,
-  ServerChoice,
-  NamedChoice,
-  DefinitionChoice,
-  AuthorizerChoice,
-  MechanismOptionsField,
-  PeerOrigin,
-} from '../mechanism-choice';
+export type * from '../public-types';
