@@ -36,4 +36,5 @@ export {
   availableBackends,
   type BackendName,
   type CryptoBackend,
+  type SecretLifetime,
 } from './crypto';
