@@ -5,6 +5,7 @@
  *
  * @module
  */
+import './require-zeromq'; // first: a missing optional zeromq fails here, in one line
 import { ZeroMqClient } from './client';
 import { ZeroMqServer } from './server';
 
