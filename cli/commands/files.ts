@@ -92,7 +92,7 @@ async function serveFiles(dir: string, endpoint: string, args: string[], io: Fil
     // NULL without --allow-any gives no authorizer: any decision asked for is then a refusal.
     authorizer: context.authorizer ?? (() => deny('No authorizer')),
   });
-  server.events.on('session:close', (route, error) => {
+  server.on('session:close', (route, error) => {
     if (error !== undefined) io.log(`peer ${route.slice(0, 8)}: ${error.message}`);
   });
   try {

@@ -21,7 +21,7 @@ import { decodeCommand, encodeCommand, PROTOCOL, VERSION, type CacheEntry, type 
 import { CreditWindow, type CreditWindowOptions } from './credit';
 import { FileMqError, isFileMqError } from './errors';
 import { handshakeFrameLimit, type NamedFactory } from './factory';
-import { normaliseSubscription } from './paths';
+import { checkDeliveredPath, normaliseSubscription } from './paths';
 import { seal, unseal } from './seal';
 
 /** Options of a {@link ClientSession}. */
@@ -76,6 +76,7 @@ export class ClientSession {
   private expected = 0;
   private received = 0;
   private accessGranted = false;
+  private destroyed = false;
 
   /** @throws {@link RangeError} for no mechanism, a bad path or bad credit options */
   constructor(private readonly options: ClientSessionOptions) {
@@ -135,6 +136,18 @@ export class ClientSession {
   /** The authenticated server, once access was granted. */
   get peer(): Mechanism['peer'] {
     return this.state === 'handshaking' ? undefined : this.mechanism?.peer;
+  }
+
+  /**
+   * Ends the session for the binding (the sync ended, failed or was aborted): the mechanism is
+   * destroyed, so its keys are wiped whatever state the session reached. Send what
+   * {@link kthxbai} gave first: nothing can be sealed afterwards. Idempotent.
+   */
+  close(): void {
+    // The driver destroys a handshake it still runs; a ready mechanism is ours to wipe.
+    this.driver?.close();
+    if (this.driver?.state === 'ready' && !this.destroyed) this.mechanism!.destroy();
+    this.destroyed = true;
   }
 
   /** The OHAI that opens the peering. */
@@ -297,6 +310,8 @@ export class ClientSession {
     }
     this.sequence += 1;
     this.credit.receive(chunk.data.length);
+    // Only names under the subscription, and never the client's partial-file directory.
+    checkDeliveredPath(chunk.path, this.path);
     const file = this.current ?? this.begin(chunk);
     const continues = file.path === chunk.path && file.size === chunk.size && equalBytes(file.sha256, chunk.sha256);
     if (!continues || chunk.offset !== file.next) {

@@ -6,16 +6,21 @@
  * stopped. Only once the whole file's SHA-256 matches is it moved to its place; a file that fails
  * the check is deleted, so nothing unverified ever appears under its own name.
  *
+ * Names come from the server, so no write may leave the directory: every directory on the way
+ * to a file (and the partial-file directory) is walked with `lstat` and made one level at a
+ * time, a symbolic link anywhere on the way is refused (`ERR_FILEMQ_PATH`), and the real path
+ * of the file's directory is checked against the root's once more just before the `rename`.
+ *
  * @module
  */
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fromHex, toHex } from '../bytes';
 import type { CacheEntry, Cheezburger } from './commands';
 import { FileMqError } from './errors';
-import { hashFile, listFiles, PARTIAL_DIR } from './fs-source';
-import { checkFilePath, isUnder } from './paths';
+import { hashFile, listFiles } from './fs-source';
+import { checkFilePath, isUnder, PARTIAL_DIR } from './paths';
 
 interface PartialNote {
   readonly path: string;
@@ -76,9 +81,7 @@ export class TreeSink {
     const part = this.partPath(file.id);
     const verified = Buffer.from(file.hash.digest()).equals(chunk.sha256);
     if (verified) {
-      const target = this.target(chunk.path);
-      await mkdir(dirname(target), { recursive: true });
-      await rename(part, target);
+      await rename(part, await this.target(chunk.path));
     } else {
       await rm(part, { force: true });
     }
@@ -102,7 +105,7 @@ export class TreeSink {
   private async begin(chunk: Cheezburger): Promise<OpenFile> {
     await this.close();
     const id = partialId(chunk.path);
-    await mkdir(join(this.root, PARTIAL_DIR), { recursive: true });
+    await this.directory([PARTIAL_DIR], PARTIAL_DIR);
     const hash = createHash('sha256');
     if (chunk.offset === 0) {
       const note: PartialNote = { path: chunk.path, size: chunk.size, sha256: toHex(chunk.sha256) };
@@ -116,12 +119,42 @@ export class TreeSink {
     return this.file;
   }
 
-  /** The final place of `path`; refuses anything that would land outside the root. */
-  private target(path: string): string {
-    const root = resolve(this.root);
-    const target = resolve(root, checkFilePath(path));
-    if (!target.startsWith(root + sep)) throw new FileMqError('ERR_FILEMQ_PATH', `refused file path ${JSON.stringify(path)}`);
+  /**
+   * The final place of `path`, its directories made: refuses a name that would land outside the
+   * root, or go through a symbolic link (even one the root's owner made: a link there could
+   * point anywhere, and the server names what is written through it).
+   */
+  private async target(path: string): Promise<string> {
+    const segments = checkFilePath(path).split('/');
+    const dir = await this.directory(segments.slice(0, -1), path);
+    const target = join(dir, segments[segments.length - 1]!);
+    // A link swapped in after the walk is caught here, just before the rename.
+    const expected = join(await realpath(this.root), ...segments.slice(0, -1));
+    if ((await realpath(dir)) !== expected) throw refused(path, 'its directory moved while it was written');
     return target;
+  }
+
+  /** Makes `segments` under the root one level at a time; a link or a non-directory is refused. */
+  private async directory(segments: readonly string[], path: string): Promise<string> {
+    await mkdir(this.root, { recursive: true });
+    let dir = resolve(this.root);
+    for (const [i, segment] of segments.entries()) {
+      dir = join(dir, segment);
+      let info = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (info === undefined) {
+        await mkdir(dir).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+        });
+        info = await lstat(dir);
+      }
+      const name = segments.slice(0, i + 1).join('/');
+      if (info.isSymbolicLink()) throw refused(path, `${name} is a symbolic link`);
+      if (!info.isDirectory()) throw refused(path, `${name} is not a directory`);
+    }
+    return dir;
   }
 
   private async notes(): Promise<PartialNote[]> {
@@ -157,6 +190,10 @@ async function hashPrefix(handle: FileHandle, length: number, hash: Hash): Promi
     hash.update(buffer.subarray(0, bytesRead));
     position += bytesRead;
   }
+}
+
+function refused(path: string, why: string): FileMqError {
+  return new FileMqError('ERR_FILEMQ_PATH', `refused to write ${JSON.stringify(path.slice(0, 80))}: ${why}`);
 }
 
 /** Part files are named by a hash of the path, so any path maps to one flat, safe name. */

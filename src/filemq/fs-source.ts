@@ -1,25 +1,33 @@
 /**
  * The server's file system: the manifest of a directory (with SHA-256 of each file, kept while
- * size and modification time stay the same) and reads of file pieces.
+ * the file's identity, size and modification time stay the same) and reads of file pieces.
  *
  * Only regular files are served; symbolic links and special files are skipped, so a link can
- * never expose anything outside the directory.
+ * never expose anything outside the directory. A link swapped in after the listing is caught
+ * too (finding 5): every file is opened with `O_NOFOLLOW` (and `O_NONBLOCK`, so a FIFO cannot
+ * stall the server), checked with `fstat` on that handle, and hashed from it; each read checks
+ * that the handle's device and inode are still those the manifest listed, so a file reached
+ * through a directory swapped for a link is refused as well.
  *
  * @module
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { lstat, open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileMqError } from './errors';
 import type { ManifestEntry } from './manifest';
-import { checkFilePath, isUnder } from './paths';
+import { checkFilePath, isUnder, PARTIAL_DIR } from './paths';
 import type { ChunkRead } from './server-session';
 
-/** The directory a client keeps its partial files in; never served nor listed. */
-export const PARTIAL_DIR = '.filemq-partial';
+export { PARTIAL_DIR } from './paths';
+
+/** No link followed at the last component, no wait on a FIFO. */
+const SAFE_OPEN = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 interface Hashed {
+  readonly dev: number;
+  readonly ino: number;
   readonly size: number;
   readonly mtimeMs: number;
   readonly sha256: Uint8Array;
@@ -34,43 +42,107 @@ export class TreeSource {
 
   /**
    * The regular files under `subscription` (`''` = everything), hashed. Hashes are cached
-   * while a file's size and modification time stay the same, so a second sync costs a `stat`
-   * per file.
+   * while a file's identity, size and modification time stay the same, so a second sync costs
+   * an `open` and `fstat` per file. A file that became a link or a special file since the
+   * listing is left out.
    */
   async manifest(subscription: string): Promise<ManifestEntry[]> {
     const entries: ManifestEntry[] = [];
     for (const path of await listFiles(this.root)) {
       // A name the client would refuse (control characters, a backslash) is not offered.
       if (!isUnder(path, subscription) || !isPortable(path)) continue;
-      const info = await stat(join(this.root, path));
-      let known = this.hashes.get(path);
-      if (known === undefined || known.size !== info.size || known.mtimeMs !== info.mtimeMs) {
-        known = { size: info.size, mtimeMs: info.mtimeMs, sha256: await hashFile(join(this.root, path)) };
-        this.hashes.set(path, known);
+      const handle = await openRegular(this.root, path);
+      if (handle === undefined) continue;
+      try {
+        const info = await handle.stat();
+        let known = this.hashes.get(path);
+        const same = known?.dev === info.dev && known.ino === info.ino && known.size === info.size && known.mtimeMs === info.mtimeMs;
+        if (!same) {
+          known = { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, sha256: await hashHandle(handle) };
+          this.hashes.set(path, known);
+        }
+        entries.push({ path, size: known!.size, sha256: known!.sha256 });
+      } finally {
+        await handle.close();
       }
-      entries.push({ path, size: known.size, sha256: known.sha256 });
     }
     return entries;
   }
 
   /**
-   * Reads one piece of a file.
+   * Reads one piece of a file, from the very file the manifest listed.
    *
    * @throws {@link FileMqError} `ERR_FILEMQ_CLOSED` when the file is shorter than the manifest
-   *   said (it changed while being served)
+   *   said, or is no longer the file listed (replaced, or reached through a link)
    */
   async read(piece: ChunkRead): Promise<Uint8Array> {
     const data = Buffer.allocUnsafe(piece.length);
     if (piece.length === 0) return data;
-    const handle = await open(join(this.root, piece.path), 'r');
+    const changed = () => new FileMqError('ERR_FILEMQ_CLOSED', `${piece.path} changed while being served`);
+    const listed = this.hashes.get(piece.path);
+    const handle = await openRegular(this.root, piece.path);
+    if (handle === undefined || listed === undefined) {
+      await handle?.close();
+      throw changed();
+    }
     try {
+      const info = await handle.stat();
+      if (info.dev !== listed.dev || info.ino !== listed.ino) throw changed();
       const { bytesRead } = await handle.read(data, 0, piece.length, piece.offset);
-      if (bytesRead !== piece.length) throw new FileMqError('ERR_FILEMQ_CLOSED', `${piece.path} changed while being served`);
+      if (bytesRead !== piece.length) throw changed();
       return data;
     } finally {
       await handle.close();
     }
   }
+}
+
+/**
+ * Opens `path` under `root` if it is a regular file reached through directories only: no link
+ * at its end (`O_NOFOLLOW`), none on the way (each directory checked with `lstat` once the file
+ * is open, so a swap before the open is seen), and the handle's file is the one at that path.
+ * Returns `undefined` for anything else.
+ */
+async function openRegular(root: string, path: string): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(join(root, path), SAFE_OPEN);
+  } catch (error) {
+    // ELOOP: a link; ENOENT: gone since the listing; ENXIO: a socket. None is served.
+    if (['ELOOP', 'ENOENT', 'ENXIO', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isFile() && (await throughDirectories(root, path, info))) return handle;
+  } catch {
+    // Gone or changed while being checked: not served.
+  }
+  await handle.close();
+  return undefined;
+}
+
+/** True when every directory from `root` to `path` is a real directory and `path` is still `opened`. */
+async function throughDirectories(root: string, path: string, opened: { dev: number; ino: number }): Promise<boolean> {
+  const segments = path.split('/');
+  for (let i = 1; i < segments.length; i++) {
+    if (!(await lstat(join(root, ...segments.slice(0, i)))).isDirectory()) return false;
+  }
+  const last = await lstat(join(root, path));
+  return last.dev === opened.dev && last.ino === opened.ino;
+}
+
+/** The SHA-256 of an open file, by positional reads (no stream keeps the handle). */
+async function hashHandle(handle: FileHandle): Promise<Uint8Array> {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  for (let position = 0; ; ) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) break;
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  return new Uint8Array(hash.digest());
 }
 
 /** The SHA-256 of a file, streamed. */

@@ -35,7 +35,7 @@ export {
   type Kthxbai,
 } from './commands';
 export { seal, unseal } from './seal';
-export { checkFilePath, normaliseSubscription, isUnder } from './paths';
+export { checkFilePath, checkDeliveredPath, normaliseSubscription, isUnder, PARTIAL_DIR } from './paths';
 export { planTransfers, bytesToSend, type ManifestEntry, type Transfer } from './manifest';
 export { CreditLedger, CreditWindow, type CreditWindowOptions } from './credit';
 export { HANDSHAKE_ENVELOPE, handshakeFrameLimit, type NamedFactory } from './factory';

@@ -11,6 +11,9 @@ import { FileMqError } from './errors';
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u001f\u007f\\]/;
 
+/** The directory a client keeps its partial files in; never served, listed or written by a server's name. */
+export const PARTIAL_DIR = '.filemq-partial';
+
 /**
  * Checks a file name from the wire: 1 to 4096 bytes, relative, segments neither empty nor
  * `.` / `..`, no control character or backslash.
@@ -42,4 +45,21 @@ export function normaliseSubscription(path: string): string {
 /** True when `file` is `subscription` itself or lies under it (`''` holds everything). */
 export function isUnder(file: string, subscription: string): boolean {
   return subscription === '' || file === subscription || file.startsWith(subscription + '/');
+}
+
+/**
+ * Checks a path a server sends a chunk for: a valid file path, under the subscription, and not
+ * in the client's own {@link PARTIAL_DIR} (where a forged name could overwrite a resume note).
+ *
+ * @throws {@link FileMqError} `ERR_FILEMQ_PATH`
+ */
+export function checkDeliveredPath(path: string, subscription: string): string {
+  checkFilePath(path);
+  if (path === PARTIAL_DIR || path.startsWith(PARTIAL_DIR + '/')) {
+    throw new FileMqError('ERR_FILEMQ_PATH', `refused file path ${JSON.stringify(path.slice(0, 80))}: the partial-file directory is the client's own`);
+  }
+  if (!isUnder(path, subscription)) {
+    throw new FileMqError('ERR_FILEMQ_PATH', `refused file path ${JSON.stringify(path.slice(0, 80))}: not under the subscribed ${JSON.stringify(subscription)}`);
+  }
+  return path;
 }

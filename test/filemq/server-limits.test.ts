@@ -47,7 +47,7 @@ function dealer(endpoint: string, routingId?: string) {
 const ohai = (mechanism: string) => encodeCommand({ name: 'OHAI', protocol: 'FILEMQ', version: 3, mechanisms: [mechanism] });
 
 function nextEvent<K extends 'handshake' | 'handshakeError'>(server: FileMqServer, name: K) {
-  return new Promise<[unknown, PeerOrigin]>((resolve) => server.events.once(name, ((a: unknown, b: PeerOrigin) => resolve([a, b])) as never));
+  return new Promise<[unknown, PeerOrigin]>((resolve) => server.once(name, ((a: unknown, b: PeerOrigin) => resolve([a, b])) as never));
 }
 
 test('before access, a frame over the handshake limit ends the peering at once: ERR_FRAME_TOO_LARGE, SRSLY', async () => {
@@ -140,7 +140,7 @@ test('frames without the FileMQ signature do not keep a granted peering alive: i
   await peer.send(client.start().send[0]!);
   await peer.send(client.receive(await peer.next()).send[0]!);
   await granted;
-  const closed = new Promise<Error | undefined>((resolve) => server.events.once('session:close', (_route, error) => resolve(error)));
+  const closed = new Promise<Error | undefined>((resolve) => server.once('session:close', (_route, error) => resolve(error)));
   const started = Date.now();
   const junk = setInterval(() => void peer.send(Uint8Array.of(1, 2, 3)), 20);
   try {
@@ -167,8 +167,8 @@ test('close() resolves, emits close, and a decision landing afterwards is ignore
   await peer.send(client.receive(await peer.next()).send[0]!);
   await askedOnce;
   const events: string[] = [];
-  server.events.on('close', () => events.push('close')).on('handshake', () => events.push('handshake'));
-  server.events.on('handshakeError', () => events.push('handshakeError'));
+  server.on('close', () => events.push('close')).on('handshake', () => events.push('handshake'));
+  server.on('handshakeError', () => events.push('handshakeError'));
   await server.close();
   answer(true);
   // The decision travels by promise callbacks only: one turn of the event loop delivers it.

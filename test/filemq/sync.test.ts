@@ -211,12 +211,12 @@ test('a client with an unknown key is refused and writes nothing', async () => {
   const onChunk = () => (chunks += 1);
   let onClose!: (route: string, error: Error | undefined) => void;
   const closed = new Promise<Error | undefined>((resolve) => (onClose = (_route, error) => resolve(error)));
-  server.events.on('chunk', onChunk).once('session:close', onClose);
+  server.on('chunk', onChunk).once('session:close', onClose);
   const before = server.sessions;
   const attempt = syncFiles({ endpoint, into: dir, ...curveClient(strangerKeys.secretKey), retries: 3 });
   const error = await attempt.catch((e: unknown) => e);
   const refusal = await closed;
-  server.events.off('chunk', onChunk);
+  server.off('chunk', onChunk);
   expect(isFileMqError(error, 'ERR_FILEMQ_REFUSED')).toBe(true);
   expect(existsSync(dir)).toBe(false);
   // The server refused and forgot the peer without sending a single file byte.
@@ -274,7 +274,7 @@ test('many clients at once each receive an identical copy; each peering is known
     closeErrors.push(error);
     if (closeErrors.length === 5) allClosed();
   };
-  server.events.on('handshake', onReady).on('session:close', onClose);
+  server.on('handshake', onReady).on('session:close', onClose);
   const results = await Promise.all(
     targets.map((dir) => syncFiles({ endpoint, into: dir, path: 'many', ...curveClient(clientKeys.secretKey) })),
   );
@@ -284,7 +284,7 @@ test('many clients at once each receive an identical copy; each peering is known
     expect(await hashTree(dir)).toEqual(expected);
   }
   await closed;
-  server.events.off('handshake', onReady).off('session:close', onClose);
+  server.off('handshake', onReady).off('session:close', onClose);
   expect(readyKeys).toEqual(Array(5).fill(keyToZ85(clientKeys.publicKey)));
   expect(closeErrors).toEqual(Array(5).fill(undefined)); // each ended by KTHXBAI, not a fault
 });

@@ -43,7 +43,7 @@ afterAll(async () => {
 
 /** The next `'handshakeError'` of the server, with when it came. */
 function nextHandshakeError(): Promise<{ error: Error & { code?: string }; origin: PeerOrigin; at: number }> {
-  return new Promise((resolve) => server.events.once('handshakeError', (error, origin) => resolve({ error, origin, at: Date.now() })));
+  return new Promise((resolve) => server.once('handshakeError', (error, origin) => resolve({ error, origin, at: Date.now() })));
 }
 
 function expectWithin(growth: MemoryGrowth): void {

@@ -80,6 +80,8 @@ export interface SyncResult {
   readonly attempts: number;
   /** The authenticated server. */
   readonly peer: PeerIdentity | undefined;
+  /** The mechanism the server picked from the offer (as `peer.mechanism`), for the record. */
+  readonly mechanism: string | undefined;
 }
 
 /**
@@ -116,7 +118,7 @@ export async function syncFiles(options: SyncOptions): Promise<SyncResult> {
     const run = new SyncRun(session, sink, options, timing);
     try {
       const result = await run.run();
-      return { files: [...files, ...result.files], bytes: bytes + result.bytes, peer: result.peer, attempts: attempt };
+      return { files: [...files, ...result.files], bytes: bytes + result.bytes, peer: result.peer, mechanism: result.peer?.mechanism, attempts: attempt };
     } catch (error) {
       files.push(...run.files);
       bytes += session.receivedBytes;
@@ -153,7 +155,7 @@ function clientTiming(options: SyncOptions): ClientTiming {
 }
 
 /** What one attempt did. */
-type AttemptResult = Omit<SyncResult, 'attempts'>;
+type AttemptResult = Omit<SyncResult, 'attempts' | 'mechanism'>;
 
 /** One attempt of a sync: one connection, one peering. */
 class SyncRun {
@@ -223,9 +225,13 @@ class SyncRun {
         // Time spent on our own disk (hashing a long prefix to resume) is not the server's silence.
         this.lastSeen = Date.now();
       } catch (error) {
+        // A refused path (a symbolic link on the way) keeps its own code and message.
+        if (isFileMqError(error)) return this.end(error);
         return this.end(new FileMqError('ERR_FILEMQ_CLOSED', `cannot write ${chunk.path}: ${(error as Error).message}`, { cause: error }));
       }
       if (chunk.eof && verified) this.files.push(chunk.path);
+      // Ended while the chunk was written: the session is closed, and nothing more is sealed.
+      if (this.settle === undefined) return;
       actions = this.session.stored(verified);
       this.options.onProgress?.({
         expectedBytes: this.session.expectedBytes,
@@ -271,12 +277,15 @@ class SyncRun {
       const bye = this.session.kthxbai();
       if (bye !== undefined) await this.send(bye).catch(() => undefined);
     }
+    // Nothing is sealed any more: the mechanism's keys are wiped on every end (finding 9).
+    const peer = this.session.peer;
+    this.session.close();
     await this.storing?.catch(() => undefined);
     await this.sink.close().catch(() => undefined);
     if (error === undefined) await this.sink.tidy();
     this.link?.close();
     if (this.link === undefined) this.socket.close();
-    if (error === undefined) settle.resolve({ files: this.files, bytes: this.session.receivedBytes, peer: this.session.peer });
+    if (error === undefined) settle.resolve({ files: this.files, bytes: this.session.receivedBytes, peer });
     else settle.reject(error);
   }
 }

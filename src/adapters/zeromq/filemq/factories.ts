@@ -13,6 +13,13 @@ export interface MechanismList {
   readonly mechanisms: readonly MechanismChoice[];
   /** Not with a list: each entry names its own mechanism. */
   readonly mechanism?: never;
+  /**
+   * A client's offer and the server's choice travel in the clear, so a man in the middle can
+   * answer with the weakest mechanism offered. A client therefore may not offer mechanisms that
+   * seal every command (`wire.parts: 'sealed'`, which authenticate the server) beside ones that
+   * do not, unless this is true (default false). Unused by a server.
+   */
+  readonly allowDowngrade?: boolean;
 }
 
 /**
@@ -33,11 +40,30 @@ export interface NamedServerSessions extends NamedFactory {
  *   (`"options.mechanisms[1].registry"...`), or for an empty or missing list
  */
 export function clientFactories(choice: FileMqMechanisms): NamedFactory[] {
-  return resolveAll(choice).map(({ name, definition, options, wire }) => ({
+  const resolved = resolveAll(choice);
+  if ((choice as MechanismList).allowDowngrade !== true) refuseMixedOffer(resolved);
+  return resolved.map(({ name, definition, options, wire }) => ({
     name,
     create: () => definition.client(options),
     maxHandshakeSize: wire.maxHandshakeSize,
   }));
+}
+
+/**
+ * Finding 3 (downgrade): an offer of a sealing mechanism beside one that does not seal is
+ * answered, by whoever sits in the middle, with the one that does not; the sealed commands that
+ * follow would prove nothing, as that mechanism has no seal. So such an offer is a mistake.
+ *
+ * @throws {@link TypeError} naming `options.mechanisms` and `options.allowDowngrade`
+ */
+function refuseMixedOffer(offer: readonly ResolvedMechanism[]): void {
+  const sealed = offer.filter((m) => m.wire.parts === 'sealed').map((m) => m.name);
+  const open = offer.filter((m) => m.wire.parts !== 'sealed').map((m) => m.name);
+  if (sealed.length === 0 || open.length === 0) return;
+  throw new TypeError(
+    `"options.mechanisms" offers ${sealed.join(', ')}, which seal every command, beside ${open.join(', ')}, which do not: ` +
+      'a man in the middle could pick the latter; offer one kind, or set "options.allowDowngrade" to true',
+  );
 }
 
 /**

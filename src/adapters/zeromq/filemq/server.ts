@@ -56,7 +56,7 @@ export interface FileMqServerEvents {
   chunk: [route: string, path: string, offset: number, length: number, credit: number];
   /** A peering ended: closed by the client, refused, faulty or expired. */
   'session:close': [route: string, error: FileMqError | Error | undefined];
-  /** A socket fault under the server. */
+  /** A socket fault under the server, or an unexpected error in one peering (which is dropped). */
   fault: [error: unknown];
   /** The server closed. */
   close: [];
@@ -86,9 +86,7 @@ interface Peering {
  * const endpoint = await server.bind('tcp://127.0.0.1:*')
  * ```
  */
-export class FileMqServer {
-  /** Events (see {@link FileMqServerEvents}). */
-  readonly events = new EventEmitter<FileMqServerEvents>();
+export class FileMqServer extends EventEmitter<FileMqServerEvents> {
   private readonly source: TreeSource;
   private readonly factories: NamedServerSessions[];
   private readonly authorizer: Authorizer;
@@ -108,6 +106,7 @@ export class FileMqServer {
    * @throws {@link RangeError} naming a limit out of range
    */
   constructor(options: FileMqServerOptions) {
+    super();
     if (typeof options?.root !== 'string' || options.root === '') throw new TypeError('"root" expected a directory path');
     if (typeof options.authorizer !== 'function') {
       throw new TypeError('"options.authorizer" is required: pass a function deciding who may enter (allowAny() lets everyone in)');
@@ -124,11 +123,16 @@ export class FileMqServer {
     // maxFrameSize bounds the largest legitimate frame (an ICANHAZ listing the client's files,
     // about 80 bytes a file): ZeroMQ drops a connection announcing more, before buffering it.
     this.socket = new zmq.Router({ mandatory: true, linger: 0, maxMessageSize: this.limits.maxFrameSize, receiveHighWaterMark: 8 });
-    this.link = loopLink(this.socket, (frames) => this.onMessage(frames), (error) => this.events.emit('fault', error));
+    this.link = loopLink(this.socket, (frames) => this.onMessage(frames), (error) => this.emit('fault', error));
     if (this.limits.idleTimeout > 0) {
       this.sweeper = setInterval(() => this.sweep(), Math.max(50, this.limits.idleTimeout / 4));
       this.sweeper.unref();
     }
+  }
+
+  /** @deprecated the server is the event emitter: use `server.on(...)` */
+  get events(): this {
+    return this;
   }
 
   /** Binds to `endpoint`; returns the endpoint actually bound (for `tcp://...:*`). */
@@ -159,7 +163,7 @@ export class FileMqServer {
     for (const factory of this.factories) factory.create.close?.();
     clearInterval(this.sweeper);
     this.link.close();
-    this.events.emit('close');
+    this.emit('close');
   }
 
   private onMessage(frames: Buffer[]): Promise<void> | undefined {
@@ -170,10 +174,17 @@ export class FileMqServer {
     const key = route.toString('hex');
     const peering = this.peerings.get(key) ?? this.open(key, route, frame);
     if (peering === undefined) return undefined;
-    const actions = peering.session.receive(frame);
+    let actions: ServerActions;
+    try {
+      actions = peering.session.receive(frame);
+    } catch (error) {
+      // A bug, not the peer's doing (the session codes what the peer does): the peering goes.
+      this.fault(peering, error);
+      return undefined;
+    }
     // Only a frame the session took is a sign of life: junk must not keep a slot alive.
     if (actions.dropped !== true) peering.lastSeen = Date.now();
-    return this.apply(peering, actions);
+    return this.guard(peering, this.apply(peering, actions));
   }
 
   /** Opens a peering for an OHAI, making room within the limits; anything else is dropped unseen. */
@@ -183,7 +194,7 @@ export class FileMqServer {
     const origin: PeerOrigin = { sessionId: key };
     if (this.pending.size >= this.limits.maxHandshakes || this.peerings.size >= this.limits.maxSessions) {
       if (!this.evict()) {
-        this.events.emit('handshakeError', new ChannelError('ERR_LIMIT_REACHED', `all ${this.limits.maxSessions} sessions are granted`), origin);
+        this.emit('handshakeError', new ChannelError('ERR_LIMIT_REACHED', `all ${this.limits.maxSessions} sessions are granted`), origin);
         return undefined;
       }
     }
@@ -197,7 +208,7 @@ export class FileMqServer {
         chunkSize: this.chunkSize,
         handshakeTimeout: this.limits.handshakeTimeout,
         onDecision: (actions) => {
-          if (this.alive(peering)) void this.apply(peering, actions);
+          if (this.alive(peering)) void this.guard(peering, this.apply(peering, actions));
         },
       }),
       deadline: undefined,
@@ -205,7 +216,7 @@ export class FileMqServer {
       pumping: false,
     };
     peering.deadline = setTimeout(() => {
-      if (this.alive(peering)) void this.apply(peering, peering.session.expire());
+      if (this.alive(peering)) void this.guard(peering, this.apply(peering, peering.session.expire()));
     }, this.limits.handshakeTimeout);
     peering.deadline.unref();
     this.peerings.set(key, peering);
@@ -250,11 +261,11 @@ export class FileMqServer {
       peering.deadline = undefined;
       this.pending.delete(peering);
       const peer = peering.session.peer!;
-      this.events.emit('handshake', peer, peering.origin);
-      this.events.emit('session:ready', peering.key, peer);
+      this.emit('handshake', peer, peering.origin);
+      this.emit('session:ready', peering.key, peer);
     }
-    if (actions.subscribe !== undefined) void this.plan(peering, actions.subscribe.path, actions.subscribe.cache);
-    else if (peering.session.authenticated) void this.pump(peering);
+    if (actions.subscribe !== undefined) void this.guard(peering, this.plan(peering, actions.subscribe.path, actions.subscribe.cache));
+    else if (peering.session.authenticated) void this.guard(peering, this.pump(peering));
   }
 
   private async plan(peering: Peering, path: string, cache: Parameters<typeof planTransfers>[2]): Promise<void> {
@@ -281,7 +292,7 @@ export class FileMqServer {
           await this.apply(peering, peering.session.abort((error as Error).message));
           return;
         }
-        this.events.emit('chunk', peering.key, read.path, read.offset, read.length, peering.session.credit);
+        this.emit('chunk', peering.key, read.path, read.offset, read.length, peering.session.credit);
         if (!(await this.send(peering, frame))) return;
       }
     } finally {
@@ -300,6 +311,24 @@ export class FileMqServer {
     }
   }
 
+  /**
+   * Finding 7: every promise the server starts ends here, so that nothing it does (a late
+   * decision meeting a closed session, a listener that throws) can become an unhandled
+   * rejection and end the process: the failure drops that peering and is reported as `'fault'`.
+   */
+  private guard(peering: Peering, work: Promise<void>): Promise<void> {
+    return work.catch((error: unknown) => this.fault(peering, error));
+  }
+
+  private fault(peering: Peering, error: unknown): void {
+    try {
+      this.drop(peering, error instanceof Error ? error : new Error(String(error)));
+      this.emit('fault', error);
+    } catch {
+      // A listener that throws while a fault is reported has nowhere left to report to.
+    }
+  }
+
   private alive(peering: Peering): boolean {
     return !this.closed && this.peerings.get(peering.key) === peering;
   }
@@ -312,8 +341,8 @@ export class FileMqServer {
     this.pending.delete(peering);
     clearTimeout(peering.deadline);
     peering.session.close();
-    if (!granted) this.events.emit('handshakeError', error ?? new ChannelError('ERR_CHANNEL_CLOSED', 'the peering ended before access'), peering.origin);
-    this.events.emit('session:close', peering.key, error);
+    if (!granted) this.emit('handshakeError', error ?? new ChannelError('ERR_CHANNEL_CLOSED', 'the peering ended before access'), peering.origin);
+    this.emit('session:close', peering.key, error);
   }
 
   /** Forgets granted peerings silent for `idleTimeout` (handshakes have their own deadline). */
