@@ -47,6 +47,16 @@ export interface TunedCodec extends Mechanism {
   readonly tunedCodec: true;
   encode(data: Uint8Array, flags?: TunedPartFlags): Uint8Array;
   decode(blob: Uint8Array, options?: DecodeOptions): DecodedPart;
+  /**
+   * For a multipart message from a source not yet proven (another route, a PUB frame): marks
+   * the receive state (the last accepted nonce) and returns a function that puts it back as it
+   * is now. The caller decodes every part with `onError: 'keep'` and rewinds unless the whole
+   * message authenticated, so a lone part of someone else's message, replayed ahead of it,
+   * consumes nothing. A mechanism whose decoding keeps no state between parts (its parts are
+   * not sealed: wire trait `parts: 'flagged'`) may leave it out; so may one that does not mind
+   * the adapter refusing such messages unread.
+   */
+  checkpoint?(): () => void;
 }
 
 /** `mechanism` as a {@link TunedCodec}, or `undefined` when it offers no speed paths. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { wipe } from '../../src/bytes';
-import { MechanismBase, type DecodedPart, type TunedPartFlags } from '../../src';
+import { MechanismBase, StateError, type DecodedPart, type TunedPartFlags } from '../../src';
 import { ownBytes } from './commands';
 import { MessageCodec, type MessageCodecInit } from './message';
 
@@ -37,6 +37,18 @@ export abstract class CurveSession extends MechanismBase {
     this.sessionKey = undefined;
     this.codec = codec;
     this.secrets = [codec.key];
+  }
+
+  /**
+   * Marks the MESSAGE codec's receive state; the function returned puts it back (see
+   * `TunedCodec.checkpoint`: an adapter rewinds a multipart message that did not authenticate
+   * whole).
+   *
+   * @throws {@link StateError} before the session is ready
+   */
+  checkpoint(): () => void {
+    if (this.codec === undefined) throw new StateError('checkpoint() needs a ready session');
+    return this.codec.checkpoint();
   }
 
   protected encodePart(data: Uint8Array, flags: TunedPartFlags): Uint8Array {

@@ -18,7 +18,7 @@ import { checkSocket, clientConfig } from './client-options';
 import type { ClientEvents, ClientStatus, ConnectOptions, ZeroMqClientOptions } from './client-types';
 import { encodeEnvelope, isFor, KIND_HANDSHAKE, SESSION_ID_BYTES, sessionTopic } from './envelope';
 import { Heartbeat } from './heartbeat';
-import { loopLink, requestLink, startReader, type Link } from './link';
+import { connectImmediate, loopLink, requestLink, sendOnCurrent, startReader, type Link } from './link';
 import { armHandshake } from './handshake-deadline';
 import { decodeNext, encodeMessage, encodePing, parseFrames, tryEncodeClose } from './message-codec';
 import { packEnvelopes } from './packed';
@@ -43,8 +43,7 @@ export class ZeroMqClient<D extends AnyDefinition = AnyDefinition> extends Event
   /** The session id (16 random bytes), carried in every frame. */
   readonly sessionId: Buffer;
   /**
-   * Settles with the handshake: the authenticated server, or why it failed (also when the
-   * client closes first). Never an unhandled rejection: nobody need await it.
+   * Settles with the handshake: the server, or why it failed (also when the client closes first); never unhandled.
    */
   readonly handshake: Promise<PeerIdentity>;
   private readonly makeMechanism: () => Mechanism;
@@ -69,10 +68,8 @@ export class ZeroMqClient<D extends AnyDefinition = AnyDefinition> extends Event
   private readonly heartbeat: Heartbeat | undefined;
 
   /**
-   * @throws {@link TypeError} when `mechanism` or `socket` is of the wrong type, or `socket` has
-   *   no `maxMessageSize` ceiling
-   * @throws {@link RangeError} naming a timeout or limit out of range, or `heartbeatTimeout`
-   *   given without `keepAlive`
+   * @throws {@link TypeError} when `mechanism` or `socket` is of the wrong type, or `socket` has no `maxMessageSize` ceiling
+   * @throws {@link RangeError} naming a timeout or limit out of range, or `heartbeatTimeout` given without `keepAlive`
    */
   constructor(typed: ZeroMqClientOptions<D>) {
     super();
@@ -90,7 +87,8 @@ export class ZeroMqClient<D extends AnyDefinition = AnyDefinition> extends Event
     this.handshake.catch(() => undefined);
     this.outbox = new Outbox({
       highWaterMark: config.sendHighWaterMark,
-      send: (frames) => this.link!.send(frames),
+      // A batch the old socket never took goes over the one reconnect() put in its place.
+      send: (frames) => sendOnCurrent(() => this.link!, frames, () => this.state === 'ready'),
       // A Request socket takes one request per reply: no batches there.
       canBatch: () => !(this.socket instanceof zmq.Request),
       onError: (error) => this.fail(error),
@@ -139,7 +137,7 @@ export class ZeroMqClient<D extends AnyDefinition = AnyDefinition> extends Event
     const mechanism = this.makeMechanism();
     try {
       // Connect before the reader starts: zeromq.js can miss the first inproc message otherwise.
-      this.socket.connect(endpoint);
+      connectImmediate(this.socket, endpoint);
     } catch (error) {
       mechanism.destroy();
       throw error;
@@ -158,8 +156,9 @@ export class ZeroMqClient<D extends AnyDefinition = AnyDefinition> extends Event
   /**
    * Replaces the socket by a new one connected to `endpoint` (default: the last one) and goes
    * on with the same session, without a new handshake. The server moves the session to the new
-   * route when the first MESSAGE from it authenticates; replies it sent to the old route
-   * before that are lost with the old socket.
+   * route when the first MESSAGE from it authenticates; its replies to the old route before
+   * that are lost. What the old socket had not taken (see `connectImmediate`) goes out over
+   * the new one, in order.
    *
    * @param socket - the new socket (default: a new Dealer); the client owns it
    * @throws {@link StateError} unless the client is ready
@@ -170,7 +169,7 @@ export class ZeroMqClient<D extends AnyDefinition = AnyDefinition> extends Event
     const next = checkSocket(socket, this.socketOptions.maxMessageSize, 'socket') ?? new zmq.Dealer(this.socketOptions);
     const old = this.link;
     this.socket = next;
-    next.connect(endpoint);
+    connectImmediate(next, endpoint);
     this.link = this.attach(next);
     this.endpoint = endpoint;
     old?.close();
@@ -294,23 +293,23 @@ export class ZeroMqClient<D extends AnyDefinition = AnyDefinition> extends Event
   private deliver(blobs: Uint8Array[], onError: 'fail' | 'keep'): void {
     for (let index = 0; index < blobs.length; ) {
       if (this.state !== 'ready') return void this.emit('message:drop', `MESSAGE while ${this.state}`);
-      let message;
+      let message, unread;
       try {
-        ({ message, next: index } = decodeNext(this.mechanism!, blobs, index, onError, true));
+        ({ message, next: index, unread } = decodeNext(this.mechanism!, blobs, index, onError, true, this.wire.parts));
       } catch (error) {
         if (onError === 'keep') this.emit('message:drop', (error as Error).message);
         else this.fail(error as Error);
         return;
       }
       // It authenticated, so the server is alive, whatever it is (PONG included).
-      this.heartbeat?.alive();
+      if (unread === undefined) this.heartbeat?.alive();
       if (message?.kind === 'data' && partsBytes(message.parts) > this.limits.maxFrameSize) {
         const error = new ChannelError('ERR_FRAME_TOO_LARGE', `a message over maxFrameSize (${this.limits.maxFrameSize} bytes)`);
         if (onError === 'keep') this.emit('message:drop', error.message);
         else this.fail(error);
         return;
       }
-      if (message === undefined) this.emit('message:drop', 'malformed multipart message');
+      if (message === undefined) this.emit('message:drop', unread ?? 'malformed multipart message');
       else if (message.kind === 'data') this.inbox.push(message.parts);
       else if (message.kind === 'close') this.fail(new ChannelError('ERR_CHANNEL_CLOSED', 'the server closed the session'), 'session:close');
     }
@@ -398,3 +397,4 @@ export class ZeroMqClient<D extends AnyDefinition = AnyDefinition> extends Event
     if (this.state !== 'ready') throw new StateError(`${call}() not allowed when ${this.state}`);
   }
 }
+

@@ -88,3 +88,33 @@ export function requestLink(socket: Request, onMessage: FrameHandler, onFault: (
     close: () => socket.close(),
   };
 }
+
+/**
+ * Sends one ZeroMQ message over the link `current()` names. When that link was replaced while
+ * the send waited (the client's `reconnect()` away from a dead route: ZeroMQ had no connection
+ * to hand it to, and closing the old socket failed the send), the message goes over the new
+ * link instead, so nothing already encrypted is lost on the way; it is still the oldest
+ * message, so nonces stay in order. Stops retrying once `stillWanted()` is false.
+ */
+export async function sendOnCurrent(current: () => Link, frames: Buffer[], stillWanted: () => boolean): Promise<void> {
+  for (;;) {
+    const link = current();
+    try {
+      return await link.send(frames);
+    } catch (error) {
+      if (link === current() || !stillWanted()) throw error;
+    }
+  }
+}
+
+/**
+ * Connects with `immediate` set (ZMQ_IMMEDIATE): ZeroMQ then takes a message only while a
+ * connection is up, so while a route is dead what waits stays in the adapter's own queue,
+ * which `reconnect()` moves to the new socket, instead of in a ZeroMQ queue that closing the
+ * old socket would discard without a word. Set before `connect()`: libzmq applies it to
+ * connections made afterwards only.
+ */
+export function connectImmediate(socket: Dealer | Request, endpoint: string): void {
+  socket.immediate = true;
+  socket.connect(endpoint);
+}

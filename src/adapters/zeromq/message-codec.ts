@@ -7,10 +7,9 @@
  * @module
  */
 import { equalBytes } from '../../bytes';
-import { ChannelError } from '../../errors';
 import { encodeCommand } from '../../codec/command';
 import { encodePing as heartbeatPing, encodePong as heartbeatPong, parseHeartbeat } from '../../codec/heartbeat';
-import type { DecodedPart, Mechanism } from '../../mechanism';
+import type { DecodedPart, Mechanism, WireTraits } from '../../mechanism';
 import { ownsHeadroom, tunedCodec, type TunedCodec } from '../../tuned-codec';
 import { encodeEnvelope, HEADER_BYTES, KIND_MESSAGE, parseEnvelope, SESSION_ID_BYTES, type Envelope } from './envelope';
 import { KIND_PACKED, unpackFrame } from './packed';
@@ -89,6 +88,8 @@ export interface NextMessage {
   readonly message: DecodedMessage | undefined;
   /** Index of the first blob of the next application message (`blobs.length` at the end). */
   readonly next: number;
+  /** Set when the rest of the batch was refused unread, and why (nothing of it was decoded). */
+  readonly unread?: string;
 }
 
 /**
@@ -97,10 +98,17 @@ export interface NextMessage {
  * form neither a data message (a command part among them, or the batch ended with MORE still
  * set) nor one of the commands CLOSE, PING or PONG alone.
  *
+ * With `onError: 'keep'` (a source not yet proven: another route, a PUB frame) the message
+ * counts whole or not at all: unless every part authenticated and they form a message, the
+ * session is left exactly as it was before the first part (`TunedCodec.checkpoint`), so a lone
+ * part of a message replayed ahead of it consumes no nonce (issue 15, finding 12).
+ *
  * @param inPlace - the blobs are the caller's to give up (received frames nobody else reads):
  *   the mechanism may decrypt into them, and the parts are views into them
- * @throws {@link MechanismError} when a blob is rejected; with `onError: 'keep'` the session is
- *   left as it was before that blob (the blobs before it were accepted)
+ * @param parts - the mechanism's wire trait: `'sealed'` parts from an unproven source need a
+ *   checkpoint to be rewound; a tuned mechanism without one has them refused unread (`unread`)
+ * @throws {@link MechanismError} when a blob is rejected (with `'keep'`, the session is as it
+ *   was before the message)
  * @throws {@link ChannelError} `ERR_PROTOCOL` for an authentic PING without its TTL (the
  *   heartbeat policy: the session ends)
  */
@@ -110,10 +118,36 @@ export function decodeNext(
   start: number,
   onError: 'fail' | 'keep',
   inPlace = false,
+  parts: WireTraits['parts'] = 'flagged',
+): NextMessage {
+  const tuned = tunedCodec(mechanism);
+  if (onError === 'fail') return decodeParts(mechanism, tuned, blobs, start, onError, inPlace);
+  const rewind = tuned?.checkpoint?.();
+  // A plain codec fails the session on a rejected blob; a sealed one without a checkpoint
+  // cannot take back the parts before it: neither may read what may not change the session.
+  if (tuned === undefined || (rewind === undefined && parts === 'sealed')) {
+    return { message: undefined, next: blobs.length, unread: `${mechanism.name} cannot check a MESSAGE without changing the session` };
+  }
+  try {
+    const result = decodeParts(mechanism, tuned, blobs, start, onError, inPlace);
+    if (result.message === undefined) rewind?.();
+    return result;
+  } catch (error) {
+    rewind?.();
+    throw error;
+  }
+}
+
+function decodeParts(
+  mechanism: Mechanism,
+  tuned: TunedCodec | undefined,
+  blobs: readonly Uint8Array[],
+  start: number,
+  onError: 'fail' | 'keep',
+  inPlace: boolean,
 ): NextMessage {
   const options = { onError, inPlace };
-  const tuned = tunedCodec(mechanism);
-  const decode = (blob: Uint8Array): DecodedPart => (tuned === undefined ? plainDecode(mechanism, blob, onError) : tuned.decode(blob, options));
+  const decode = (blob: Uint8Array): DecodedPart => (tuned === undefined ? mechanism.decode(blob) : tuned.decode(blob, options));
   const first = decode(blobs[start]!);
   if (!first.more) return { message: single(first), next: start + 1 };
   const parts: DecodedPart[] = [first];
@@ -169,13 +203,4 @@ function sameId(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;
   for (let i = 0; i < SESSION_ID_BYTES; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/**
- * Decodes with a mechanism that offers no speed paths. Such a mechanism cannot reject a blob
- * and stay as it was, so a blob that must not touch the session (`'keep'`) is refused unread.
- */
-function plainDecode(mechanism: Mechanism, blob: Uint8Array, onError: 'fail' | 'keep'): DecodedPart {
-  if (onError === 'keep') throw new ChannelError('ERR_PROTOCOL', `${mechanism.name} cannot check a MESSAGE without failing the session`);
-  return mechanism.decode(blob);
 }

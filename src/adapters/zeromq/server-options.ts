@@ -13,6 +13,8 @@ import { checkCeiling, maxInboundFrame } from './socket-limits';
 /** ZeroMQ hides disconnections: without an idle limit a vanished client's session stays forever. */
 const DEFAULT_IDLE_TIMEOUT = 300_000;
 const DEFAULT_HIGH_WATER_MARK = 1_000;
+/** A client subscribes right after its handshake: as long as a handshake may take. */
+const DEFAULT_PUBLISH_TIMEOUT = 30_000;
 
 /** The server's options, checked and defaulted. */
 export interface ServerConfig {
@@ -22,6 +24,8 @@ export interface ServerConfig {
   readonly maxMessageSize: number;
   readonly receiveHighWaterMark: number;
   readonly sendHighWaterMark: number;
+  /** How long `publish()` waits for its session's subscriber. */
+  readonly publishTimeout: number;
 }
 
 /**
@@ -51,5 +55,7 @@ export function serverConfig(options: ZeroMqServerOptions): ServerConfig {
     maxMessageSize,
     receiveHighWaterMark: checkCount(options.receiveHighWaterMark, 'options.receiveHighWaterMark', DEFAULT_HIGH_WATER_MARK),
     sendHighWaterMark: checkCount(options.sendHighWaterMark, 'options.sendHighWaterMark', DEFAULT_HIGH_WATER_MARK),
+    // Never 0: a publish() with no deadline is what anyone could block (issue 15, finding 2).
+    publishTimeout: checkDuration(options.publishTimeout, 'options.publishTimeout', DEFAULT_PUBLISH_TIMEOUT, { zero: false }),
   };
 }

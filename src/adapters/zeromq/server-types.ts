@@ -48,6 +48,11 @@ export interface ZeroMqServerBaseOptions extends Omit<ChannelLimitsInit, 'keepAl
    * messages are queued (default 1,000).
    */
   readonly sendHighWaterMark?: number;
+  /**
+   * Milliseconds `publish()` waits for its session's subscriber before it rejects with
+   * `ERR_IDLE_TIMEOUT` (default 30,000; never 0: a publish always has a deadline).
+   */
+  readonly publishTimeout?: number;
 }
 
 /** @deprecated use `ZeroMqServerOptions` */

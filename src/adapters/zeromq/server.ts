@@ -10,7 +10,7 @@ import * as zmq from 'zeromq';
 import { Inbox } from '../../channel/inbox';
 import type { ChannelLimits } from '../../channel/limits';
 import { ChannelError, StateError } from '../../errors';
-import type { AnyDefinition, PeerIdentity, ServerSessions } from '../../mechanism';
+import type { AnyDefinition, PeerIdentity, ServerSessions, WireTraits } from '../../mechanism';
 import { serverSessions } from '../mechanism-choice';
 import { encodeEnvelope, KIND_HANDSHAKE, sessionKey, sessionTopic, type Envelope } from './envelope';
 import { startReader, writeLink, type Link } from './link';
@@ -21,7 +21,7 @@ import { partsBytes, toParts, type MessageLike } from './parts';
 import { TopicPublisher } from './publisher';
 import { SerialQueue } from './serial-queue';
 import type { ServerEvents, SessionCloseReason, ZeroMqMessage, ZeroMqServerOptions } from './server-types';
-import { sameRoute, splitRoute, type ServerSession } from './session';
+import { sameRoute, splitRoute, type RouteCheck, type ServerSession } from './session';
 import { ServerHandshakes } from './server-handshakes';
 import type { SessionTable } from './session-table';
 import { serverConfig } from './server-options';
@@ -44,6 +44,9 @@ export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends Event
   private readonly socket: zmq.Router;
   private readonly link: Link;
   private readonly limits: ChannelLimits;
+  private readonly publishTimeout: number;
+  /** How parts travel (wire trait): sealed ones from another route are decoded whole or not at all. */
+  private readonly parts: WireTraits['parts'];
   private readonly handshakes: ServerHandshakes;
   private readonly table: SessionTable;
   private readonly inbox: Inbox<ZeroMqMessage>;
@@ -65,8 +68,10 @@ export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends Event
     super();
     // The mechanism's type has done its work at the call; from here on the options are checked at run time.
     const options = typed as ZeroMqServerOptions;
-    const { limits, wire, maxMessageSize, receiveHighWaterMark, sendHighWaterMark } = serverConfig(options);
+    const { limits, wire, maxMessageSize, receiveHighWaterMark, sendHighWaterMark, publishTimeout } = serverConfig(options);
     this.limits = limits;
+    this.publishTimeout = publishTimeout;
+    this.parts = wire.parts;
     const makeMechanism = serverSessions(options);
     this.makeMechanism = makeMechanism;
     this.handshakes = new ServerHandshakes({
@@ -129,7 +134,8 @@ export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends Event
   async bindPublisher(endpoint: string): Promise<string> {
     if (typeof endpoint !== 'string') throw new TypeError('"endpoint" expected a string');
     if (this.publisher !== undefined) throw new StateError('bindPublisher() was already called');
-    this.publisher = new TopicPublisher(this.limits.maxSessions, this.onFault);
+    // Only ready sessions' topics are recorded: anyone may subscribe, authenticated or not.
+    this.publisher = new TopicPublisher((id) => this.table.get(sessionKey(id))?.state === 'ready', this.onFault);
     return this.publisher.bind(endpoint);
   }
 
@@ -169,14 +175,15 @@ export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends Event
    * strictly increasing nonce sequence and two sockets keep no order between them.
    *
    * @throws {@link StateError} without {@link bindPublisher}, or when the session uses `send()`
-   * @throws {@link ChannelError} `ERR_CHANNEL_CLOSED` when the session is unknown or closes
+   * @throws {@link ChannelError} `ERR_CHANNEL_CLOSED` when the session is unknown or closes,
+   *   `ERR_IDLE_TIMEOUT` when no subscriber of the session came within `publishTimeout`
    */
   async publish(sessionId: string, message: MessageLike): Promise<void> {
     const parts = toParts(message);
     const publisher = this.publisher;
     if (publisher === undefined) throw new StateError('publish() needs bindPublisher() first');
     const session = this.readySession(sessionId, 'pub');
-    await publisher.whenSubscribed(sessionTopic(session.id));
+    await publisher.whenSubscribed(sessionTopic(session.id), this.publishTimeout);
     return this.sendQueue.run(async () => {
       if (session.closed) throw gone(sessionId);
       session.touch();
@@ -278,16 +285,16 @@ export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends Event
     const sameSource = source.same;
     let result: NextMessage;
     try {
-      result = decodeNext(session.mechanism, blobs, index, sameSource ? 'fail' : 'keep', true);
+      result = decodeNext(session.mechanism, blobs, index, sameSource ? 'fail' : 'keep', true, this.parts);
     } catch (error) {
       // ERR_PROTOCOL: an authentic PING without its TTL (the heartbeat policy), from any route.
       if (sameSource || (error as { code?: string }).code === 'ERR_PROTOCOL') this.drop(key, 'failed', error as Error);
       else this.emit('message:drop', 'MESSAGE from another route did not authenticate');
       return undefined;
     }
-    const { message, next } = result;
+    const { message, next, unread } = result;
     if (message === undefined) {
-      this.emit('message:drop', 'malformed multipart message');
+      this.emit('message:drop', unread ?? 'malformed multipart message');
       return next;
     }
     if (message.kind === 'close') {
@@ -360,14 +367,16 @@ export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends Event
   }
 
   /**
-   * Drops a session. A ready session the server ends (expired, closed) gets the CLOSE command
-   * first, on the socket it sends over, so its client stops instead of talking into the void.
-   * It is encrypted like any MESSAGE, so nobody else can end a session that way.
+   * Drops a session. A ready session the server ends (expired, closed, or failed: an oversized
+   * message, a PING without TTL) gets the CLOSE command first, on the socket it sends over, so
+   * its client stops instead of talking into the void; a mechanism that can no longer encode
+   * (it failed on a bad MESSAGE) sends none. CLOSE is encrypted like any MESSAGE, so nobody
+   * else can end a session that way.
    */
   private drop(key: string, reason: SessionCloseReason, error?: Error): void {
     const session = this.table.get(key);
     if (session === undefined) return;
-    if (session.state === 'ready' && (reason === 'expired' || reason === 'closed')) this.sayGoodbye(session);
+    if (session.state === 'ready' && reason !== 'left') this.sayGoodbye(session);
     this.table.remove(key);
     this.publisher?.cancel(sessionTopic(session.id), gone(key));
     this.emit('session:close', key, reason, error);
@@ -380,12 +389,6 @@ export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends Event
     if (publisher === undefined) return this.outbox.push(frames, false, session.key, session.route);
     this.sendQueue.run(() => publisher.send(frames)).catch(() => undefined);
   }
-}
-
-/** Whether a batch's route is its session's: the session route it was compared with, and the answer. */
-interface RouteCheck {
-  known: Buffer[] | undefined;
-  same: boolean;
 }
 
 function messageBytes(message: ZeroMqMessage): number {

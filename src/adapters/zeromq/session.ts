@@ -68,6 +68,12 @@ export class ServerSession {
   }
 }
 
+/** Whether a batch's route is its session's: the session route it was compared with, and the answer. */
+export interface RouteCheck {
+  known: Buffer[] | undefined;
+  same: boolean;
+}
+
 /** True when two routes are the same frames. */
 export function sameRoute(a: readonly Buffer[], b: readonly Buffer[]): boolean {
   return a.length === b.length && a.every((frame, index) => frame.equals(b[index]!));
