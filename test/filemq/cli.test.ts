@@ -1,8 +1,9 @@
 /**
  * `curvezmq files serve` and `files get` run in-process over tcp://127.0.0.1, with keys given
- * the way a user gives them (Z85 on the command line).
+ * the way a user gives them (Z85 on the command line), and finding 4 through the command.
  */
 import { existsSync } from 'node:fs';
+import { mkdir, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exitCodeOf, runFiles, type FilesIo } from '../../cli/commands/files';
 import { renderBar, ProgressBar } from '../../cli/commands/files-progress';
@@ -28,7 +29,7 @@ function io(lines: string[], signal = new AbortController().signal): FilesIo {
 
 beforeAll(async () => {
   root = await tempDir('cli-served');
-  await writeTree(root, { 'a.txt': 'alpha', 'sub/b.bin': patternBytes(300_000, 3), 'sub/empty': '' });
+  await writeTree(root, { 'a.txt': 'alpha', 'docs/authorized_keys': 'ssh-ed25519 AAAA served', 'sub/b.bin': patternBytes(300_000, 3), 'sub/empty': '' });
   stop = new AbortController();
   const lines: string[] = [];
   let announce!: (endpoint: string) => void;
@@ -75,6 +76,18 @@ test('files get with an unknown key exits 3 (refused) and writes nothing', async
   expect(await runFiles(['get', '/', '--endpoint', endpoint, '--into', into, ...keys(stranger.secretKey)], io(lines))).toBe(EXIT.REFUSED);
   expect(existsSync(into)).toBe(false);
   expect(lines.join('\n')).toMatch(/refused/);
+});
+
+test('finding 4: files get into a directory whose docs is a link to ../outside writes nothing outside and exits 4, naming the link', async () => {
+  const into = await target('cli-link');
+  const outside = join(into, '..', 'outside');
+  await mkdir(outside, { recursive: true });
+  await mkdir(into);
+  await symlink('../outside', join(into, 'docs'));
+  const lines: string[] = [];
+  expect(await runFiles(['get', '/', '--endpoint', endpoint, '--into', into, '--retries', '0', ...keys(client.secretKey)], io(lines))).toBe(EXIT.PROTOCOL);
+  expect(await readdir(outside)).toEqual([]);
+  expect(lines).toEqual(['curvezmq files get: refused to write "docs/authorized_keys": docs is a symbolic link']);
 });
 
 test('usage mistakes exit 2 with a reason', async () => {
