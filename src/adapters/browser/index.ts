@@ -1,1 +1,15 @@
-export {};
+/**
+ * The browser channels, on the standard `WebSocket` API. Today: the stream adapter's wire to a
+ * Node server (`connectWebSocket`).
+ *
+ * @module
+ */
+export {
+  CLOSE_GRACE_MS,
+  connectWebSocket,
+  SecureWebSocket,
+  type SecureWebSocketBaseOptions,
+  type SecureWebSocketOptions,
+} from './secure-websocket';
+export type { OutgoingPart } from './parts';
+export type { WebSocketConstructor, WebSocketLike, WebSocketSource } from './socket';
