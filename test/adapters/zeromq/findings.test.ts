@@ -164,7 +164,10 @@ describe('finding 13: reconnect() away from a dead route', () => {
     await proxy.kill();
     await disconnected;
     const count = 1_500; // over ZeroMQ's and the client's high-water marks (1,000)
-    const sends = Array.from({ length: count }, (_, i) => client.send(`m${i}`));
+    const sends = Array.from({ length: 500 }, (_, i) => client.send(`m${i}`));
+    // Let the client's writer hand the first batch to the old socket before it is replaced.
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 500; i < count; i++) sends.push(client.send(`m${i}`));
     client.reconnect(direct);
     await Promise.all(sends);
     await client.send('marker');
