@@ -9,7 +9,7 @@ import {
   sessionTopic,
 } from '../../../src/adapters/zeromq';
 import { defaultRegistry } from '../../../mechanisms';
-import { runHandshake } from '../../../src';
+import { curveKeyPair, runHandshake } from '../../../src';
 import { decodeNext, encodeClose, encodeMessage, encodePing, encodePong, parseFrames, type DecodedMessage } from '../../../src/adapters/zeromq/message-codec';
 import type { Mechanism } from '../../../src';
 
@@ -187,5 +187,44 @@ describe('multipart messages', () => {
     expect(decodeMessage(server, [part('\x04PING\0\0')], 'fail')).toEqual({ kind: 'ping', context: Buffer.alloc(16) });
     expect(decodeMessage(server, [part('\x04PONG')], 'fail')).toEqual({ kind: 'pong' });
     expect(() => encodePing(client, Buffer.alloc(16), Buffer.alloc(17))).toThrow(RangeError);
+  });
+});
+
+describe('messages from a source not yet proven (onError: keep)', () => {
+  async function curvePair() {
+    const server = curveKeyPair();
+    const client = curveKeyPair();
+    return runHandshake(
+      defaultRegistry.client('CURVE', { secretKey: client.secretKey, serverKey: server.publicKey }),
+      defaultRegistry.server('CURVE', { secretKey: server.secretKey })(),
+      { authorizer: () => true },
+    );
+  }
+
+  test("finding 12: with 'keep' a multipart message counts whole or not at all: a lone first part, a forged second part and a missing end consume no nonce", async () => {
+    const { client, server } = await curvePair();
+    const [a, b] = [client.encode(Buffer.from('a'), { more: true }), client.encode(Buffer.from('b'))];
+    const forged = Buffer.from(b);
+    forged[forged.length - 1]! ^= 1;
+    // The first part alone (its MORE is set, the end is missing): no message, nothing consumed.
+    expect(decodeNext(server, [Buffer.from(a)], 0, 'keep', false, 'sealed')).toEqual({ message: undefined, next: 1 });
+    // The first part then a forged second: rejected, and the first part's nonce taken back.
+    expect(() => decodeNext(server, [Buffer.from(a), forged], 0, 'keep', false, 'sealed')).toThrow(expect.objectContaining({ code: 'ERR_DECRYPT' }));
+    // The genuine message still decodes, strictly, from the session's own source.
+    expect(decodeNext(server, [a, b], 0, 'fail', false, 'sealed').message).toEqual({ kind: 'data', parts: [Buffer.from('a'), Buffer.from('b')] });
+    // Once accepted whole, it is committed: the same message again is a replay.
+    expect(() => decodeNext(server, [a, b], 0, 'keep', false, 'sealed')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_SEQUENCE' }));
+    expect(server.status).toBe('ready');
+  });
+
+  test("finding 12: a sealed mechanism without a checkpoint, or one with no speed paths, has such messages refused unread", async () => {
+    const { client, server } = await curvePair();
+    const blob = client.encode(Buffer.from('a'));
+    const withoutCheckpoint = Object.create(server, { checkpoint: { value: undefined } }) as typeof server;
+    expect(decodeNext(withoutCheckpoint, [Buffer.from(blob)], 0, 'keep', false, 'sealed')).toMatchObject({ message: undefined, next: 1, unread: expect.stringMatching(/cannot check/) });
+    const plain = { name: 'PLAIN-CODEC', decode: () => { throw new Error('must not be called'); } } as unknown as typeof server;
+    expect(decodeNext(plain, [Buffer.from(blob)], 0, 'keep', false, 'flagged')).toMatchObject({ message: undefined, unread: expect.stringMatching(/cannot check/) });
+    // Nothing was consumed: the message still decodes.
+    expect(decodeNext(server, [blob], 0, 'fail').message).toEqual({ kind: 'data', parts: [Buffer.from('a')] });
   });
 });
