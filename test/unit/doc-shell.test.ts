@@ -1,39 +1,36 @@
 /**
- * The shell examples the docs show run as written, with the built command (`npm test` builds
- * dist/ first) on the PATH as `curvezmq`, in a fresh temporary directory.
+ * The shell examples the docs show run as written, with the built command on the PATH as
+ * `curvezmq`, in a fresh temporary directory (test/unit/doc-sandbox.ts).
  */
-import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { curveKeyPair } from '../../src';
-
-const root = path.join(__dirname, '..', '..');
-const run = promisify(execFile);
-
-/** A temporary directory with `curvezmq` on a PATH of its own. */
-function sandbox(): { dir: string; env: NodeJS.ProcessEnv } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'curvezmq-doc-'));
-  const binDir = path.join(dir, '.bin');
-  fs.mkdirSync(binDir);
-  fs.writeFileSync(path.join(binDir, 'curvezmq'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(root, 'bin', 'curvezmq.js')}" "$@"\n`, { mode: 0o755 });
-  return { dir, env: { ...process.env, PATH: `${binDir}${path.delimiter}${process.env['PATH'] ?? ''}` } };
-}
+import { sandbox } from './doc-sandbox';
 
 test('docs/stream.md: two pipes between serve - and connect - (examples/two-pipes.sh) exit 0', async () => {
   const server = curveKeyPair();
   const client = curveKeyPair();
-  const { dir, env } = sandbox();
+  const box = sandbox();
   try {
-    const { stderr } = await run('bash', ['-e', path.join(root, 'examples', 'two-pipes.sh')], {
-      cwd: dir,
-      env: { ...env, SERVER_SECRET: server.secretKey, SERVER_PUBLIC: server.publicKey, CLIENT_SECRET: client.secretKey, CLIENT_PUBLIC: client.publicKey },
-      timeout: 30_000,
+    const { stderr } = await box.sh('two-pipes.sh', {
+      SERVER_SECRET: server.secretKey,
+      SERVER_PUBLIC: server.publicKey,
+      CLIENT_SECRET: client.secretKey,
+      CLIENT_PUBLIC: client.publicKey,
     });
     expect(stderr).toMatch(/hello/);
     expect(stderr).toMatch(/world/);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    box.remove();
+  }
+}, 40_000);
+
+test('docs/keys.md: a pyzmq-named allow-list (examples/pyzmq-allow-list.sh) holds alice.key', async () => {
+  const box = sandbox();
+  try {
+    const { stdout } = await box.sh('pyzmq-allow-list.sh');
+    expect(stdout).toMatch(/alice\.key\s+name=|alice\.key/);
+    const listed = stdout.trim().split('\n').pop()!;
+    expect(listed).toMatch(/^\S{40}\s+alice\.key\b/);
+  } finally {
+    box.remove();
   }
 }, 40_000);
