@@ -12,9 +12,12 @@
 import { promises as fs } from 'node:fs';
 import { toPublicKey, toSecretKey, Z85_KEY_LENGTH } from '../src';
 import {
+  certificateFiles,
   certStore,
   loadCertificate,
+  parseCertificate,
   readTrustText,
+  SECRET_SUFFIX,
   TrustError,
   wipeCertificate,
   type Certificate,
@@ -26,45 +29,66 @@ import {
 export type KeyKind = 'public' | 'secret';
 
 /**
- * Resolves a KEY option value to 32 fresh bytes. A value naming an existing file is read as a
- * file; otherwise a 40-character value is Z85; otherwise it is tried as a certificate base name
- * (`value_secret`, `value.key`, `value.key_secret` ...).
+ * Where a KEY value is read from: a Z85 key written in the value itself, or the one file read.
+ * `serve` and `connect` look at the file before it is read (a secret file's permissions).
+ */
+export type KeySource = { readonly literal: string; readonly file?: undefined } | { readonly file: string; readonly literal?: undefined };
+
+/**
+ * Finds where `value` is read from, without reading a key. A value naming an existing file is a
+ * file: a bare key file is read itself, a certificate as `loadCertificate(value, which)` reads it
+ * (for `'secret'` the secret file first). Otherwise a 40-character value is a literal key; otherwise
+ * it is a certificate base name (`value_secret`, `value.key_secret` ... in `loadCertificate`'s order).
  *
- * For `'secret'` a certificate's secret file is read (`FILE_secret` before `FILE`); for
- * `'public'` its public key. A bare key file holds the key asked for.
+ * @throws {@link TypeError} when `value` is not a string; RangeError for a bad `which`;
+ *   {@link TrustError} `ERR_FILE_NOT_FOUND` when it is neither a key nor a file
+ */
+export async function locateKey(value: string, which: KeyKind): Promise<KeySource> {
+  if (typeof value !== 'string') throw new TypeError('"value" expected a string');
+  if (which !== 'public' && which !== 'secret') throw new RangeError(`"which" expected 'public' or 'secret'`);
+  if (await isFile(value)) {
+    if (meaningfulLines(await readTrustText(value)).length < 2) return { file: value };
+    return { file: (await firstFile(certificateCandidates(value, which))) ?? value };
+  }
+  if (value.length === Z85_KEY_LENGTH) return { literal: value };
+  const found = await firstFile(certificateCandidates(value, which));
+  if (found !== undefined) return { file: found };
+  throw new TrustError('ERR_FILE_NOT_FOUND', 'is neither a 40-character Z85 key nor a key or certificate file', { file: value });
+}
+
+/**
+ * Resolves a KEY option value to 32 fresh bytes: {@link locateKey}, then the key of that source.
+ * A bare key file holds the key asked for; a certificate gives its secret key for `'secret'`
+ * and its public key for `'public'`.
  *
  * @throws {@link TypeError} when `value` is not a string; RangeError for a bad `which` or a
  *   40-character value that is not a valid key; {@link TrustError} `ERR_FILE_NOT_FOUND` when it is neither a key
  *   nor a file, `ERR_KEY_FILE_MALFORMED` for a bad bare key file, and the certificate errors
- *   of `loadCertificate` (`ERR_CERT_MALFORMED`, `ERR_CERT_KEY_MISMATCH`, `ERR_CERT_NO_SECRET`)
+ *   of `parseCertificate` (`ERR_CERT_MALFORMED`, `ERR_CERT_KEY_MISMATCH`) and `ERR_CERT_NO_SECRET`
  */
 export async function resolveKey(value: string, which: KeyKind): Promise<Uint8Array> {
-  if (typeof value !== 'string') throw new TypeError('"value" expected a string');
-  if (which !== 'public' && which !== 'secret') throw new RangeError(`"which" expected 'public' or 'secret'`);
-  const stat = await fs.stat(value).catch(() => undefined);
-  if (stat?.isFile() === true) return keyFromFile(value, which);
-  if (value.length === Z85_KEY_LENGTH) return convert(value, which);
-  try {
-    return keyOf(await loadCertificate(value, which), which);
-  } catch (error) {
-    if (!(error instanceof TrustError) || error.code !== 'ERR_FILE_NOT_FOUND') throw error;
-    throw new TrustError('ERR_FILE_NOT_FOUND', 'is neither a 40-character Z85 key nor a key or certificate file', {
-      file: value,
-      cause: error,
-    });
+  return readKey(await locateKey(value, which), which);
+}
+
+/** The key held by `source` (see {@link resolveKey}). */
+export async function readKey(source: KeySource, which: KeyKind): Promise<Uint8Array> {
+  if (source.literal !== undefined) return convert(source.literal, which);
+  return keyFromText(await readTrustText(source.file), source.file, which);
+}
+
+/**
+ * The key in the text of a key file: one bare Z85 key (comments and blank lines allowed), or a
+ * certificate. `file` names the source in errors (`-` for stdin).
+ */
+export function keyFromText(text: string, file: string, which: KeyKind): Uint8Array {
+  const lines = meaningfulLines(text);
+  if (lines.length >= 2) {
+    const certificate = parseCertificate(text, file);
+    if (which === 'secret' && certificate.secretKey === undefined) {
+      throw new TrustError('ERR_CERT_NO_SECRET', 'the certificate holds no secret key', { file });
+    }
+    return keyOf(certificate, which);
   }
-}
-
-function convert(z85: string, which: KeyKind): Uint8Array {
-  return which === 'public' ? toPublicKey(z85, 'public key') : toSecretKey(z85, 'secret key');
-}
-
-async function keyFromFile(file: string, which: KeyKind): Promise<Uint8Array> {
-  const lines = (await readTrustText(file))
-    .split(/\r?\n/)
-    .map((text, index) => ({ text: text.trim(), line: index + 1 }))
-    .filter(({ text }) => text !== '' && !text.startsWith('#'));
-  if (lines.length >= 2) return keyOf(await loadCertificate(file, which), which);
   const only = lines[0];
   if (only === undefined) throw new TrustError('ERR_KEY_FILE_MALFORMED', 'holds no key', { file });
   try {
@@ -72,6 +96,40 @@ async function keyFromFile(file: string, which: KeyKind): Promise<Uint8Array> {
   } catch (cause) {
     throw new TrustError('ERR_KEY_FILE_MALFORMED', (cause as Error).message, { file, line: only.line, cause });
   }
+}
+
+function convert(z85: string, which: KeyKind): Uint8Array {
+  return which === 'public' ? toPublicKey(z85, 'public key') : toSecretKey(z85, 'secret key');
+}
+
+function meaningfulLines(text: string): Array<{ text: string; line: number }> {
+  return text
+    .split(/\r?\n/)
+    .map((line, index) => ({ text: line.trim(), line: index + 1 }))
+    .filter(({ text: line }) => line !== '' && !line.startsWith('#'));
+}
+
+/**
+ * The files `loadCertificate(base, which)` tries, in its order (zcert_load's for a secret). Kept
+ * in step with src/trust/cert-files.ts, so that the file whose permissions are checked is the
+ * file read.
+ */
+function certificateCandidates(base: string, which: KeyKind): string[] {
+  if (base.endsWith(SECRET_SUFFIX)) return [base];
+  const { secretFile } = certificateFiles(base);
+  const pyzmq = certificateFiles(base, 'pyzmq');
+  const secret = pyzmq.publicFile === base ? [secretFile] : [secretFile, pyzmq.secretFile];
+  const pub = pyzmq.publicFile === base ? [base] : [base, pyzmq.publicFile];
+  return which === 'secret' ? [...secret, base] : [...pub, ...secret];
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return (await fs.stat(file).catch(() => undefined))?.isFile() === true;
+}
+
+async function firstFile(files: readonly string[]): Promise<string | undefined> {
+  for (const file of files) if (await isFile(file)) return file;
+  return undefined;
 }
 
 function keyOf(certificate: Certificate, which: KeyKind): Uint8Array {

@@ -10,22 +10,28 @@
  * --allow-dir DIR                serve: a directory of public certificates let in
  * --allow-any                    serve: let any client in (explicit; never the default)
  * --passwords FILE               serve, PLAIN: user=password lines
- * --username U --password P      connect, PLAIN
+ * --username U                   connect, PLAIN
+ * --password-file FILE           connect, PLAIN: the password, on one line (- for stdin)
+ * --password P                   connect, PLAIN: the password itself (warned about: visible in ps)
+ * --allow-loose-permissions      use secret files that group or others may read
  * --message TEXT                 connect: a message to send (repeatable)
  * --timeout MS                   connect: handshake and reply timeout (default 5000)
  * ```
  *
- * KEY is a 40-character Z85 string or a path to a key or certificate file.
+ * KEY is a 40-character Z85 string or a path to a key or certificate file; for `--secret-key`
+ * also `-` (stdin). Secret files must be readable by their owner only (see `secret-option.ts`).
  *
  * @module
  */
 import { defaultRegistry } from '../mechanisms';
+import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { joinStringValues } from './args';
 import { secureRandom, type Authorizer } from '../src';
 import type { AnyMechanismOptions } from '../src/registry';
 import { allowAny, allowKeys, firstMatch, passwordFile } from '../src/trust';
 import { allowDirAuthorizer, resolveKey } from './key-option';
+import { SecretOptionError, SecretReader } from './secret-option';
 import type { ConnectContext, Log, ServeContext } from './transports/types';
 
 /** A command-line mistake: the command prints it and exits with `EXIT.USAGE`. */
@@ -44,6 +50,8 @@ const OPTIONS = {
   passwords: { type: 'string' },
   username: { type: 'string' },
   password: { type: 'string' },
+  'password-file': { type: 'string' },
+  'allow-loose-permissions': { type: 'boolean' },
   message: { type: 'string', multiple: true },
   timeout: { type: 'string', default: '5000' },
   help: { type: 'boolean', short: 'h' },
@@ -73,24 +81,46 @@ function mechanismOf(values: Values): string {
   return name;
 }
 
-async function ownSecretKey(values: Values): Promise<Uint8Array | undefined> {
+async function ownSecretKey(values: Values, secrets: SecretReader): Promise<Uint8Array | undefined> {
   if (values['secret-key'] !== undefined && values.cert !== undefined) {
     throw new UsageError('give --secret-key or --cert, not both');
   }
   const source = values['secret-key'] ?? values.cert;
-  return source === undefined ? undefined : keyOption(source, 'secret', values.cert ? '--cert' : '--secret-key');
+  if (source === undefined) return undefined;
+  const option = values.cert !== undefined ? '--cert' : '--secret-key';
+  return asUsage(option, () => secrets.secretKey(source, option));
 }
 
 async function keyOption(value: string, which: 'public' | 'secret', option: string): Promise<Uint8Array> {
+  return asUsage(option, () => resolveKey(value, which));
+}
+
+/** Runs `read`; a failure to read what an option names is a usage error (exit 2), not a crash. */
+async function asUsage<T>(option: string, read: () => Promise<T>): Promise<T> {
   try {
-    return await resolveKey(value, which);
+    return await read();
   } catch (error) {
+    if (error instanceof SecretOptionError) throw new UsageError(error.message);
     throw new UsageError(`${option}: ${(error as Error).message}`);
   }
 }
 
+/** Where `-` reads a secret from, for tests; the command's stdin otherwise. */
+export interface SecretInput {
+  readonly stdin?: Readable;
+}
+
+function secretReader(values: Values, endpoint: string, log: Log, input: SecretInput): SecretReader {
+  return new SecretReader({
+    allowLoosePermissions: values['allow-loose-permissions'] === true,
+    warn: log,
+    stdin: input.stdin,
+    stdinInUse: endpoint === '-',
+  });
+}
+
 /** Builds the server's decision step from --allow, --allow-dir, --allow-any, --passwords. */
-async function authorizerOf(values: Values, mechanism: string, log: Log): Promise<Authorizer | undefined> {
+async function authorizerOf(values: Values, mechanism: string, log: Log, secrets: SecretReader): Promise<Authorizer | undefined> {
   const parts: Authorizer[] = [];
   if (values['allow-any']) parts.push(allowAny());
   const keys = (values.allow ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
@@ -100,6 +130,8 @@ async function authorizerOf(values: Values, mechanism: string, log: Log): Promis
   }
   if (values['allow-dir'] !== undefined) parts.push(await allowDirAuthorizer(values['allow-dir'], { log }));
   if (values.passwords !== undefined) {
+    // Read later by the library, on every change; checked here once, where a person can fix it.
+    await asUsage('--passwords', () => secrets.checkFile(values.passwords!, '--passwords'));
     const passwords = passwordFile(values.passwords);
     passwords.passwords.on('invalid', (error) => log(`skipped: ${error.message}`));
     parts.push(passwords);
@@ -118,16 +150,17 @@ async function authorizerOf(values: Values, mechanism: string, log: Log): Promis
  *
  * @throws {@link UsageError} on any command-line mistake
  */
-export async function serveContext(args: string[], log: Log, signal: AbortSignal): Promise<ServeContext | 'help'> {
+export async function serveContext(args: string[], log: Log, signal: AbortSignal, input: SecretInput = {}): Promise<ServeContext | 'help'> {
   const { values, positionals } = parse(args);
   if (values.help) return 'help';
   const endpoint = endpointOf(positionals);
   const mechanism = mechanismOf(values);
-  const secretKey = await ownSecretKey(values);
+  const secrets = secretReader(values, endpoint, log, input);
+  const secretKey = await ownSecretKey(values, secrets);
   if (mechanism === 'CURVE' && secretKey === undefined) {
     throw new UsageError('a CURVE server needs --secret-key or --cert');
   }
-  const authorizer = await authorizerOf(values, mechanism, log);
+  const authorizer = await authorizerOf(values, mechanism, log, secrets);
   const serverOptions: AnyMechanismOptions = secretKey === undefined ? {} : { secretKey };
   return { endpoint, mechanism, registry: defaultRegistry, serverOptions, authorizer, log, signal };
 }
@@ -137,42 +170,49 @@ export async function serveContext(args: string[], log: Log, signal: AbortSignal
  *
  * @throws {@link UsageError} on any command-line mistake
  */
-export async function connectContext(args: string[], log: Log): Promise<ConnectContext | 'help'> {
+export async function connectContext(args: string[], log: Log, input: SecretInput = {}): Promise<ConnectContext | 'help'> {
   const { values, positionals } = parse(args);
   if (values.help) return 'help';
   const endpoint = endpointOf(positionals);
   const mechanism = mechanismOf(values);
   const timeoutMs = Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive whole number of milliseconds');
-  return { endpoint, mechanism, registry: defaultRegistry, clientOptions: await clientOptionsOf(values, mechanism), messages: values.message ?? [], timeoutMs, log };
+  const clientOptions = await clientOptionsOf(values, mechanism, secretReader(values, endpoint, log, input));
+  return { endpoint, mechanism, registry: defaultRegistry, clientOptions, messages: values.message ?? [], timeoutMs, log };
 }
 
-async function clientOptionsOf(values: Values, mechanism: string): Promise<AnyMechanismOptions> {
+async function clientOptionsOf(values: Values, mechanism: string, secrets: SecretReader): Promise<AnyMechanismOptions> {
   if (mechanism === 'PLAIN') {
-    if (values.username === undefined || values.password === undefined) {
-      throw new UsageError('a PLAIN client needs --username and --password');
+    const password = await asUsage('--password-file', () => secrets.password(values.password, values['password-file']));
+    if (values.username === undefined || password === undefined) {
+      throw new UsageError('a PLAIN client needs --username and --password-file (or --password)');
     }
-    return { username: values.username, password: values.password };
+    return { username: values.username, password };
   }
   if (mechanism !== 'CURVE') return {};
   if (values['server-key'] === undefined) throw new UsageError('a CURVE client needs --server-key');
   const serverKey = await keyOption(values['server-key'], 'public', '--server-key');
   // Without a key of its own the client uses a throw-away one: the server sees a stranger.
-  const secretKey = (await ownSecretKey(values)) ?? secureRandom(32);
+  const secretKey = (await ownSecretKey(values, secrets)) ?? secureRandom(32);
   return { secretKey, serverKey };
 }
 
 /** Help text for `serve` and `connect`. */
 export const OPTIONS_HELP = `options:
   --mechanism curve|plain|null   security mechanism (default curve)
-  --secret-key KEY               own long-term secret key (Z85, or a key/certificate file)
+  --secret-key KEY               own long-term secret key: a key or certificate file, - for
+                                 stdin, or the Z85 key itself (warned about: visible in ps)
   --cert FILE                    own certificate file (the secret one), instead of --secret-key
   --server-key KEY               connect: the server's public key (CURVE)
   --allow KEY[,KEY...]           serve: client public keys let in (repeatable)
   --allow-dir DIR                serve: directory of public certificates let in
   --allow-any                    serve: let any client in
   --passwords FILE               serve (PLAIN): user=password lines
-  --username U --password P      connect (PLAIN)
+  --username U                   connect (PLAIN): the user name
+  --password-file FILE           connect (PLAIN): the password on one line; - for stdin
+  --password P                   connect (PLAIN): the password itself (warned about: visible in ps)
+  --allow-loose-permissions      use secret files (keys, certificates, passwords) that group or
+                                 others may read; without it they are refused (chmod 600)
   --message TEXT                 connect: a message to send and expect back (repeatable)
   --timeout MS                   connect: handshake and reply timeout (default 5000)
 
