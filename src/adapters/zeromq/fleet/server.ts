@@ -1,0 +1,281 @@
+/**
+ * A fleet server: the CHP server of RFC 12 on zeromq sockets, SNAPSHOT (ROUTER) on port P,
+ * PUBLISHER (PUB) on P + 1, COLLECTOR (SUB) on P + 2, each a native libzmq CURVE server whose ZAP
+ * requests our authorizer answers. Rights come from the map itself (`/keys/<group>/<key>`
+ * entries, see `src/fleet/key-entry.ts`) plus the `admins` it is started with:
+ * - SNAPSHOT and PUBLISHER admit keys holding `read`;
+ * - COLLECTOR admits keys holding `update`, so a KVSET can only come from one of them.
+ * libzmq does not tell which key sent a given message, so rights are checked when a key
+ * connects (each socket has its own ZAP domain), not per message.
+ *
+ * @module
+ */
+import '../require-zeromq';
+import { EventEmitter } from 'node:events';
+import * as zmq from 'zeromq';
+import { allow, deny, type Authorizer } from '../../../auth';
+import { checkDuration } from '../../../channel/limits';
+import { keyToZ85, toPublicKey, type KeyLike } from '../../../keys';
+import type { AuthRequest } from '../../../mechanism';
+import { listedKey, type KeyLookup } from '../../../fleet/authorizer';
+import { encodeChp, HUGZ, parseChp, type ChpCommand, type Kvpub } from '../../../fleet/codec';
+import { ChpError } from '../../../fleet/errors';
+import { isValidGroup, parseKeyMetadata, parseKeyPath, type FleetRight } from '../../../fleet/key-entry';
+import { KeyMap, type MapEntry } from '../../../fleet/key-map';
+import type { ChpProperties } from '../../../fleet/properties';
+import { nativeCurveServer } from '../native-curve';
+import { SerialQueue } from '../serial-queue';
+import { ZapHandler } from '../zap';
+import { checkBasePort, fleetLimits, readLoop, socketLimits, type FleetLimits, type FleetLimitsInit } from './sockets';
+
+/** ZAP domains of the three sockets: how the authorizer knows which socket asks. */
+export const FLEET_DOMAINS = { snapshot: 'chp.snapshot', publisher: 'chp.publisher', collector: 'chp.collector' } as const;
+type Place = keyof typeof FLEET_DOMAINS;
+const RIGHT_OF: Record<Place, FleetRight> = { snapshot: 'read', publisher: 'read', collector: 'update' };
+
+/** Options of {@link FleetServer.start}. */
+export interface FleetServerOptions extends FleetLimitsInit {
+  /** Base port P: SNAPSHOT on P, PUBLISHER on P + 1, COLLECTOR on P + 2. */
+  readonly port: number;
+  /** Interface to bind (default 127.0.0.1). */
+  readonly host?: string;
+  /** The server's CURVE secret key; clients connect with its public key. */
+  readonly secretKey: KeyLike;
+  /** The group whose entries give rights on this server. */
+  readonly group: string;
+  /** Keys holding every right whatever the map says: how the first entries get in. */
+  readonly admins?: readonly KeyLike[];
+  /** Milliseconds between HUGZ (default 1,000, as in the Guide). */
+  readonly heartbeat?: number;
+  /** Unix milliseconds (injected for tests; default `Date.now`). */
+  readonly now?: () => number;
+}
+
+/** What the server counted. */
+export interface FleetServerStats {
+  /** Handshakes refused, by socket. */
+  readonly refused: Record<Place, number>;
+  /** Malformed or refused commands, by code. */
+  readonly dropped: Record<string, number>;
+  /** Updates published. */
+  published: number;
+  /** Snapshots served. */
+  snapshots: number;
+  /** Snapshots abandoned because the peer did not read them within a second. */
+  undelivered: number;
+}
+
+/** Events of a {@link FleetServer}. */
+export interface FleetServerEvents {
+  /** An update was applied and published. */
+  update: [update: Kvpub];
+  /** A command was dropped (`where` is the socket it came to). */
+  dropped: [error: ChpError, where: Place];
+  /** A key was refused at a socket. */
+  refused: [request: AuthRequest, where: Place];
+  /** A socket fault (our side). */
+  fault: [error: unknown];
+}
+
+/** The running server. Also a {@link KeyLookup}, so a service on the same node can admit keys. */
+export class FleetServer implements KeyLookup {
+  readonly events = new EventEmitter<FleetServerEvents>();
+  readonly stats: FleetServerStats = { refused: { snapshot: 0, publisher: 0, collector: 0 }, dropped: {}, published: 0, snapshots: 0, undelivered: 0 };
+  private readonly map: KeyMap;
+  private readonly publishQueue = new SerialQueue();
+  private readonly snapshotQueue = new SerialQueue();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly sockets: { snapshot: zmq.Router; publisher: zmq.Publisher; collector: zmq.Subscriber },
+    private readonly zap: ZapHandler,
+    private readonly limits: FleetLimits,
+    private readonly now: () => number,
+    heartbeat: number,
+  ) {
+    this.map = new KeyMap({ maxEntries: limits.maxEntries });
+    const fault = (error: unknown) => this.events.emit('fault', error);
+    readLoop(sockets.snapshot, (frames) => this.onSnapshotRequest(frames), fault);
+    readLoop(sockets.collector, (frames) => this.onKvset(frames), fault);
+    this.timer = setInterval(() => this.tick(), heartbeat);
+    this.timer.unref();
+  }
+
+  /**
+   * Binds the three sockets and starts serving.
+   *
+   * @throws {@link TypeError}/{@link RangeError} naming a bad option; the bind error of a port in use
+   */
+  static async start(options: FleetServerOptions): Promise<FleetServer> {
+    if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
+    const port = checkBasePort(options.port, 'options.port');
+    const host = options.host ?? '127.0.0.1';
+    if (typeof host !== 'string') throw new TypeError('"options.host" expected a string');
+    if (!isValidGroup(options.group)) throw new RangeError('"options.group" expected 1 to 64 characters of A-Z a-z 0-9 _ . -');
+    const admins = new Set((options.admins ?? []).map((key, i) => keyToZ85(toPublicKey(key, `admins[${i}]`))));
+    const heartbeat = checkDuration(options.heartbeat, 'options.heartbeat', 1000, { zero: false });
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('"options.now" expected a function');
+    const now = options.now ?? Date.now;
+    const limits = fleetLimits(options);
+    const curve = nativeCurveServer(options.secretKey);
+    // An own context, so our ZAP handler serves these sockets only, whatever else runs here.
+    const context = new zmq.Context();
+    let server: FleetServer | undefined;
+    const authorizer: Authorizer = (request) => server?.decide(request, admins, options.group) ?? deny('Starting');
+    const zap = await ZapHandler.start({ authorizer, context });
+    const common = { context, ...curve };
+    const sockets = {
+      // mandatory: a snapshot to a peer whose queue is full waits (up to sendTimeout) rather
+      // than silently losing entries in the middle of the snapshot.
+      snapshot: new zmq.Router({ ...common, ...socketLimits(limits), zapDomain: FLEET_DOMAINS.snapshot, mandatory: true, sendTimeout: 1000 }),
+      publisher: new zmq.Publisher({ ...common, ...socketLimits(limits, 'send'), zapDomain: FLEET_DOMAINS.publisher }),
+      collector: new zmq.Subscriber({ ...common, ...socketLimits(limits, 'receive'), zapDomain: FLEET_DOMAINS.collector }),
+    };
+    try {
+      sockets.collector.subscribe();
+      await sockets.snapshot.bind(`tcp://${host}:${port}`);
+      await sockets.publisher.bind(`tcp://${host}:${port + 1}`);
+      await sockets.collector.bind(`tcp://${host}:${port + 2}`);
+    } catch (error) {
+      for (const socket of Object.values(sockets)) socket.close();
+      zap.close();
+      throw error;
+    }
+    server = new FleetServer(sockets, zap, limits, now, heartbeat);
+    zap.events.on('decision', (request, decision, domain) => server?.onDecision(request, decision.status, domain));
+    return server;
+  }
+
+  /** The entry at `key` (a {@link KeyLookup}, for {@link fleetAuthorizer} on this node). */
+  get(key: string): MapEntry | undefined {
+    return this.map.get(key);
+  }
+
+  /** The highest sequence published. */
+  get sequence(): number {
+    return this.map.sequence;
+  }
+
+  /**
+   * Applies an update on this node (the administrator's path, not the network's) and publishes
+   * it. An empty value deletes.
+   *
+   * @returns the published update
+   * @throws {@link RangeError} for a key, value or metadata the map refuses
+   */
+  async set(key: string, value: Uint8Array, properties: ChpProperties = {}): Promise<Kvpub> {
+    // Encoding first checks key and properties the way a peer's KVSET is checked on parse.
+    const frames = encodeChp({ command: 'KVSET', key, sequence: 0, uuid: new Uint8Array(0), properties, value });
+    const parsed = parseChp(frames, 'collect', { maxValueSize: this.limits.maxValueSize });
+    if (parsed instanceof ChpError) throw new RangeError(`"value" refused: ${parsed.message}`);
+    const refused = this.check(parsed);
+    if (refused !== undefined) throw new RangeError(`"value" refused: ${refused.message}`);
+    const update = this.map.set({ key, uuid: new Uint8Array(0), properties, value }, this.now());
+    if (update === undefined) throw new RangeError('"value" refused: the map is full or ttl is malformed');
+    await this.publish(update);
+    return update;
+  }
+
+  /** Stops serving: closes the sockets and the ZAP handler. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.publishQueue.run(async () => undefined);
+    for (const socket of Object.values(this.sockets)) socket.close();
+    this.zap.close();
+  }
+
+  private decide(request: AuthRequest, admins: ReadonlySet<string>, group: string) {
+    const place = (Object.keys(FLEET_DOMAINS) as Place[]).find((p) => FLEET_DOMAINS[p] === request.domain);
+    const key = request.publicKeyZ85;
+    if (place === undefined || key === undefined) return deny('Unknown socket');
+    if (admins.has(key)) return allow('admin');
+    const metadata = listedKey(this.map, group, key, this.now());
+    if (metadata === undefined) return deny('Key not listed');
+    return metadata.rights.includes(RIGHT_OF[place]) ? allow(metadata.name) : deny('Right not held');
+  }
+
+  private onDecision(request: AuthRequest, status: number, domain: string): void {
+    if (status === 200) return;
+    const place = (Object.keys(FLEET_DOMAINS) as Place[]).find((p) => FLEET_DOMAINS[p] === domain);
+    if (place === undefined) return;
+    this.stats.refused[place] += 1;
+    this.events.emit('refused', request, place);
+  }
+
+  private drop(error: ChpError, where: Place): void {
+    this.stats.dropped[error.code] = (this.stats.dropped[error.code] ?? 0) + 1;
+    this.events.emit('dropped', error, where);
+  }
+
+  /** ICANHAZ: the entries under the subtree, then KTHXBAI with the sequence they reflect. */
+  private onSnapshotRequest(frames: Buffer[]): Promise<void> | void {
+    const [identity, ...rest] = frames;
+    if (identity === undefined) return;
+    const request = parseChp(rest, 'snapshot-request');
+    if (request instanceof ChpError || request.command !== 'ICANHAZ') {
+      this.drop(request instanceof ChpError ? request : new ChpError('ERR_CHP_FRAMES', 'expected ICANHAZ'), 'snapshot');
+      return;
+    }
+    // The entries and sequence are taken now, synchronously, so the snapshot is consistent
+    // whatever is published while it is being sent.
+    const entries = [...this.map.under(request.subtree)];
+    const sequence = this.map.sequence;
+    return this.snapshotQueue.run(async () => {
+      try {
+        for (const e of entries) {
+          await this.sockets.snapshot.send([identity, ...encodeChp({ command: 'KVSYNC', key: e.key, sequence: e.sequence, properties: e.properties, value: e.value })]);
+        }
+        await this.sockets.snapshot.send([identity, ...encodeChp({ command: 'KTHXBAI', sequence, subtree: request.subtree })]);
+        this.stats.snapshots += 1;
+      } catch {
+        // A peer that stopped reading (or left) loses its snapshot; it will ask again.
+        if (!this.sockets.snapshot.closed) this.stats.undelivered += 1;
+      }
+    });
+  }
+
+  /** KVSET from a key holding `update` (ZAP let no one else connect). */
+  private async onKvset(frames: Buffer[]): Promise<void> {
+    const command = parseChp(frames, 'collect', { maxValueSize: this.limits.maxValueSize });
+    if (command instanceof ChpError) return this.drop(command, 'collector');
+    const refused = this.check(command);
+    if (refused !== undefined || command.command !== 'KVSET') return this.drop(refused ?? new ChpError('ERR_CHP_FRAMES', 'expected KVSET'), 'collector');
+    const update = this.map.set({ key: command.key, uuid: command.uuid, properties: command.properties, value: command.value }, this.now());
+    if (update === undefined) return this.drop(new ChpError('ERR_CHP_SIZE', 'map full or ttl malformed'), 'collector');
+    await this.publish(update);
+  }
+
+  /** What the map itself requires beyond CHP syntax: a key entry's value must be metadata. */
+  private check(command: ChpCommand): ChpError | undefined {
+    if (command.command !== 'KVSET') return new ChpError('ERR_CHP_FRAMES', 'expected KVSET');
+    if (command.key.startsWith('/keys/') && command.value.length > 0) {
+      if (parseKeyPath(command.key) === undefined) return new ChpError('ERR_CHP_ENTRY', 'a /keys/ entry must be /keys/<group>/<Z85 key>');
+      const metadata = parseKeyMetadata(command.value);
+      if (metadata instanceof ChpError) return metadata;
+    }
+    return undefined;
+  }
+
+  private publish(update: Kvpub): Promise<void> {
+    this.events.emit('update', update);
+    return this.publishQueue.run(async () => {
+      if (this.closed) return;
+      await this.sockets.publisher.send(encodeChp(update));
+      this.stats.published += 1;
+    });
+  }
+
+  /** Each heartbeat: publish what ttl expired, then HUGZ. */
+  private tick(): void {
+    for (const update of this.map.expire(this.now())) void this.publish(update);
+    void this.publishQueue.run(async () => {
+      if (!this.closed) await this.sockets.publisher.send(encodeChp({ command: 'HUGZ' }));
+    }).catch((error: unknown) => this.events.emit('fault', error));
+  }
+}
+
+/** The first frame of HUGZ, for subscribers (they subscribe to their subtree and to this). */
+export const HUGZ_TOPIC = HUGZ;
