@@ -4,9 +4,12 @@
  * 255-byte frame boundary, libzmq's standard test keys and random keys; a refusal libzmq reports
  * as ZAP 400; a wrong server key; libzmq heartbeats answered with PONG.
  */
+import { once } from 'node:events';
+import * as net from 'node:net';
 import * as zmq from 'zeromq';
 import { defaultRegistry } from '../../mechanisms';
 import { ChannelError, curveKeyPair, MechanismError, z85Decode, type AuthRequest } from '../../src';
+import { nativeCurveClient, nativeCurveServer } from '../../src/adapters/zeromq';
 import { connectZmtp, listenZmtp, type ZmtpCommand, type ZmtpConnection } from '../../src/adapters/zmtp';
 import { Closers, COUNT, digest, firstEvent, messageAt, portOf, STANDARD_KEYS, startZapHandler, type ZapHandlerHandle } from './helpers';
 
@@ -53,12 +56,8 @@ describe.each(KEY_SETS)('row 54, CURVE with %s', (_keys, client, server) => {
     );
     const served = new Promise<ZmtpConnection>((resolve) => ours.once('connection', resolve));
     const dealer = closers.add(
-      new zmq.Dealer({
-        curveServerKey: server.publicKey,
-        curvePublicKey: client.publicKey,
-        curveSecretKey: client.secretKey,
-        routingId: 'CLI',
-      }),
+      // libzmq's CURVE as the ZeroMQ adapter's nativeCurveClient() configures it.
+      new zmq.Dealer({ ...nativeCurveClient({ secretKey: client.secretKey, serverKey: server.publicKey }), routingId: 'CLI' }),
       (s) => s.close(),
     );
     const succeeded = firstEvent(dealer, 'handshake');
@@ -87,7 +86,7 @@ describe.each(KEY_SETS)('row 54, CURVE with %s', (_keys, client, server) => {
 
   test('our CURVE client ↔ libzmq ROUTER (CURVE server): handshake, 1,200 echoed messages', async () => {
     const router = closers.add(
-      new zmq.Router({ curveServer: true, curveSecretKey: server.secretKey, curvePublicKey: server.publicKey, routingId: 'SRV' }),
+      new zmq.Router({ ...nativeCurveServer(server.secretKey), routingId: 'SRV' }),
       (s) => s.close(),
     );
     await router.bind('tcp://127.0.0.1:*');
@@ -229,7 +228,8 @@ describe('row 40 over ZMTP: libzmq heartbeats under CURVE', () => {
     const server = curveKeyPair();
     const client = curveKeyPair();
     const router = closers.add(
-      new zmq.Router({ curveServer: true, curveSecretKey: server.secretKey, curvePublicKey: server.publicKey, heartbeatInterval: 30, heartbeatTimeout: 200 }),
+      // A timeout a loaded machine cannot miss by a PONG's delay; the run still spans 1.5 times it.
+      new zmq.Router({ ...nativeCurveServer(server.secretKey), heartbeatInterval: 50, heartbeatTimeout: 1_000 }),
       (s) => s.close(),
     );
     await router.bind('tcp://127.0.0.1:*');
@@ -243,12 +243,12 @@ describe('row 40 over ZMTP: libzmq heartbeats under CURVE', () => {
       }),
       (c) => c.close(),
     );
-    // 15 PINGs at 30 ms span about 450 ms, over twice libzmq's 200 ms heartbeat timeout.
+    // 31 PINGs at 50 ms span at least 1.5 s, past libzmq's 1 s heartbeat timeout.
     const pings: ZmtpCommand[] = [];
     await new Promise<void>((resolve) => {
       connection.on('command', (command: ZmtpCommand) => {
         if (command.name === 'PING') pings.push(command);
-        if (pings.length === 15) resolve();
+        if (pings.length === 31) resolve();
       });
     });
     // libzmq's PING: TTL (deciseconds, here 0: no heartbeatTimeToLive) and no context.
@@ -258,5 +258,46 @@ describe('row 40 over ZMTP: libzmq heartbeats under CURVE', () => {
     expect((await connection.receive()).map((p) => Buffer.from(p))).toEqual([Buffer.from('still here'), Buffer.alloc(300, 1)]);
     router.close();
     await echoing;
+  });
+
+  test('a peer that falls silent after the handshake is dropped by libzmq once its heartbeat timeout passes', async () => {
+    const server = curveKeyPair();
+    const client = curveKeyPair();
+    const router = closers.add(new zmq.Router({ ...nativeCurveServer(server.secretKey), heartbeatInterval: 30, heartbeatTimeout: 200 }), (s) => s.close());
+    await router.bind('tcp://127.0.0.1:*');
+    // A relay that can silence our side: what we send (PONGs included) stops reaching libzmq.
+    let toLibzmq: net.Socket | undefined;
+    let silenced = false;
+    const relay = closers.add(
+      net.createServer((fromUs) => {
+        const upstream = net.connect({ host: '127.0.0.1', port: portOf(router) });
+        toLibzmq = upstream;
+        fromUs.on('data', (chunk) => silenced || upstream.write(chunk));
+        upstream.pipe(fromUs);
+        upstream.on('error', () => undefined).on('close', () => fromUs.destroy());
+        fromUs.on('error', () => undefined).on('close', () => upstream.destroy());
+      }),
+      (s) => s.close(),
+    );
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const disconnected = firstEvent(router, 'disconnect');
+    const connection = closers.add(
+      await connectZmtp({
+        registry: defaultRegistry,
+        mechanism: 'CURVE',
+        mechanismOptions: { secretKey: client.secretKey, serverKey: server.publicKey },
+        port: (relay.address() as net.AddressInfo).port,
+      }),
+      (c) => c.close(),
+    );
+    // Answering, as in the test above, until the relay silences us.
+    await once(connection, 'command');
+    await connection.send([Buffer.from('before')]);
+    silenced = true;
+    const libzmqHungUp = once(toLibzmq!, 'close');
+    await disconnected;
+    await libzmqHungUp;
+    // libzmq hung up on us: our side sees the connection end with a typed error.
+    await expect(connection.receive()).rejects.toBeInstanceOf(ChannelError);
   });
 });

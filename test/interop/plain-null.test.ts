@@ -222,13 +222,14 @@ describe('row 54, NULL', () => {
       s.close(),
     );
     const served = new Promise<ZmtpConnection>((resolve) => ours.once('connection', resolve));
-    const dealer = closers.add(new zmq.Dealer({ heartbeatInterval: 30, heartbeatTimeout: 200 }), (s) => s.close());
+    // 31 PINGs at 50 ms span at least 1.5 s, past the 1 s timeout, with a margin no PONG misses.
+    const dealer = closers.add(new zmq.Dealer({ heartbeatInterval: 50, heartbeatTimeout: 1_000 }), (s) => s.close());
     dealer.connect(`tcp://127.0.0.1:${ours.address().port}`);
     const connection = await served;
     let pings = 0;
     await new Promise<void>((resolve) =>
       connection.on('command', (command: { name: string }) => {
-        if (command.name === 'PING' && ++pings === 15) resolve();
+        if (command.name === 'PING' && ++pings === 31) resolve();
       }),
     );
     expect(connection.error).toBeUndefined();
