@@ -18,7 +18,7 @@ const MARK = /^<!-- (example: \S+|not run: .+) -->$/;
  * Docs another engineer is rewriting now, whose blocks are not all marked yet. The lead empties
  * this list once they are; a file with no unmarked block left must leave it (tested below).
  */
-const PENDING: readonly string[] = ['README.md', 'docs/filemq.md', 'docs/zeromq.md'];
+const PENDING: readonly string[] = ['README.md'];
 
 const docs = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const text = (doc: string) => fs.readFileSync(path.join(root, doc), 'utf8');
