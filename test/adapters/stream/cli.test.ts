@@ -66,7 +66,8 @@ async function throughPipes(bin: string, serveArgs: string[], connectArgs: strin
 
 const server = curveKeyPair();
 const client = curveKeyPair();
-const messages = ['--message', 'hello', '--message', 'world'];
+// The two processes start in any order: the client's timeout leaves a loaded machine time to start the server.
+const messages = ['--message', 'hello', '--message', 'world', '--timeout', '30000'];
 let bin = '';
 
 beforeAll(() => {
