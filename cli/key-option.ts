@@ -37,8 +37,9 @@ export type KeySource = { readonly literal: string; readonly file?: undefined } 
 /**
  * Finds where `value` is read from, without reading a key. A value naming an existing file is a
  * file: a bare key file is read itself, a certificate as `loadCertificate(value, which)` reads it
- * (for `'secret'` the secret file first). Otherwise a 40-character value is a literal key; otherwise
- * it is a certificate base name (`value_secret`, `value.key_secret` ... in `loadCertificate`'s order).
+ * (for `'secret'` the secret file first). Otherwise a certificate base name (`value_secret`,
+ * `value.key_secret` ... in `loadCertificate`'s order) whose files exist; otherwise a
+ * 40-character value is a literal key.
  *
  * @throws {@link TypeError} when `value` is not a string; RangeError for a bad `which`;
  *   {@link TrustError} `ERR_FILE_NOT_FOUND` when it is neither a key nor a file
@@ -50,9 +51,11 @@ export async function locateKey(value: string, which: KeyKind): Promise<KeySourc
     if (meaningfulLines(await readTrustText(value)).length < 2) return { file: value };
     return { file: (await firstFile(certificateCandidates(value, which))) ?? value };
   }
-  if (value.length === Z85_KEY_LENGTH) return { literal: value };
+  // A certificate base name first: a path can be 40 characters long too (a clone in /tmp/ci1
+  // made `/tmp/ci1/test/vectors/certs/pyzmq/server` one), and a file that exists is meant.
   const found = await firstFile(certificateCandidates(value, which));
   if (found !== undefined) return { file: found };
+  if (value.length === Z85_KEY_LENGTH) return { literal: value };
   throw new TrustError('ERR_FILE_NOT_FOUND', 'is neither a 40-character Z85 key nor a key or certificate file', { file: value });
 }
 

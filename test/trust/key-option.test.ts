@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { decide, keyToZ85, Metadata } from '../../src';
 import { createCertificate, formatCertificate, TrustError } from '../../src/trust';
@@ -86,5 +87,25 @@ describe('allowDirAuthorizer', () => {
   it('refuses a directory that does not exist', async () => {
     const error = (await caught(() => allowDirAuthorizer(path.join(dir(), 'typo')))) as TrustError;
     expect(error.code).toBe('ERR_FILE_NOT_FOUND');
+  });
+});
+
+describe('a 40-character path', () => {
+  test('is a certificate base name when its files exist, not a literal key', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'k'));
+    try {
+      // Pad the directory so that dir/server is exactly 40 characters.
+      const sub = path.join(dir, 'x'.repeat(Math.max(1, 40 - dir.length - '/'.length * 2 - 'server'.length)));
+      await fs.mkdir(sub);
+      const base = path.join(sub, 'server');
+      expect(base).toHaveLength(40);
+      const source = path.join(__dirname, '..', 'vectors', 'certs', 'pyzmq');
+      await fs.copyFile(path.join(source, 'server.key'), `${base}.key`);
+      await fs.copyFile(path.join(source, 'server.key_secret'), `${base}.key_secret`);
+      await fs.chmod(`${base}.key_secret`, 0o600);
+      expect(keyToZ85(await resolveKey(base, 'public'))).toBe(PYZMQ_SERVER.publicKey);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
