@@ -19,7 +19,7 @@ import { runInNewContext } from 'node:vm';
 import { CURVE } from '../../../mechanisms';
 import { curveKeyPair, type PeerIdentity } from '../../../src';
 import { encodeEnvelope, KIND_HANDSHAKE, KIND_MESSAGE, parseEnvelope, ZeroMqClient, ZeroMqServer, type PeerOrigin } from '../../../src/adapters/zeromq';
-import { frame, greeting, ZmtpReader } from '../../hardening/zmtp';
+import { frame, greeting, ZmtpReader } from '../../interop/raw-zmtp';
 import { ALLOWED_GROWTH, describeGrowth, flood, peakGrowth, type MemoryGrowth } from '../../helpers/memory';
 
 // Dropped frames are garbage, freed when V8 collects: zeromq.js hands frames over 128 bytes

@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import { NULL } from '../../../mechanisms/null';
 import { connectZmtp, connectionMetadata, listenZmtp, type ZmtpConnection, type ZmtpServer } from '../../../src/adapters/zmtp';
-import { frame, ZmtpReader, zmtpHandshake } from '../../hardening/zmtp';
+import { frame, ZmtpReader, zmtpHandshake } from '../../interop/raw-zmtp';
 import { ALLOWED_GROWTH, describeGrowth, peakGrowth, type MemoryGrowth } from '../../helpers/memory';
 import { Closers } from '../../interop/helpers';
 

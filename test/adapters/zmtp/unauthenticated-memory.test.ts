@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import { CURVE } from '../../../mechanisms/curve';
 import { curveKeyPair, type ChannelError } from '../../../src';
 import { connectZmtp, listenZmtp, type PeerOrigin, type ZmtpServer } from '../../../src/adapters/zmtp';
-import { frame, greeting, ZmtpReader } from '../../hardening/zmtp';
+import { frame, greeting, ZmtpReader } from '../../interop/raw-zmtp';
 import { Closers } from '../../interop/helpers';
 import { ALLOWED_GROWTH, describeGrowth, flood, peakGrowth, type MemoryGrowth } from '../../helpers/memory';
 
