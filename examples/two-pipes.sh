@@ -1,6 +1,7 @@
-# Keys in Z85 contain characters such as * ? [ $ &: quote them.
+# Key files, not keys on the command line (other users can read a process's arguments).
+curvezmq keygen server --dir keys && curvezmq keygen client --dir keys
 mkfifo c2s s2c
-curvezmq serve - --secret-key "$SERVER_SECRET" --allow "$CLIENT_PUBLIC" < c2s > s2c &
+curvezmq serve - --cert keys/server --allow keys/client < c2s > s2c &
 # The client opens its output first: each side's reading end then finds its writer.
-curvezmq connect - --secret-key "$CLIENT_SECRET" --server-key "$SERVER_PUBLIC" \
+curvezmq connect - --cert keys/client --server-key keys/server \
   --message hello --message world > c2s < s2c

@@ -2,20 +2,13 @@
  * The shell examples the docs show run as written, with the built command on the PATH as
  * `curvezmq`, in a fresh temporary directory (test/unit/doc-sandbox.ts).
  */
-import { curveKeyPair } from '../../src';
 import { sandbox } from './doc-sandbox';
 
 test('docs/stream.md: two pipes between serve - and connect - (examples/two-pipes.sh) exit 0', async () => {
-  const server = curveKeyPair();
-  const client = curveKeyPair();
   const box = sandbox();
   try {
-    const { stderr } = await box.sh('two-pipes.sh', {
-      SERVER_SECRET: server.secretKey,
-      SERVER_PUBLIC: server.publicKey,
-      CLIENT_SECRET: client.secretKey,
-      CLIENT_PUBLIC: client.publicKey,
-    });
+    const { stderr } = await box.sh('two-pipes.sh');
+    expect(stderr).not.toMatch(/visible|warning/i);
     expect(stderr).toMatch(/hello/);
     expect(stderr).toMatch(/world/);
   } finally {
