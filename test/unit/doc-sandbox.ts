@@ -32,3 +32,13 @@ export function sandbox(): Sandbox {
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** A TCP port nobody listens on now (the kernel's pick, released at once). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -2,7 +2,6 @@
  * docs/ironhouse.md, run as a user follows it: `curvezmq keygen` and `cp` make keys/ and
  * allowed/ in a temporary directory, then each TypeScript and shell example runs there.
  */
-import * as net from 'node:net';
 import { main as overStream } from '../../examples/ironhouse-stream';
 import { main as overZeroMq } from '../../examples/ironhouse-zeromq';
 import { addressThenKey } from '../../examples/address-then-key';
@@ -10,7 +9,7 @@ import { main as reloadAllowList } from '../../examples/allow-list-reload';
 import { main as plainWithPasswords } from '../../examples/password-file';
 import { main as saveAndLoad } from '../../examples/certificates';
 import { loadCertificate, Metadata } from '../../index';
-import { sandbox, type Sandbox } from './doc-sandbox';
+import { freePort, sandbox, type Sandbox } from './doc-sandbox';
 
 let box: Sandbox;
 const home = process.cwd();
@@ -65,13 +64,6 @@ test('section 5: a broken file is reported and skipped; the others keep working'
 });
 
 /** A port nothing listens on now, for the CLI server. */
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('docs/keys.md: a certificate saved, then read back as secret and as public', async () => {
   const keysBox = sandbox();
