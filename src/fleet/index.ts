@@ -1,0 +1,14 @@
+/**
+ * The fleet's pure side: the CHP (RFC 12) codec, the key map, key entries and rights, the
+ * replica's logic and {@link fleetAuthorizer}. The sockets are in the ZeroMQ adapter
+ * (`src/adapters/zeromq/fleet/`). See `docs/fleet.md`.
+ *
+ * @module
+ */
+export * from './codec';
+export * from './errors';
+export * from './properties';
+export * from './key-entry';
+export * from './key-map';
+export * from './replica-state';
+export * from './authorizer';
