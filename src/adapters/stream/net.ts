@@ -25,7 +25,7 @@ export type SecureServerOptions = StreamServerOptions;
 
 /**
  * Options of {@link connect}: the mechanism typed per mechanism (`D` is inferred from
- * `mechanism`, so a CURVE client without `serverKey` does not compile), where to connect, and
+ * `mechanism`, so a client without the server's key does not compile), where to connect, and
  * how to secure the channel.
  */
 export type SecureConnectOptions<D extends AnyDefinition = AnyDefinition> = ClientChoice<D> & SecureConnectBaseOptions;

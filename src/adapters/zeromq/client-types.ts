@@ -12,7 +12,7 @@ import type { ClientChoice } from '../mechanism-choice';
 
 /**
  * Options of `ZeroMqClient`: the mechanism, typed per mechanism (`D` is inferred from
- * `mechanism`, so a CURVE client without `serverKey` does not compile), and the options below.
+ * `mechanism`, so a client without the server's key does not compile), and the options below.
  */
 export type ZeroMqClientOptions<D extends AnyDefinition = AnyDefinition> = ClientChoice<D> & ZeroMqClientBaseOptions;
 

@@ -50,7 +50,7 @@ export type ZmtpOptions = MechanismChoice & ZmtpBaseOptions;
 
 /**
  * Options of {@link connectZmtp}: the mechanism typed per mechanism (`D` is inferred from
- * `mechanism`, so a CURVE client without `serverKey` does not compile), and the options below.
+ * `mechanism`, so a client without the server's key does not compile), and the options below.
  */
 export type ZmtpConnectOptions<D extends AnyDefinition = AnyDefinition> = ClientChoice<D> & ZmtpConnectBaseOptions;
 
