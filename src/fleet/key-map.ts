@@ -109,6 +109,19 @@ export class KeyMap {
   }
 
   /**
+   * Server side, at start: the entries a journal kept (with their absolute expiry) and the
+   * sequence it reached. Entries beyond `maxEntries` are left out.
+   */
+  restore(entries: Iterable<MapEntry>, sequence: number): void {
+    this.entries.clear();
+    for (const entry of entries) {
+      if (this.entries.size >= this.maxEntries) break;
+      this.entries.set(entry.key, entry);
+    }
+    this.highest = sequence;
+  }
+
+  /**
    * Server side: deletes every entry whose `ttl` ran out by `nowMs`, returning the KVPUBs
    * (empty values) to publish, in order.
    */

@@ -23,6 +23,7 @@ import { ChpError } from '../../../fleet/errors';
 import { isValidGroup, parseKeyMetadata, parseKeyPath, type FleetRight } from '../../../fleet/key-entry';
 import { KeyMap, type MapEntry } from '../../../fleet/key-map';
 import type { ChpProperties } from '../../../fleet/properties';
+import { Journal, type JournalLoad } from '../../../fleet/journal';
 import { nativeCurveServer } from '../native-curve';
 import { SerialQueue } from '../serial-queue';
 import { ZapHandler } from '../zap';
@@ -49,6 +50,8 @@ export interface FleetServerOptions extends FleetLimitsInit {
   readonly heartbeat?: number;
   /** Unix milliseconds (injected for tests; default `Date.now`). */
   readonly now?: () => number;
+  /** A journal file: the map is loaded from it at start, and each update fsynced to it before it is published. */
+  readonly journal?: string;
 }
 
 /** What the server counted. */
@@ -86,6 +89,9 @@ export class FleetServer implements KeyLookup {
   private readonly snapshotQueue = new SerialQueue();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly journal: Journal | undefined;
+  /** The torn or corrupt journal tail cut at start, if any. */
+  readonly journalCut: JournalLoad['cut'];
 
   private constructor(
     private readonly sockets: { snapshot: zmq.Router; publisher: zmq.Publisher; collector: zmq.Subscriber },
@@ -93,8 +99,12 @@ export class FleetServer implements KeyLookup {
     private readonly limits: FleetLimits,
     private readonly now: () => number,
     heartbeat: number,
+    loaded: JournalLoad | undefined,
   ) {
     this.map = new KeyMap({ maxEntries: limits.maxEntries });
+    this.journal = loaded?.journal;
+    this.journalCut = loaded?.cut;
+    if (loaded !== undefined) this.map.restore(loaded.entries, loaded.sequence);
     const fault = (error: unknown) => this.events.emit('fault', error);
     readLoop(sockets.snapshot, (frames) => this.onSnapshotRequest(frames), fault);
     readLoop(sockets.collector, (frames) => this.onKvset(frames), fault);
@@ -124,6 +134,14 @@ export class FleetServer implements KeyLookup {
     let server: FleetServer | undefined;
     const authorizer: Authorizer = (request) => server?.decide(request, admins, options.group) ?? deny('Starting');
     const zap = await ZapHandler.start({ authorizer, context });
+    let loaded: JournalLoad | undefined;
+    try {
+      // Loaded before binding: no peer may see the map before it is whole.
+      loaded = options.journal === undefined ? undefined : Journal.open(options.journal);
+    } catch (error) {
+      zap.close();
+      throw error;
+    }
     const common = { context, ...curve };
     const sockets = {
       // mandatory: a snapshot to a peer whose queue is full waits (up to sendTimeout) rather
@@ -140,9 +158,10 @@ export class FleetServer implements KeyLookup {
     } catch (error) {
       for (const socket of Object.values(sockets)) socket.close();
       zap.close();
+      loaded?.journal.close();
       throw error;
     }
-    server = new FleetServer(sockets, zap, limits, now, heartbeat);
+    server = new FleetServer(sockets, zap, limits, now, heartbeat, loaded);
     zap.events.on('decision', (request, decision, domain) => server?.onDecision(request, decision.status, domain));
     return server;
   }
@@ -185,6 +204,7 @@ export class FleetServer implements KeyLookup {
     await this.publishQueue.run(async () => undefined);
     for (const socket of Object.values(this.sockets)) socket.close();
     this.zap.close();
+    this.journal?.close();
   }
 
   private decide(request: AuthRequest, admins: ReadonlySet<string>, group: string) {
@@ -259,7 +279,9 @@ export class FleetServer implements KeyLookup {
     return undefined;
   }
 
+  /** Journals (fsync) then publishes: a replica never sees an update a restart could lose. */
   private publish(update: Kvpub): Promise<void> {
+    this.journal?.append(update, this.map.get(update.key)?.expiresAt);
     this.events.emit('update', update);
     return this.publishQueue.run(async () => {
       if (this.closed) return;
