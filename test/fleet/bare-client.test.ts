@@ -103,3 +103,22 @@ test('a replica takes a new snapshot when HUGZ stop, and catches up with the res
 async function listKeyOn(server: import('../../src/adapters/zeromq/fleet/server').FleetServer, key: ReturnType<typeof curveKeyPair>): Promise<void> {
   await listKey(server, key, ['read']);
 }
+
+test('a bare libzmq client holding the update right sends a KVSET the server publishes', async () => {
+  const { server, port, keys } = await startServer();
+  closer.track(server);
+  const writer = curveKeyPair();
+  await listKey(server, writer, ['update']);
+  // XPUB is PUB on the wire; reading its subscription shows when sending stops being dropped.
+  const xpub = closer.track(new zmq.XPublisher({ ...bareCurve(writer, keys.publicKey), linger: 0 }));
+  xpub.connect(`tcp://127.0.0.1:${port + 2}`);
+  await xpub.receive();
+  const published = eventWhere<[Kvpub]>(server.events, 'update', (u) => u.key === '/config/bare');
+  const uuid = Buffer.alloc(16, 9);
+  await xpub.send(['/config/bare', Buffer.alloc(8), uuid, 'ttl=30\n', 'from libzmq']);
+  const [update] = await published;
+  expect(update.sequence).toBe(server.sequence);
+  expect(Buffer.from(update.uuid)).toEqual(uuid);
+  expect(update.properties).toEqual({ ttl: '30' });
+  expect(new TextDecoder().decode(server.get('/config/bare')?.value)).toBe('from libzmq');
+});
