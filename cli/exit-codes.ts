@@ -20,6 +20,15 @@ export const EXIT = {
   TIMEOUT: 5,
 } as const;
 
+/** The exit-code table every command's help ends with, the same for every transport and `files`. */
+export const EXIT_CODES_HELP = `exit codes (every command, every transport):
+  0  ok: everything asked for was done
+  1  failure: anything else (I/O error, missing optional package)
+  2  usage: unknown command or option, missing or malformed value
+  3  refused: the server denied us (wrong client key, user or password)
+  4  protocol or key error: wrong server key, another protocol, malformed or forged data
+  5  timeout: no answer in time (no server there, or it never answered)`;
+
 /** One of the {@link EXIT} values. */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -3,7 +3,10 @@
  *
  * @module
  */
-import { EXIT } from './exit-codes';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes';
+import { didYouMean } from './usage';
 
 /** A sub-command: takes its own arguments, returns the exit code. */
 export type Command = (args: string[]) => Promise<number>;
@@ -25,7 +28,22 @@ ${Object.entries(COMMANDS)
   .map(([name, { summary }]) => `  ${name.padEnd(10)} ${summary}`)
   .join('\n')}
 
-Run 'curvezmq <command> --help' for a command's options.`;
+Run 'curvezmq <command> --help' for a command's options; 'curvezmq --version' for the version.
+
+${EXIT_CODES_HELP}`;
+
+/** The package's version, from its package.json (two levels up from dist/cli, one from cli/). */
+function version(): string {
+  for (const up of ['..', path.join('..', '..')]) {
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, up, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'curvezmq' && manifest.version !== undefined) return manifest.version;
+    } catch {
+      // Not at this level: try the next.
+    }
+  }
+  return 'unknown';
+}
 
 /** Runs the command line `argv` (without node and the script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -34,9 +52,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return name === undefined ? EXIT.USAGE : EXIT.OK;
   }
-  const entry = COMMANDS[name];
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`curvezmq ${version()}\n`);
+    return EXIT.OK;
+  }
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (entry === undefined) {
-    process.stderr.write(`curvezmq: unknown command '${name}'\n${USAGE}\n`);
+    const hint = name.startsWith('-') ? didYouMean(name, ['help', 'version']) : didYouMean(name, Object.keys(COMMANDS), '');
+    process.stderr.write(`curvezmq: unknown ${name.startsWith('-') ? 'option' : 'command'} '${name}'${hint}\n${USAGE}\n`);
     return EXIT.USAGE;
   }
   try {

@@ -25,8 +25,8 @@
  */
 import { defaultRegistry } from '../mechanisms';
 import type { Readable } from 'node:stream';
-import { parseArgs } from 'node:util';
-import { joinStringValues } from './args';
+import { EXIT_CODES_HELP } from './exit-codes';
+import { parseCommand, UsageError } from './usage';
 import { secureRandom, type Authorizer } from '../src';
 import type { AnyMechanismOptions } from '../src/registry';
 import { allowAny, allowKeys, firstMatch, passwordFile } from '../src/trust';
@@ -34,10 +34,7 @@ import { allowDirAuthorizer, resolveKey } from './key-option';
 import { SecretOptionError, SecretReader } from './secret-option';
 import type { ConnectContext, Log, ServeContext } from './transports/types';
 
-/** A command-line mistake: the command prints it and exits with `EXIT.USAGE`. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 const OPTIONS = {
   mechanism: { type: 'string', default: 'curve' },
@@ -57,14 +54,21 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** Options that only one side uses; the other side refuses them rather than ignoring them. */
+const ONLY: Record<'serve' | 'connect', readonly (keyof typeof OPTIONS)[]> = {
+  serve: ['allow', 'allow-dir', 'allow-any', 'passwords'],
+  connect: ['server-key', 'username', 'password', 'password-file', 'message', 'timeout'],
+};
+
 type Values = ReturnType<typeof parse>['values'];
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args: joinStringValues(args, OPTIONS), options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+/** Parses `args` for `role`; an option of the other role is a usage error naming the role. */
+function parse(args: string[], role: 'serve' | 'connect') {
+  const parsed = parseCommand(args, OPTIONS);
+  const other = role === 'serve' ? 'connect' : 'serve';
+  const misplaced = ONLY[other].find((name) => parsed.given.has(name));
+  if (misplaced !== undefined) throw new UsageError(`--${misplaced} is a ${other} option; ${role} does not take it`);
+  return parsed;
 }
 
 /** The one positional argument, the endpoint. */
@@ -142,7 +146,24 @@ async function authorizerOf(values: Values, mechanism: string, log: Log, secrets
       `a ${mechanism} server needs --allow, --allow-dir, --allow-any${mechanism === 'PLAIN' ? ' or --passwords' : ''}; it refuses to start without`,
     );
   }
-  return parts.length === 1 ? parts[0] : firstMatch(...parts);
+  return logDenials(parts.length === 1 ? parts[0]! : firstMatch(...parts), log);
+}
+
+/**
+ * Logs every refusal with the key (Z85) or user name refused: the line an operator needs to
+ * decide whom to add to the allow-list.
+ */
+function logDenials(authorizer: Authorizer, log: Log): Authorizer {
+  return async (request) => {
+    const answer = await authorizer(request);
+    const allowed = typeof answer === 'boolean' ? answer : answer.status === 200;
+    if (!allowed) {
+      const who = request.publicKeyZ85 !== undefined ? `key ${request.publicKeyZ85}` : request.username !== undefined ? `user ${JSON.stringify(request.username)}` : 'anonymous peer';
+      const why = typeof answer === 'boolean' ? '' : ` (${answer.status} ${answer.statusText ?? ''})`.replace(' )', ')');
+      log(`denied: ${request.mechanism} client ${who}${why}`);
+    }
+    return answer;
+  };
 }
 
 /**
@@ -151,7 +172,7 @@ async function authorizerOf(values: Values, mechanism: string, log: Log, secrets
  * @throws {@link UsageError} on any command-line mistake
  */
 export async function serveContext(args: string[], log: Log, signal: AbortSignal, input: SecretInput = {}): Promise<ServeContext | 'help'> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, 'serve');
   if (values.help) return 'help';
   const endpoint = endpointOf(positionals);
   const mechanism = mechanismOf(values);
@@ -171,7 +192,7 @@ export async function serveContext(args: string[], log: Log, signal: AbortSignal
  * @throws {@link UsageError} on any command-line mistake
  */
 export async function connectContext(args: string[], log: Log, input: SecretInput = {}): Promise<ConnectContext | 'help'> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, 'connect');
   if (values.help) return 'help';
   const endpoint = endpointOf(positionals);
   const mechanism = mechanismOf(values);
@@ -218,4 +239,5 @@ export const OPTIONS_HELP = `options:
 
 ENDPOINT: tcp://HOST:PORT, ipc://PATH, inproc://NAME (ZeroMQ); tcp+stream://HOST:PORT (raw TCP
 stream); - (stream framing on stdin/stdout)
-exit codes: 0 ok, 1 failure, 2 usage, 3 refused, 4 protocol error, 5 timeout`;
+
+${EXIT_CODES_HELP}`;

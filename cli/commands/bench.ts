@@ -6,9 +6,8 @@
  *
  * @module
  */
-import { parseArgs } from 'node:util';
 import { availableBackends, BACKEND_NAMES, cryptoBackend, useCryptoBackend, type CryptoBackend } from '../../src/crypto';
-import { joinStringValues } from '../args';
+import { parseCommand } from '../usage';
 import { EXIT } from '../exit-codes';
 import { measureHandshakes, measureMessages } from '../measure';
 
@@ -44,7 +43,7 @@ interface BackendFigures {
 export async function bench(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: joinStringValues(args, OPTIONS), options: OPTIONS, strict: true });
+    parsed = parseCommand(args, OPTIONS, {}, false);
   } catch (error) {
     return usage((error as Error).message);
   }

@@ -9,8 +9,7 @@
  *
  * @module
  */
-import { parseArgs } from 'node:util';
-import { joinStringValues } from '../args';
+import { parseCommand } from '../usage';
 import { promises as fs } from 'node:fs';
 import {
   CertStore,
@@ -46,7 +45,7 @@ const OPTIONS = {
 export async function cert(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: joinStringValues(args, OPTIONS), options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseCommand(args, OPTIONS);
   } catch (error) {
     return usage((error as Error).message);
   }

@@ -24,7 +24,7 @@ export async function connect(args: string[]): Promise<number> {
     return await transport.connect(context);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`curvezmq connect: ${error.message}\n`);
+    process.stderr.write(`curvezmq connect: ${error.message}\n${HELP.split('\n')[0]}\nRun 'curvezmq connect --help' for its options.\n`);
     return EXIT.USAGE;
   }
 }

@@ -17,13 +17,32 @@
  */
 import { CURVE } from '../../mechanisms';
 import { curveKeyPair, CurveZmqError, parseCommand } from '../../src';
-import { ZeroMqClient, ZeroMqServer } from '../../src/adapters/zeromq';
 import { EXIT } from '../exit-codes';
+import { parseCommand as parseArgv, UsageError } from '../usage';
 
 const TIMEOUT_MS = 10_000;
 
+const HELP = `usage: curvezmq hello
+
+Runs a CURVE server and client in this process over ZeroMQ (tcp://127.0.0.1), prints each
+handshake command as the other side accepts it, then one request and its reply. Exits 0 when
+the exchange succeeded. Needs the optional package zeromq.
+`;
+
 /** Runs the hello-world and prints each command as it crosses; exits 0 when all went well. */
-export async function hello(): Promise<number> {
+export async function hello(args: string[] = []): Promise<number> {
+  try {
+    const { values, positionals } = parseArgv(args, { help: { type: 'boolean', short: 'h' } });
+    if (values.help === true) return (process.stdout.write(HELP), EXIT.OK);
+    if (positionals.length > 0) throw new UsageError(`hello takes no arguments, got ${JSON.stringify(positionals[0])}`);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`curvezmq hello: ${error.message}\n${HELP.split('\n')[0]}\n`);
+    return EXIT.USAGE;
+  }
+  // Loaded here, not at the top: `hello --help` works without the optional zeromq, and without
+  // it the import fails with the adapter's one-line message, which main() prints.
+  const { ZeroMqClient, ZeroMqServer } = await import('../../src/adapters/zeromq');
   const serverKeys = curveKeyPair();
   const clientKeys = curveKeyPair();
   const print = (line: string): boolean => process.stdout.write(line + '\n');

@@ -7,8 +7,7 @@
  *
  * @module
  */
-import { parseArgs } from 'node:util';
-import { joinStringValues } from '../args';
+import { parseCommand } from '../usage';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -44,7 +43,7 @@ const OPTIONS = {
 export async function keygen(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: joinStringValues(args, OPTIONS), options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseCommand(args, OPTIONS);
   } catch (error) {
     return usage((error as Error).message);
   }
@@ -88,7 +87,8 @@ async function write(
     return EXIT.OK;
   } catch (error) {
     if (!isTrustError(error, 'ERR_CERT_EXISTS')) throw error;
-    process.stderr.write(`curvezmq keygen: ${error.message}\n`);
+    // The library's message names its own option (overwrite); here the flag is --force.
+    process.stderr.write(`curvezmq keygen: ${error.file ?? base} exists; pass --force to replace it\n`);
     return EXIT.FAILURE;
   } finally {
     wipeCertificate(certificate);

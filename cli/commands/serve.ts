@@ -23,7 +23,7 @@ export async function serve(args: string[]): Promise<number> {
     return await transport.serve(context);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`curvezmq serve: ${error.message}\n`);
+    process.stderr.write(`curvezmq serve: ${error.message}\n${HELP.split('\n')[0]}\nRun 'curvezmq serve --help' for its options.\n`);
     return EXIT.USAGE;
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
