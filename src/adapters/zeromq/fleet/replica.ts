@@ -28,10 +28,12 @@ export interface FleetReplicaOptions extends FleetLimitsInit {
   readonly host?: string;
   /** The server's base port P. */
   readonly port: number;
-  /** The server's CURVE public key. */
-  readonly serverKey: KeyLike;
-  /** This replica's CURVE secret key (its public key must hold `read` on the server). */
-  readonly secretKey: KeyLike;
+  /** The server's CURVE public key (required unless `curve` is false). */
+  readonly serverKey?: KeyLike;
+  /** This replica's CURVE secret key; its public key must hold `read` (required unless `curve` is false). */
+  readonly secretKey?: KeyLike;
+  /** false: plain RFC 12 to a server started with `curve: false`. Default true. */
+  readonly curve?: boolean;
   /** Follow only this group's keys (`/keys/<group>/`); exclusive with `subtree`. */
   readonly group?: string;
   /** The subtree followed ('' = everything, the default). */
@@ -97,7 +99,8 @@ export class FleetReplica implements KeyLookup {
     if (options.group !== undefined && options.subtree !== undefined) throw new TypeError('"options.group" and "options.subtree" exclude each other');
     const subtree = options.group !== undefined ? groupSubtree(options.group) : (options.subtree ?? '');
     if (!isValidSubtree(subtree)) throw new RangeError('"options.subtree" expected "" or a printable path starting with "/"');
-    nativeCurveClient({ secretKey: options.secretKey, serverKey: options.serverKey });
+    if (options.curve !== undefined && typeof options.curve !== 'boolean') throw new TypeError('"options.curve" expected a boolean');
+    clientCurve(options);
     const timeout = checkDuration(options.heartbeatTimeout, 'options.heartbeatTimeout', 3000, { zero: false });
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('"options.now" expected a function');
     return new FleetReplica(options, fleetLimits(options), timeout, options.now ?? Date.now, subtree);
@@ -195,7 +198,7 @@ export class FleetReplica implements KeyLookup {
 
   private socketOptions() {
     return {
-      ...nativeCurveClient({ secretKey: this.options.secretKey, serverKey: this.options.serverKey }),
+      ...clientCurve(this.options),
       receiveTimeout: this.timeout,
     };
   }
@@ -203,4 +206,17 @@ export class FleetReplica implements KeyLookup {
   private endpoint(offset: number): string {
     return `tcp://${this.options.host ?? '127.0.0.1'}:${this.options.port + offset}`;
   }
+}
+
+/**
+ * The client's curve options, or none when `curve` is false.
+ *
+ * @throws {@link TypeError}/{@link RangeError} for missing or malformed keys
+ */
+export function clientCurve(options: { readonly curve?: boolean; readonly secretKey?: KeyLike; readonly serverKey?: KeyLike }): object {
+  if (options.curve === false) return {};
+  if (options.secretKey === undefined || options.serverKey === undefined) {
+    throw new TypeError('"options.secretKey" and "options.serverKey" are required unless "options.curve" is false');
+  }
+  return nativeCurveClient({ secretKey: options.secretKey, serverKey: options.serverKey });
 }

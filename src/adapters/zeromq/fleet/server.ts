@@ -40,10 +40,15 @@ export interface FleetServerOptions extends FleetLimitsInit {
   readonly port: number;
   /** Interface to bind (default 127.0.0.1). */
   readonly host?: string;
-  /** The server's CURVE secret key; clients connect with its public key. */
-  readonly secretKey: KeyLike;
-  /** The group whose entries give rights on this server. */
-  readonly group: string;
+  /** The server's CURVE secret key; clients connect with its public key. Required unless `curve` is false. */
+  readonly secretKey?: KeyLike;
+  /** The group whose entries give rights on this server. Required unless `curve` is false. */
+  readonly group?: string;
+  /**
+   * false: plain RFC 12, no encryption, no rights (anyone reaching the ports may read and
+   * update), for checking against other CHP implementations on a trusted network. Default true.
+   */
+  readonly curve?: boolean;
   /** Keys holding every right whatever the map says: how the first entries get in. */
   readonly admins?: readonly KeyLike[];
   /** Milliseconds between HUGZ (default 1,000, as in the Guide). */
@@ -95,7 +100,7 @@ export class FleetServer implements KeyLookup {
 
   private constructor(
     private readonly sockets: { snapshot: zmq.Router; publisher: zmq.Publisher; collector: zmq.Subscriber },
-    private readonly zap: ZapHandler,
+    private readonly zap: ZapHandler | undefined,
     private readonly limits: FleetLimits,
     private readonly now: () => number,
     heartbeat: number,
@@ -122,33 +127,38 @@ export class FleetServer implements KeyLookup {
     const port = checkBasePort(options.port, 'options.port');
     const host = options.host ?? '127.0.0.1';
     if (typeof host !== 'string') throw new TypeError('"options.host" expected a string');
-    if (!isValidGroup(options.group)) throw new RangeError('"options.group" expected 1 to 64 characters of A-Z a-z 0-9 _ . -');
+    if (options.curve !== undefined && typeof options.curve !== 'boolean') throw new TypeError('"options.curve" expected a boolean');
+    const secure = options.curve !== false;
+    const group = options.group ?? '';
+    if (secure && !isValidGroup(group)) throw new RangeError('"options.group" expected 1 to 64 characters of A-Z a-z 0-9 _ . -');
     const admins = new Set((options.admins ?? []).map((key, i) => keyToZ85(toPublicKey(key, `admins[${i}]`))));
     const heartbeat = checkDuration(options.heartbeat, 'options.heartbeat', 1000, { zero: false });
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('"options.now" expected a function');
     const now = options.now ?? Date.now;
     const limits = fleetLimits(options);
-    const curve = nativeCurveServer(options.secretKey);
+    if (secure && options.secretKey === undefined) throw new TypeError('"options.secretKey" is required unless "options.curve" is false');
+    const curve = secure ? nativeCurveServer(options.secretKey as KeyLike) : {};
     // An own context, so our ZAP handler serves these sockets only, whatever else runs here.
     const context = new zmq.Context();
     let server: FleetServer | undefined;
-    const authorizer: Authorizer = (request) => server?.decide(request, admins, options.group) ?? deny('Starting');
-    const zap = await ZapHandler.start({ authorizer, context });
+    const authorizer: Authorizer = (request) => server?.decide(request, admins, group) ?? deny('Starting');
+    const zap = secure ? await ZapHandler.start({ authorizer, context }) : undefined;
+    const domain = (place: Place) => (secure ? { zapDomain: FLEET_DOMAINS[place] } : {});
     let loaded: JournalLoad | undefined;
     try {
       // Loaded before binding: no peer may see the map before it is whole.
       loaded = options.journal === undefined ? undefined : Journal.open(options.journal);
     } catch (error) {
-      zap.close();
+      zap?.close();
       throw error;
     }
     const common = { context, ...curve };
     const sockets = {
       // mandatory: a snapshot to a peer whose queue is full waits (up to sendTimeout) rather
       // than silently losing entries in the middle of the snapshot.
-      snapshot: new zmq.Router({ ...common, ...socketLimits(limits), zapDomain: FLEET_DOMAINS.snapshot, mandatory: true, sendTimeout: 1000 }),
-      publisher: new zmq.Publisher({ ...common, ...socketLimits(limits, 'send'), zapDomain: FLEET_DOMAINS.publisher }),
-      collector: new zmq.Subscriber({ ...common, ...socketLimits(limits, 'receive'), zapDomain: FLEET_DOMAINS.collector }),
+      snapshot: new zmq.Router({ ...common, ...socketLimits(limits), ...domain('snapshot'), mandatory: true, sendTimeout: 1000 }),
+      publisher: new zmq.Publisher({ ...common, ...socketLimits(limits, 'send'), ...domain('publisher') }),
+      collector: new zmq.Subscriber({ ...common, ...socketLimits(limits, 'receive'), ...domain('collector') }),
     };
     try {
       sockets.collector.subscribe();
@@ -157,12 +167,12 @@ export class FleetServer implements KeyLookup {
       await sockets.collector.bind(`tcp://${host}:${port + 2}`);
     } catch (error) {
       for (const socket of Object.values(sockets)) socket.close();
-      zap.close();
+      zap?.close();
       loaded?.journal.close();
       throw error;
     }
     server = new FleetServer(sockets, zap, limits, now, heartbeat, loaded);
-    zap.events.on('decision', (request, decision, domain) => server?.onDecision(request, decision.status, domain));
+    zap?.events.on('decision', (request, decision, domain) => server?.onDecision(request, decision.status, domain));
     return server;
   }
 
@@ -203,7 +213,7 @@ export class FleetServer implements KeyLookup {
     clearInterval(this.timer);
     await this.publishQueue.run(async () => undefined);
     for (const socket of Object.values(this.sockets)) socket.close();
-    this.zap.close();
+    this.zap?.close();
     this.journal?.close();
   }
 

@@ -14,7 +14,7 @@ import { encodeChp } from '../../../fleet/codec';
 import type { ChpProperties } from '../../../fleet/properties';
 import type { KeyLike } from '../../../keys';
 import { secureRandom } from '../../../random';
-import { nativeCurveClient } from '../native-curve';
+import { clientCurve } from './replica';
 import { SerialQueue } from '../serial-queue';
 import { checkBasePort, fleetLimits, socketLimits } from './sockets';
 
@@ -23,8 +23,12 @@ export interface FleetUpdaterOptions {
   readonly host?: string;
   /** The server's base port P (the COLLECTOR is P + 2). */
   readonly port: number;
-  readonly serverKey: KeyLike;
-  readonly secretKey: KeyLike;
+  /** The server's CURVE public key (required unless `curve` is false). */
+  readonly serverKey?: KeyLike;
+  /** This updater's CURVE secret key (required unless `curve` is false). */
+  readonly secretKey?: KeyLike;
+  /** false: plain RFC 12 to a server started with `curve: false`. Default true. */
+  readonly curve?: boolean;
   /** Largest value sent (default 64 KiB, as the server's default). */
   readonly maxValueSize?: number;
 }
@@ -54,7 +58,7 @@ export class FleetUpdater {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
     const port = checkBasePort(options.port, 'options.port');
     const limits = fleetLimits({ maxValueSize: options.maxValueSize });
-    const socket = new zmq.XPublisher({ ...nativeCurveClient(options), ...socketLimits(limits) });
+    const socket = new zmq.XPublisher({ ...clientCurve(options), ...socketLimits(limits) });
     socket.connect(`tcp://${options.host ?? '127.0.0.1'}:${port + 2}`);
     return new FleetUpdater(socket);
   }
