@@ -240,7 +240,13 @@ export class FleetServer implements KeyLookup {
     this.events.emit('dropped', error, where);
   }
 
-  /** ICANHAZ: the entries under the subtree, then KTHXBAI with the sequence they reflect. */
+  /**
+   * ICANHAZ: the entries under the subtree, then KTHXBAI with the sequence they reflect. The
+   * read loop awaits each snapshot, so one is sent at a time and further requests wait in
+   * libzmq's per-peer queue (`queueLength`, beyond which libzmq drops them): a flood of ICANHAZ
+   * costs no memory here. A peer that stops reading holds the loop for at most the 1 s send
+   * timeout per request.
+   */
   private onSnapshotRequest(frames: Buffer[]): Promise<void> | void {
     const [identity, ...rest] = frames;
     if (identity === undefined) return;
