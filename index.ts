@@ -14,3 +14,7 @@ export * from './src/trust';
 export * from './src/adapters/stream';
 /** The FileMQ-style file-transfer protocol (codec, sessions, resync); its ZeroMQ binding is in the adapter. */
 export * as filemq from './src/filemq';
+/** Key distribution (CHP, RFC 12): the wire codec, the key map and `fleetAuthorizer`; its sockets are in `curvezmq/zeromq`. */
+export * from './src/fleet';
+/** The fleet server's journal (Node only: `node:fs`). */
+export { Journal, type JournalLoad } from './src/fleet/journal';

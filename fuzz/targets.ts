@@ -23,6 +23,7 @@ import { mutate } from './mutate';
 import type { Prng } from './prng';
 import type { Profile } from './profiles';
 import { zmtpFrames, zmtpGreeting } from './zmtp-targets';
+import { chpCommands, chpReplica } from './chp-targets';
 
 /** The context of one execution. */
 export interface Exec {
@@ -66,6 +67,8 @@ export function targets(corpus: Corpus, profiles: readonly Profile[]): Target[] 
     { name: 'z85', weight: 2, run: z85 },
     { name: 'zmtp-frames', weight: 4, run: zmtpFrames },
     { name: 'zmtp-greeting', weight: 2, run: zmtpGreeting },
+    { name: 'chp-commands', weight: 2, run: chpCommands },
+    { name: 'chp-replica', weight: 1, run: chpReplica },
   );
   return out;
 }

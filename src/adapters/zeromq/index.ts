@@ -37,5 +37,7 @@ export {
 } from './envelope';
 export { nativeCurveServer, nativeCurveClient, type NativeCurveServerOptions, type NativeCurveClientOptions } from './native-curve';
 export { ZapHandler, ZAP_ENDPOINT, type ZapHandlerOptions, type ZapEvents } from './zap';
+/** Key distribution over CHP (RFC 12) with libzmq's CURVE: the server, a replica, an updater. */
+export * from './fleet';
 /** The FileMQ-style secure file transfer over Router/Dealer (`docs/filemq.md`). */
 export { FileMqServer, syncFiles, type FileMqServerOptions, type SyncOptions, type SyncProgress, type SyncResult } from './filemq';
