@@ -8,7 +8,9 @@
  */
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
-import { CurveZmqError, type Authorizer, type PeerIdentity } from '../../src';
+import type { Authorizer, PeerIdentity } from '../../src';
+import type { PeerOrigin } from '../../src/adapters/mechanism-choice';
+import { describe, describeClientError, describePeerError, oncePerAddress, sniffZmtp } from '../diagnose';
 import { SecureStream, StreamServer } from '../../src/adapters/stream';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import { UsageError } from '../options';
@@ -33,6 +35,7 @@ export async function serve(context: ServeContext): Promise<number> {
 /** Connects, sends each message, checks each echo; the exit code says how it went. */
 export async function connect(context: ConnectContext): Promise<number> {
   const raw = context.endpoint === '-' ? stdio() : tcpSocket(parseEndpoint(context.endpoint));
+  const sawZmtp = sniffZmtp(raw);
   const stream = new SecureStream(raw, {
     session: context.registry.client(context.mechanism, context.clientOptions),
     handshakeTimeout: context.timeoutMs,
@@ -45,8 +48,10 @@ export async function connect(context: ConnectContext): Promise<number> {
     context.log(`secure: ${peer.mechanism}${peer.publicKeyZ85 === undefined ? '' : ` server ${peer.publicKeyZ85}`}`);
     return await exchange(stream, context);
   } catch (error) {
-    context.log(`error: ${describe(error)}`);
-    return exitCodeFor(error);
+    // A reset before any greeting arrived may still be a ZMTP peer: ask it again, silently.
+    const zmtp = sawZmtp() || (context.endpoint !== '-' && !stream.peer && (await greetsWithZmtp(parseEndpoint(context.endpoint))));
+    context.log(`error: ${describeClientError(error, context.endpoint, zmtp)}`);
+    return zmtp ? EXIT.PROTOCOL : exitCodeFor(error);
   } finally {
     stream.destroy();
   }
@@ -84,7 +89,11 @@ function serveTcp(context: ServeContext, authorizer: Authorizer, address: TcpAdd
       echo(stream, context.log);
     },
   );
-  server.on('handshakeError', (error: Error) => context.log(`handshake failed: ${describe(error)}`));
+  const logOnce = oncePerAddress(context.log);
+  server.on('handshakeError', (error: Error, origin?: PeerOrigin) => {
+    // Per host, not host:port: a retrying client comes from a new port each time.
+    logOnce(origin?.address?.replace(/:\d+$/, ''), `handshake failed: ${describePeerError(error)}`);
+  });
   return new Promise((resolve) => {
     const stop = () => {
       for (const stream of streams) stream.destroy();
@@ -122,12 +131,6 @@ function closed(stream: SecureStream): Promise<Error | undefined> {
   });
 }
 
-function describe(error: unknown): string {
-  if (error instanceof CurveZmqError) return `${error.code}: ${error.message}`;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? `${code}: ${(error as Error).message}` : String((error as Error)?.message ?? error);
-}
-
 /** Used when the command line gave no authorizer (NULL): any decision asked for is a refusal. */
 const denyAll: Authorizer = () => false;
 
@@ -140,6 +143,22 @@ interface TcpAddress {
   readonly host: string;
   readonly hostText: string;
   readonly port: number;
+}
+
+/**
+ * Connects without sending and waits up to half a second for a ZMTP greeting, which a libzmq
+ * peer sends at once; a stream server says nothing until it gets HELLO. Only on failure.
+ */
+function greetsWithZmtp(address: TcpAddress): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpSocket(address);
+    const seen = sniffZmtp(socket);
+    const done = () => (socket.destroy(), resolve(seen()));
+    socket.setTimeout(500, done);
+    socket.on('data', (chunk: Buffer) => chunk.length > 0 && done());
+    socket.once('error', done);
+    socket.once('end', done);
+  });
 }
 
 function tcpSocket(address: TcpAddress): net.Socket {

@@ -5,8 +5,10 @@
  *
  * @module
  */
-import { ChannelError, CurveZmqError, type Authorizer, type PeerIdentity } from '../../src';
+import * as net from 'node:net';
+import { ChannelError, type Authorizer, type PeerIdentity } from '../../src';
 import { ZeroMqClient, ZeroMqServer } from '../../src/adapters/zeromq';
+import { describe, WRONG_SERVER_KEY } from '../diagnose';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import type { CliTransport, ConnectContext, ServeContext } from './types';
 
@@ -66,6 +68,7 @@ export async function connect(context: ConnectContext): Promise<number> {
     }
     return EXIT.OK;
   } catch (error) {
+    if (error instanceof ChannelError && error.code === 'ERR_HANDSHAKE_TIMEOUT') return timedOut(error, context);
     context.log(`error: ${describe(error)}`);
     return exitCodeFor(error);
   } finally {
@@ -92,14 +95,31 @@ function describePeer(peer: PeerIdentity): string {
 }
 
 /**
- * One line for stderr. A handshake timeout is all a client sees of a wrong server key (the
- * server cannot open HELLO and stays silent, as libzmq does), so the line says so.
+ * A handshake timeout is all a ZeroMQ client sees of a wrong server key: the server cannot open
+ * HELLO and stays silent, as libzmq does. Whether anything listens at the endpoint tells the two
+ * apart, so a wrong key exits 4 with the same words as on the stream transport, and only
+ * silence with nobody there is a timeout (5).
  */
-function describe(error: unknown): string {
-  if (error instanceof ChannelError && error.code === 'ERR_HANDSHAKE_TIMEOUT') {
-    return `${error.code}: ${error.message} (no server, or a wrong server key)`;
+async function timedOut(error: ChannelError, context: ConnectContext): Promise<number> {
+  if (await listening(context.endpoint)) {
+    context.log(`error: ${error.code}: ${WRONG_SERVER_KEY}`);
+    return EXIT.PROTOCOL;
   }
-  if (error instanceof CurveZmqError) return `${error.code}: ${error.message}`;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? `${code}: ${(error as Error).message}` : String((error as Error)?.message ?? error);
+  context.log(`error: ${error.code}: no server answered at ${context.endpoint} in ${context.timeoutMs} ms (is one running there?)`);
+  return EXIT.TIMEOUT;
+}
+
+/** True when a connection to `endpoint` (tcp:// or ipc://) opens within a second. */
+function listening(endpoint: string): Promise<boolean> {
+  const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)$/.exec(endpoint);
+  const ipc = /^ipc:\/\/(.+)$/.exec(endpoint);
+  if (tcp === null && ipc === null) return Promise.resolve(false);
+  const options: net.NetConnectOpts = tcp !== null ? { host: tcp[1]!.replace(/^\[|\]$/g, ''), port: Number(tcp[2]) } : { path: ipc![1]! };
+  return new Promise((resolve) => {
+    const socket = net.connect(options);
+    const done = (open: boolean) => (socket.destroy(), resolve(open));
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

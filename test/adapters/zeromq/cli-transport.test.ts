@@ -62,12 +62,12 @@ test('a refused client exits with REFUSED and one reason line, without hanging',
   expect(result.log[0]).toMatch(/^error: ERR_PEER_ERROR/);
 });
 
-test('a wrong server key exits with TIMEOUT and says why it may be', async () => {
+test('a wrong server key exits with PROTOCOL (4), as on every transport, and says why it may be', async () => {
   const server = curveKeyPair();
   const { endpoint } = await startServer(['tcp://127.0.0.1:*', `--secret-key=${server.secretKey}`, '--allow-any']);
   const result = await runConnect([endpoint, `--server-key=${curveKeyPair().publicKey}`, '--message', 'Hello', '--timeout', '300']);
-  expect(result.code).toBe(EXIT.TIMEOUT);
-  expect(result.log).toEqual([expect.stringMatching(/^error: ERR_HANDSHAKE_TIMEOUT: .*wrong server key/)]);
+  expect(result.code).toBe(EXIT.PROTOCOL);
+  expect(result.log).toEqual([expect.stringMatching(/^error: ERR_HANDSHAKE_TIMEOUT: .*wrong --server-key/)]);
 });
 
 test('NULL over ipc works without keys', async () => {
