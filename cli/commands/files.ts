@@ -15,6 +15,7 @@ import { stat } from 'node:fs/promises';
 import { FileMqServer, syncFiles } from '../../src/adapters/zeromq/filemq';
 import { deny } from '../../src/auth';
 import { isFileMqError, type FileMqErrorCode } from '../../src/filemq';
+import { WRONG_SERVER_KEY } from '../diagnose';
 import { EXIT } from '../exit-codes';
 import { connectContext, OPTIONS_HELP, serveContext, UsageError } from '../options';
 import type { Log } from '../transports/types';
@@ -131,6 +132,12 @@ async function getFiles(path: string, endpoint: string, into: string, retries: n
   } catch (error) {
     bar.finish();
     if (!isFileMqError(error)) throw error;
+    // The server's refusal says "handshake failed" when it could not open our HELLO, which is
+    // what a wrong server key looks like: the same code and words as `connect` (4), not 3.
+    if (error.code === 'ERR_FILEMQ_REFUSED' && /handshake failed$/.test(error.message)) {
+      io.log(`curvezmq files get: ${WRONG_SERVER_KEY}`);
+      return EXIT.PROTOCOL;
+    }
     io.log(`curvezmq files get: ${error.message}`);
     return exitCodeOf(error.code);
   }

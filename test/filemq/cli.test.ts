@@ -78,6 +78,15 @@ test('files get with an unknown key exits 3 (refused) and writes nothing', async
   expect(lines.join('\n')).toMatch(/refused/);
 });
 
+test('files get with a wrong server key exits 4 (as connect does) and names the likely causes', async () => {
+  const into = await target('cli-wrong-key');
+  const lines: string[] = [];
+  const args = ['get', '/', '--endpoint', endpoint, '--into', into, '--retries', '0', '--timeout', '1000', '--secret-key', client.secretKey, '--server-key', stranger.publicKey];
+  expect(await runFiles(args, io(lines))).toBe(EXIT.PROTOCOL);
+  expect(existsSync(into)).toBe(false);
+  expect(lines.join('\n')).toMatch(/wrong --server-key/);
+});
+
 test('finding 4: files get into a directory whose docs is a link to ../outside writes nothing outside and exits 4, naming the link', async () => {
   const into = await target('cli-link');
   const outside = join(into, '..', 'outside');
