@@ -81,6 +81,15 @@ describe('CURVE to the stream adapter behind ws', () => {
     expect(server.errors.some((error) => (error as { code?: string }).code === 'ERR_AUTH_DENIED')).toBe(true);
   });
 
+  test('a multipart message over maxFrameSize: ERR_FRAME_TOO_LARGE', async () => {
+    const channel = connect(undefined, { maxFrameSize: 1000 });
+    await channel.handshake;
+    const reported = new Promise<Error>((resolve) => channel.on('error', resolve));
+    channel.send([new Uint8Array(400), new Uint8Array(400), new Uint8Array(400)]); // the server echoes it
+    await expect(reported).resolves.toMatchObject({ code: 'ERR_FRAME_TOO_LARGE' });
+    await channel.close();
+  });
+
   test('close() during the handshake rejects it with ERR_CHANNEL_CLOSED and resolves', async () => {
     const channel = connect();
     const closing = channel.close();
@@ -122,6 +131,7 @@ describe('a hostile or silent server', () => {
       WebSocket: NodeWebSocket,
       mechanism: CURVE,
       mechanismOptions: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
+      handshakeTimeout: 5_000, // without the check, the handshake would only time out
     });
     await expect(channel.handshake).rejects.toMatchObject({ code: 'ERR_FRAME_TOO_LARGE' });
     await channel.close();
