@@ -44,7 +44,9 @@ describe('CURVE to the stream adapter behind ws', () => {
     const reply = nextMessage(channel);
     await expect(channel.handshake).resolves.toMatchObject({ publicKeyZ85: serverKeys.publicKey });
     expect((await reply).map(fromUtf8)).toEqual(['sent before the handshake']);
+    const closed = new Promise<void>((resolve) => channel.on('close', resolve));
     await channel.close();
+    await closed;
   });
 
   test('multipart messages up to 1 MiB echo intact, in order', async () => {

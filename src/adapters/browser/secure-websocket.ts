@@ -144,7 +144,9 @@ export class SecureWebSocket {
 
   private readonly onClose = (): void => {
     this.end(new ChannelError('ERR_CHANNEL_CLOSED', this.driver.pending ? 'the server closed the channel during the handshake' : 'the server closed the channel'), false);
+    this.socket.removeEventListener('close', this.onClose);
     this.markClosed();
+    this.emit('close');
   };
 
   private readonly onError = (): void => {
