@@ -218,8 +218,8 @@ async function clientOptionsOf(values: Values, mechanism: string, secrets: Secre
   return { secretKey, serverKey };
 }
 
-/** Help text for `serve` and `connect`. */
-export const OPTIONS_HELP = `options:
+/** The option lines of `serve` and `connect` (also the key options of `files`). */
+export const OPTION_LINES = `options:
   --mechanism curve|plain|null   security mechanism (default curve)
   --secret-key KEY               own long-term secret key: a key or certificate file, - for
                                  stdin, or the Z85 key itself (warned about: visible in ps)
@@ -235,7 +235,10 @@ export const OPTIONS_HELP = `options:
   --allow-loose-permissions      use secret files (keys, certificates, passwords) that group or
                                  others may read; without it they are refused (chmod 600)
   --message TEXT                 connect: a message to send and expect back (repeatable)
-  --timeout MS                   connect: handshake and reply timeout (default 5000)
+  --timeout MS                   connect: handshake and reply timeout (default 5000)`;
+
+/** Help text for `serve` and `connect`. */
+export const OPTIONS_HELP = `${OPTION_LINES}
 
 ENDPOINT: tcp://HOST:PORT, ipc://PATH, inproc://NAME (ZeroMQ); tcp+stream://HOST:PORT (raw TCP
 stream); - (stream framing on stdin/stdout)

@@ -16,10 +16,16 @@ import { FileMqServer, syncFiles } from '../../src/adapters/zeromq/filemq';
 import { deny } from '../../src/auth';
 import { isFileMqError, type FileMqErrorCode } from '../../src/filemq';
 import { WRONG_SERVER_KEY } from '../diagnose';
-import { EXIT } from '../exit-codes';
-import { connectContext, OPTIONS_HELP, serveContext, UsageError } from '../options';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes';
+import { connectContext, OPTION_LINES, serveContext, UsageError } from '../options';
 import type { Log } from '../transports/types';
 import { ProgressBar, type BarOutput } from './files-progress';
+
+/** The key options of serve and connect, without the two that mean nothing to files. */
+const FILES_OPTION_LINES = OPTION_LINES.split('\n')
+  .filter((line) => !/^ {2}--(message|timeout) /.test(line))
+  .join('\n')
+  .replace(/^options:/, 'key options:');
 
 const HELP = `usage:
   curvezmq files serve DIR --endpoint ENDPOINT [options]
@@ -34,7 +40,9 @@ against its SHA-256 before it appears under its name.
   --timeout MS                   get: give up after this long without a word from the server
   --retries N                    get: when a transfer breaks off, resume it N times (default 3)
 
-${OPTIONS_HELP}\n`;
+${FILES_OPTION_LINES}
+
+${EXIT_CODES_HELP}\n`;
 
 /** What a run of `files` talks to; `files()` uses the process's, tests their own. */
 export interface FilesIo {
@@ -67,6 +75,8 @@ export async function runFiles(args: string[], io: FilesIo): Promise<number> {
   try {
     if (target === undefined || target.startsWith('--')) throw new UsageError(`files ${verb}: expected ${verb === 'get' ? 'PATH' : 'DIR'} first`);
     const { endpoint, into, retries, remaining } = ownOptions(rest);
+    if (remaining.some((arg) => /^--message(=|$)/.test(arg))) throw new UsageError('--message is a connect option; files does not take it');
+    if (verb === 'serve' && remaining.some((arg) => /^--timeout(=|$)/.test(arg))) throw new UsageError('--timeout is a files get option; files serve does not take it');
     if (endpoint === undefined) throw new UsageError('--endpoint is required');
     if (verb === 'serve') return await serveFiles(target, endpoint, remaining, io);
     if (verb === 'get') {

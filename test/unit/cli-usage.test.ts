@@ -25,6 +25,22 @@ describe('help and version', () => {
     expect(result.stdout).toMatch(new RegExp(`^usage:\\s+curvezmq ${command}`));
   });
 
+  test("files --help lists each option once and only what files takes", async () => {
+    const { stdout } = await runCli('files', '--help');
+    expect(stdout.match(/^ {2}--timeout /gm)).toHaveLength(1);
+    expect(stdout).not.toMatch(/--message|tcp\+stream|stdin\/stdout/);
+    expect(stdout).toMatch(/4 +protocol or key error/);
+  });
+
+  test('files refuses --message, and --timeout on serve', async () => {
+    const get = await runCli('files', 'get', '/', '--endpoint', 'tcp://127.0.0.1:1', '--into', 'x', '--message', 'hi');
+    expect(get.code).toBe(EXIT.USAGE);
+    expect(get.stderr).toContain('--message is a connect option; files does not take it');
+    const serve = await runCli('files', 'serve', '.', '--endpoint', 'tcp://127.0.0.1:*', '--timeout', '100');
+    expect(serve.code).toBe(EXIT.USAGE);
+    expect(serve.stderr).toContain('--timeout is a files get option');
+  });
+
   test('hello --help prints help instead of running the demo', async () => {
     const result = await runCli('hello', '--help');
     expect(result.code).toBe(EXIT.OK);
