@@ -9,6 +9,36 @@ import { curveKeyPair } from '../../src/keys';
 import { utf8, fromUtf8 } from '../../src/bytes';
 import { CURVE, NULL, PLAIN } from '../../mechanisms';
 import { echoServer, NodeWebSocket, rawServer, type EchoServer } from './websocket-server';
+import { HandshakeDriver, type HandshakeOutcome } from '../../src/channel/handshake';
+import { encodePing, parseHeartbeat } from '../../src/codec/heartbeat';
+import { encodeFrames, FrameReader } from '../../src/adapters/browser/frames';
+import type { WebSocket } from 'ws';
+
+/**
+ * A CURVE server driven by hand over a raw `ws` socket: once ready it sends `command` as a
+ * command part, and resolves with the first command part the page sends back.
+ */
+function commandServer(ws: WebSocket, command: Uint8Array): Promise<Uint8Array> {
+  const session = CURVE.server({ secretKey: serverKeys.secretKey })();
+  return new Promise((resolve) => {
+    const follow = (outcome: HandshakeOutcome): void => {
+      if (outcome.send.length > 0) ws.send(encodeFrames(outcome.send));
+      if (outcome.state === 'ready') ws.send(encodeFrames([session.encode(command, { command: true })]));
+    };
+    const driver = new HandshakeDriver(session, { authorizer: allowAny(), onDecision: follow });
+    const reader = new FrameReader(1 << 20);
+    follow(driver.start());
+    ws.on('message', (data: Buffer) =>
+      reader.push(new Uint8Array(data), (frame) => {
+        if (driver.pending) follow(driver.receive(frame));
+        else {
+          const part = session.decode(frame);
+          if (part.command) resolve(part.data);
+        }
+        return true;
+      }));
+  });
+}
 
 const serverKeys = curveKeyPair();
 const clientKeys = curveKeyPair();
@@ -146,6 +176,36 @@ describe('a hostile or silent server', () => {
     await expect(channel.handshake).rejects.toMatchObject({ code: 'ERR_PROTOCOL' });
     await channel.close();
     await server.close();
+  });
+
+  test('a PING is answered with a PONG carrying its context; a PING without its TTL ends the channel with ERR_PROTOCOL', async () => {
+    let answered!: Promise<Uint8Array>;
+    const server = await rawServer((ws) => (answered = commandServer(ws, encodePing(10, utf8('ctx')))));
+    const channel = connectWebSocket({
+      url: server.url,
+      WebSocket: NodeWebSocket,
+      mechanism: CURVE,
+      mechanismOptions: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
+    });
+    await channel.handshake;
+    const pong = parseHeartbeat(await answered);
+    expect(pong?.name).toBe('PONG');
+    expect(fromUtf8(pong!.context)).toBe('ctx');
+    await channel.close();
+    await server.close();
+
+    const bad = await rawServer((ws) => void commandServer(ws, encodePing().subarray(0, 5)));
+    const refused = connectWebSocket({
+      url: bad.url,
+      WebSocket: NodeWebSocket,
+      mechanism: CURVE,
+      mechanismOptions: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
+    });
+    const reported = new Promise<Error>((resolve) => refused.on('error', resolve));
+    await refused.handshake;
+    await expect(reported).resolves.toMatchObject({ code: 'ERR_PROTOCOL' });
+    await refused.close();
+    await bad.close();
   });
 
   test('the server going away mid-handshake: ERR_CHANNEL_CLOSED', async () => {
