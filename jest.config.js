@@ -9,6 +9,7 @@ module.exports = {
   // Examples import the package by name, as users do; tests resolve that name to the sources.
   moduleNameMapper: {
     '^curvezmq$': '<rootDir>/index.ts',
+    '^curvezmq/browser$': '<rootDir>/src/browser.ts',
     '^curvezmq/(zeromq|stream|zmtp)$': '<rootDir>/src/adapters/$1/index.ts',
   },
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
