@@ -198,11 +198,11 @@ export async function connectContext(args: string[], log: Log, input: SecretInpu
   const mechanism = mechanismOf(values);
   const timeoutMs = Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive whole number of milliseconds');
-  const clientOptions = await clientOptionsOf(values, mechanism, secretReader(values, endpoint, log, input));
+  const clientOptions = await clientOptionsOf(values, mechanism, secretReader(values, endpoint, log, input), log);
   return { endpoint, mechanism, registry: defaultRegistry, clientOptions, messages: values.message ?? [], timeoutMs, log };
 }
 
-async function clientOptionsOf(values: Values, mechanism: string, secrets: SecretReader): Promise<AnyMechanismOptions> {
+async function clientOptionsOf(values: Values, mechanism: string, secrets: SecretReader, log: Log): Promise<AnyMechanismOptions> {
   if (mechanism === 'PLAIN') {
     const password = await asUsage('--password-file', () => secrets.password(values.password, values['password-file']));
     if (values.username === undefined || password === undefined) {
@@ -213,8 +213,13 @@ async function clientOptionsOf(values: Values, mechanism: string, secrets: Secre
   if (mechanism !== 'CURVE') return {};
   if (values['server-key'] === undefined) throw new UsageError('a CURVE client needs --server-key');
   const serverKey = await keyOption(values['server-key'], 'public', '--server-key');
-  // Without a key of its own the client uses a throw-away one: the server sees a stranger.
-  const secretKey = (await ownSecretKey(values, secrets)) ?? secureRandom(32);
+  // Without a key of its own the client uses a throw-away one: the server sees a stranger, and
+  // a refusal would otherwise be a puzzle, so the user is told.
+  let secretKey = await ownSecretKey(values, secrets);
+  if (secretKey === undefined) {
+    log('note: no --secret-key or --cert: using a throw-away key, which an allow-list will not know');
+    secretKey = secureRandom(32);
+  }
   return { secretKey, serverKey };
 }
 

@@ -109,6 +109,11 @@ describe('usage errors: exit 2, a suggestion, the usage', () => {
   });
 });
 
+test('connect without a key of its own says it uses a throw-away one', async () => {
+  const result = await runCli('connect', 'tcp+stream://127.0.0.1:1', '--server-key', SERVER.publicKey, '--message', 'hi');
+  expect(result.stderr).toContain('note: no --secret-key or --cert: using a throw-away key');
+});
+
 test('keygen over an existing certificate names --force', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'curvezmq-cli-usage-'));
   try {
