@@ -2,8 +2,8 @@
  * `curvezmq files`: secure file distribution (FileMQ-style, see `docs/filemq.md`).
  *
  * ```
- * curvezmq files serve DIR --endpoint ENDPOINT [key options]
- * curvezmq files get PATH --endpoint ENDPOINT --into DIR [key options] [--timeout MS]
+ * curvezmq files serve DIR ENDPOINT [key options]
+ * curvezmq files get PATH ENDPOINT --into DIR [key options] [--timeout MS]
  * ```
  *
  * The key options are those of `serve` and `connect` (`cli/options.ts`). `get` exits 0 only
@@ -28,14 +28,15 @@ const FILES_OPTION_LINES = OPTION_LINES.split('\n')
   .replace(/^options:/, 'key options:');
 
 const HELP = `usage:
-  curvezmq files serve DIR --endpoint ENDPOINT [options]
-  curvezmq files get PATH --endpoint ENDPOINT --into DIR [options]
+  curvezmq files serve DIR ENDPOINT [options]
+  curvezmq files get PATH ENDPOINT --into DIR [options]
 
 Serves the files under DIR, or fetches PATH ("/" for everything) into DIR. A second get
 fetches only what changed; an interrupted get resumes where it stopped. Every file is checked
 against its SHA-256 before it appears under its name.
 
-  --endpoint ENDPOINT            tcp://HOST:PORT (serve: PORT may be *), ipc://PATH
+  ENDPOINT                       tcp://HOST:PORT (serve: PORT may be *), ipc://PATH; also
+                                 accepted as --endpoint ENDPOINT
   --into DIR                     get: the directory to write into
   --timeout MS                   get: give up after this long without a word from the server
   --retries N                    get: when a transfer breaks off, resume it N times (default 3)
@@ -74,10 +75,14 @@ export async function runFiles(args: string[], io: FilesIo): Promise<number> {
   }
   try {
     if (target === undefined || target.startsWith('--')) throw new UsageError(`files ${verb}: expected ${verb === 'get' ? 'PATH' : 'DIR'} first`);
-    const { endpoint, into, retries, remaining } = ownOptions(rest);
+    // ENDPOINT is positional, as in serve and connect; --endpoint stays for scripts written before.
+    const positional = rest[0] !== undefined && !rest[0].startsWith('-') ? rest.shift() : undefined;
+    const { endpoint: named, into, retries, remaining } = ownOptions(rest);
+    if (positional !== undefined && named !== undefined) throw new UsageError('give ENDPOINT or --endpoint, not both');
+    const endpoint = positional ?? named;
     if (remaining.some((arg) => /^--message(=|$)/.test(arg))) throw new UsageError('--message is a connect option; files does not take it');
     if (verb === 'serve' && remaining.some((arg) => /^--timeout(=|$)/.test(arg))) throw new UsageError('--timeout is a files get option; files serve does not take it');
-    if (endpoint === undefined) throw new UsageError('--endpoint is required');
+    if (endpoint === undefined) throw new UsageError('ENDPOINT is required');
     if (verb === 'serve') return await serveFiles(target, endpoint, remaining, io);
     if (verb === 'get') {
       if (into === undefined) throw new UsageError('--into is required');

@@ -78,6 +78,15 @@ test('files get with an unknown key exits 3 (refused) and writes nothing', async
   expect(lines.join('\n')).toMatch(/refused/);
 });
 
+test('ENDPOINT is positional, as in serve and connect', async () => {
+  const into = await target('cli-positional');
+  const lines: string[] = [];
+  expect(await runFiles(['get', '/', endpoint, '--into', into, ...keys(client.secretKey)], io(lines))).toBe(EXIT.OK);
+  expect(await hashTree(into)).toEqual(await hashTree(root));
+  expect(await runFiles(['get', '/', endpoint, '--endpoint', endpoint, '--into', into, ...keys(client.secretKey)], io(lines))).toBe(EXIT.USAGE);
+  expect(lines).toEqual(['curvezmq files: give ENDPOINT or --endpoint, not both']);
+});
+
 test('files get with a wrong server key exits 4 (as connect does) and names the likely causes', async () => {
   const into = await target('cli-wrong-key');
   const lines: string[] = [];
@@ -107,7 +116,7 @@ test('usage mistakes exit 2 with a reason', async () => {
   expect(await runFiles(['serve', '/definitely/not/here', '--endpoint', 'tcp://127.0.0.1:*', '--secret-key', server.secretKey, '--allow-any'], io(lines))).toBe(EXIT.USAGE);
   expect(await runFiles(['get', '/', '--endpoint', endpoint, '--into', '/tmp/x', '--retries', '-1', ...keys(client.secretKey)], io(lines))).toBe(EXIT.USAGE);
   expect(lines).toEqual([
-    'curvezmq files: --endpoint is required',
+    'curvezmq files: ENDPOINT is required',
     'curvezmq files: --into is required',
     "curvezmq files: unknown files command 'fetch' (serve or get)",
     'curvezmq files: /definitely/not/here is not a directory',
