@@ -137,6 +137,10 @@ export async function saveCertificate(
   assertCertificate(certificate);
   if (typeof base !== 'string' || base === '') throw new TypeError('"base" expected a non-empty string');
   const files = certificateFiles(base, options.format);
+  // Said here, naming the directory: otherwise the first write fails on an internal temp name.
+  const dir = path.dirname(files.publicFile);
+  const isDir = await fs.stat(dir).then((stat) => stat.isDirectory(), () => false);
+  if (!isDir) throw new TrustError('ERR_FILE_NOT_FOUND', 'is not a directory: create it first', { file: dir });
   const hasSecret = certificate.secretKey !== undefined;
   const targets = hasSecret ? [files.secretFile, files.publicFile] : [files.publicFile];
   if (options.overwrite !== true) await refuseExisting(targets);

@@ -36,6 +36,14 @@ describe('saveCertificate', () => {
     expect(pub.metadata.get('name')).toBe('alice');
   });
 
+  it('into a missing directory: ERR_FILE_NOT_FOUND naming the directory, not an internal temp file', async () => {
+    const missing = path.join(dir(), 'no-such-dir');
+    const error = await caught(() => saveCertificate(createCertificate(), path.join(missing, 'alice')));
+    expect(error).toBeInstanceOf(TrustError);
+    expect(error).toMatchObject({ code: 'ERR_FILE_NOT_FOUND', file: missing });
+    expect((error as Error).message).not.toMatch(/\.tmp/);
+  });
+
   it('never overwrites silently: an existing file is ERR_CERT_EXISTS and nothing changes', async () => {
     const base = path.join(dir(), 'alice');
     const first = createCertificate();
