@@ -27,7 +27,8 @@ import { Journal, type JournalLoad } from '../../../fleet/journal';
 import { nativeCurveServer } from '../native-curve';
 import { SerialQueue } from '../serial-queue';
 import { ZapHandler } from '../zap';
-import { checkBasePort, fleetLimits, readLoop, socketLimits, type FleetLimits, type FleetLimitsInit } from './sockets';
+import { startReader } from '../link';
+import { checkBasePort, fleetLimits, socketLimits, type FleetLimits, type FleetLimitsInit } from './sockets';
 
 /** ZAP domains of the three sockets: how the authorizer knows which socket asks. */
 export const FLEET_DOMAINS = { snapshot: 'chp.snapshot', publisher: 'chp.publisher', collector: 'chp.collector' } as const;
@@ -111,8 +112,8 @@ export class FleetServer implements KeyLookup {
     this.journalCut = loaded?.cut;
     if (loaded !== undefined) this.map.restore(loaded.entries, loaded.sequence);
     const fault = (error: unknown) => this.events.emit('fault', error);
-    readLoop(sockets.snapshot, (frames) => this.onSnapshotRequest(frames), fault);
-    readLoop(sockets.collector, (frames) => this.onKvset(frames), fault);
+    startReader(sockets.snapshot, (frames) => this.onSnapshotRequest(frames), fault);
+    startReader(sockets.collector, (frames) => this.onKvset(frames), fault);
     this.timer = setInterval(() => this.tick(), heartbeat);
     this.timer.unref();
   }

@@ -69,30 +69,6 @@ export function socketLimits(limits: FleetLimits, ways: 'send' | 'receive' | 'bo
   };
 }
 
-/** A socket read in a loop. */
-export interface Readable extends AsyncIterable<Buffer[]> {
-  readonly closed: boolean;
-}
-
-/**
- * Reads `socket` until it closes. A throwing handler is our bug, not the peer's: it is reported
- * and reading goes on, so one bad message never stops a socket.
- */
-export function readLoop(socket: Readable, onMessage: (frames: Buffer[]) => void | Promise<void>, onFault: (error: unknown) => void): void {
-  void (async () => {
-    try {
-      for await (const frames of socket) {
-        try {
-          await onMessage(frames);
-        } catch (error) {
-          onFault(error);
-        }
-      }
-    } catch (error) {
-      if (!socket.closed) onFault(error);
-    }
-  })();
-}
 
 /** Checks a TCP port P such that P + 2 is a port too. */
 export function checkBasePort(port: unknown, name: string): number {
