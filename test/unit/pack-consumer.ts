@@ -21,6 +21,7 @@ export async function packTarball(into: string, source = root): Promise<string> 
     timeout: 30_000,
   });
   const [entry] = JSON.parse(stdout) as Array<{ filename: string }>;
+  if (!entry) throw new Error(`npm pack reported no tarball: ${stdout}`);
   return path.join(into, entry.filename);
 }
 
