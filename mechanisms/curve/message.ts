@@ -21,7 +21,7 @@
 import { KEY_BYTES, open, openInto, sealPartInto } from '../../src/crypto';
 import { isCommand, MechanismError, type DecodedPart, type TunedPartFlags } from '../../src';
 import { commandName, malformed, MESSAGE_MIN_SIZE, TAG_SIZE } from './commands';
-import { NONCE_BYTES, ReceivedNonce, SHORT_NONCE_BYTES, type SendCounter } from './nonces';
+import { NONCE_BYTES, ReceivedNonce, type SendCounter } from './nonces';
 
 /** Flags bit: more parts of the same message follow. */
 export const FLAG_MORE = 0x01;
@@ -66,20 +66,16 @@ export class MessageCodec {
   private readonly sendNonce: Uint8Array;
   private readonly receiveNonce: Uint8Array;
   private readonly lastReceived: ReceivedNonce;
-  /** The last accepted short nonce as bytes, for {@link checkpoint} (the record keeps numbers). */
-  private readonly lastAccepted: Uint8Array;
   private readonly maxMessageSize: number;
 
   /** Copies `init.key`: the caller wipes its own copy. */
   constructor(init: MessageCodecInit) {
     // Key and both nonces share one buffer: a session lives long, and each typed array that
     // native code has seen holds a backing store of its own (about 150 B of heap each).
-    const state = new ArrayBuffer(KEY_BYTES + 2 * NONCE_BYTES + SHORT_NONCE_BYTES);
+    const state = new ArrayBuffer(KEY_BYTES + 2 * NONCE_BYTES);
     this.key = new Uint8Array(state, 0, KEY_BYTES);
     this.sendNonce = new Uint8Array(state, KEY_BYTES, NONCE_BYTES);
     this.receiveNonce = new Uint8Array(state, KEY_BYTES + NONCE_BYTES, NONCE_BYTES);
-    this.lastAccepted = new Uint8Array(state, KEY_BYTES + 2 * NONCE_BYTES, SHORT_NONCE_BYTES);
-    writeShortNonce(this.lastAccepted, init.lastReceived);
     this.key.set(init.key);
     this.counter = init.counter;
     this.sendNonce.set(init.sendPrefix);
@@ -141,21 +137,15 @@ export class MessageCodec {
     const flags = plaintext[0]!;
     if ((flags & ~(FLAG_MORE | FLAG_COMMAND)) !== 0) throw malformed('MESSAGE', 'reserved flag bits are set');
     this.lastReceived.accept(blob, HEADER.length);
-    copyShortNonce(blob, HEADER.length, this.lastAccepted, 0);
     return { data: plaintext.subarray(1), more: (flags & FLAG_MORE) !== 0, command: (flags & FLAG_COMMAND) !== 0 };
   }
-
 
   /**
    * Marks the receive state (the last accepted nonce); the function returned puts it back as
    * it is now. Nothing else changes when a MESSAGE is accepted, so this is the whole state.
    */
   checkpoint(): () => void {
-    const saved = this.lastAccepted.slice();
-    return () => {
-      this.lastAccepted.set(saved);
-      this.lastReceived.accept(saved, 0);
-    };
+    return this.lastReceived.checkpoint();
   }
 }
 
@@ -184,11 +174,6 @@ function allocFrame(length: number, headroom = 0): Uint8Array {
   // Keep each frame 8-byte aligned, as the pool of Node's Buffer does.
   slabOffset += (length + 7) & ~7;
   return frame;
-}
-
-/** Writes `value` (below 2^64) as the 8 bytes of a short nonce, big-endian. */
-function writeShortNonce(to: Uint8Array, value: bigint): void {
-  for (let i = SHORT_NONCE_BYTES - 1, rest = value; i >= 0; i--, rest >>= 8n) to[i] = Number(rest & 0xffn);
 }
 
 /** Copies the 8 bytes of a short nonce, without the view `subarray` would make. */

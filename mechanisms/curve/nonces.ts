@@ -184,6 +184,15 @@ export class ReceivedNonce {
     this.high = readHalf(command, offset);
     this.low = readHalf(command, offset + 4);
   }
+
+  /** Marks the last accepted nonce; the function returned puts it back as it is now. */
+  checkpoint(): () => void {
+    const { high, low } = this;
+    return () => {
+      this.high = high;
+      this.low = low;
+    };
+  }
 }
 
 /** Reads 4 big-endian bytes at `offset`; the caller has checked the bounds. */
