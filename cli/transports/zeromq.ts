@@ -6,7 +6,7 @@
  * @module
  */
 import * as net from 'node:net';
-import { ChannelError, type Authorizer, type PeerIdentity } from '../../src';
+import { ChannelError, deny, type Authorizer, type PeerIdentity } from '../../src';
 import { ZeroMqClient, ZeroMqServer } from '../../src/adapters/zeromq';
 import { describe, WRONG_SERVER_KEY } from '../diagnose';
 import { EXIT, exitCodeFor } from '../exit-codes';
@@ -83,7 +83,7 @@ export const zeromqTransport: CliTransport = { serve, connect };
  * Used when the command line gave no authorizer (NULL without --allow-any): any decision the
  * mechanism asks for is a refusal, as the server needs an answer it can give.
  */
-const denyAll: Authorizer = () => ({ status: 400, statusText: 'No authorizer' });
+const denyAll: Authorizer = () => deny('No authorizer');
 
 function aborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();

@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { HandshakeDriver, type HandshakeOutcome } from '../../channel/handshake';
 import { Inbox } from '../../channel/inbox';
 import { parseCommand, peerErrorFrom } from '../../codec/command';
-import { encodePing, parseHeartbeat, encodePong } from '../../codec/heartbeat';
+import { answerPing, encodePing } from '../../codec/heartbeat';
 import { ChannelError } from '../../errors';
 import type { Mechanism, PeerIdentity } from '../../mechanism';
 import { tunedCodec } from '../../tuned-codec';
@@ -281,8 +281,8 @@ export class ZmtpConnection extends EventEmitter {
   private onCommand(data: Uint8Array): void {
     const { name, body } = parseCommand(data);
     if (name === 'ERROR') throw peerErrorFrom(body);
-    const heartbeat = parseHeartbeat(data);
-    if (heartbeat?.name === 'PING') this.heartbeat(encodePong(heartbeat.context));
+    const pong = answerPing(data);
+    if (pong !== undefined) this.heartbeat(pong);
     this.emit('command', { name, body: body.slice() } satisfies ZmtpCommand);
   }
 
