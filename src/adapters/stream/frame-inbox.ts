@@ -35,12 +35,7 @@ export class FrameInbox {
     return this.head >= this.frames.length;
   }
 
-  /** Bytes waiting, headers included. */
-  get bytes(): number {
-    return this.held;
-  }
-
-  push(frame: Uint8Array): void {
+  private push(frame: Uint8Array): void {
     if (this.frames === NO_FRAMES) this.frames = [];
     this.frames.push(frame);
     this.held += FRAME_HEADER_SIZE + frame.length;

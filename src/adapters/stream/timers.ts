@@ -19,7 +19,7 @@ export interface TimerOwner {
  *
  * @returns the new timer, or `undefined` for 0
  */
-export function restartTimer<T>(previous: NodeJS.Timeout | undefined, ms: number, onFire: (arg: T) => void, arg: T): NodeJS.Timeout | undefined {
+function restartTimer<T>(previous: NodeJS.Timeout | undefined, ms: number, onFire: (arg: T) => void, arg: T): NodeJS.Timeout | undefined {
   if (previous !== undefined) clearTimeout(previous);
   return ms > 0 ? setTimeout(onFire, ms, arg) : undefined;
 }

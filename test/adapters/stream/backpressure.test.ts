@@ -1,8 +1,7 @@
 import { once } from 'node:events';
-import { Duplex } from 'node:stream';
 import { defaultRegistry } from '../../../mechanisms';
 import { Deframer, encodeFrame, SecureStream } from '../../../src/adapters/stream';
-import { dispose, messages, securePair } from './helpers';
+import { dispose, messages, securePair, Unpausable } from './helpers';
 
 /** Bytes held anywhere between the writing application and the reading one. */
 function buffered(pair: ReturnType<typeof securePair>): number {
@@ -52,19 +51,6 @@ describe('backpressure', () => {
     dispose(client, server);
   });
 });
-
-/** A raw channel that does not honour pause(): every chunk given to `feed` is emitted at once. */
-class Unpausable extends Duplex {
-  readonly written: Buffer[] = [];
-  override _read(): void {}
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.written.push(chunk);
-    callback();
-  }
-  feed(chunk: Uint8Array): void {
-    this.emit('data', chunk);
-  }
-}
 
 describe('a channel that ignores pause(), after authentication', () => {
   test('frames held for a reader that does not read stop at maxBufferedBytes: ERR_LIMIT_REACHED', async () => {

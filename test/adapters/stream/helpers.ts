@@ -2,7 +2,7 @@
  * Helpers for the stream adapter's tests: secure pairs over in-memory duplexes, and promises
  * for a stream's next message, error and close.
  */
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { memoryPair } from './memory-pair';
 
 export { memoryPair };
@@ -122,5 +122,21 @@ export function dispose(...streams: Duplex[]): void {
   for (const stream of streams) {
     stream.on('error', () => undefined);
     stream.destroy();
+  }
+}
+
+/**
+ * A raw channel that does not honour pause(), as some piped Duplexes do not: every chunk given
+ * to `feed` is emitted as 'data' at once; what the stream writes is kept in `written`.
+ */
+export class Unpausable extends Duplex {
+  readonly written: Buffer[] = [];
+  override _read(): void {}
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.written.push(chunk);
+    callback();
+  }
+  feed(chunk: Uint8Array): void {
+    this.emit('data', chunk);
   }
 }

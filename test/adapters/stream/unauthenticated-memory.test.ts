@@ -7,11 +7,11 @@
  */
 import { once } from 'node:events';
 import * as net from 'node:net';
-import { Duplex } from 'node:stream';
 import { CURVE } from '../../../mechanisms';
 import { curveKeyPair, type Authorizer, type Mechanism } from '../../../src';
 import { createServer, Deframer, encodeFrame, frameHeader, SecureStream, type PeerOrigin, type StreamServer } from '../../../src/adapters/stream';
 import { ALLOWED_GROWTH, describeGrowth, flood, peakGrowth } from '../../helpers/memory';
+import { Unpausable } from './helpers';
 
 const SERVER_KEYS = curveKeyPair();
 const CLIENT_KEYS = curveKeyPair();
@@ -117,22 +117,6 @@ describe('nothing unbounded before authentication (stream, TCP)', () => {
     process.stdout.write(`flood after INITIATE: ${describeGrowth(growth)}, ${(result.written / MiB).toFixed(1)} MiB accepted by the socket\n`);
   });
 });
-
-/**
- * A raw channel that does not honour pause(), as some piped Duplexes do not: every chunk given
- * to `feed` is emitted as 'data' at once.
- */
-class Unpausable extends Duplex {
-  readonly written: Buffer[] = [];
-  override _read(): void {}
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.written.push(chunk);
-    callback();
-  }
-  feed(chunk: Uint8Array): void {
-    this.emit('data', chunk);
-  }
-}
 
 describe('a channel that ignores pause()', () => {
   test('frames after INITIATE while the decision is pending: held to about one handshake command, then ERR_PROTOCOL', async () => {
