@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { assertBytes, isAllZero } from '../bytes';
+import { assertBytes, equalBytes, fromHex, isAllZero } from '../bytes';
 import { MechanismError } from '../errors';
 
 /** The X25519 operations WebCrypto gives, with the façade's checks. */
@@ -47,10 +47,6 @@ const BASE_POINT = Uint8Array.of(9, ...new Array<number>(31).fill(0));
 /** RFC 7748 section 6.1: Alice's secret key and public key, the probe's known answer. */
 const PROBE_SECRET = '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a';
 const PROBE_PUBLIC = '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a';
-
-function fromHex(text: string): Uint8Array {
-  return Uint8Array.from({ length: text.length / 2 }, (_, i) => parseInt(text.slice(2 * i, 2 * i + 2), 16));
-}
 
 function subtle(): Subtle | undefined {
   const crypto = (globalThis as { crypto?: { subtle?: Subtle } }).crypto;
@@ -120,7 +116,7 @@ async function detect(): Promise<WebCryptoX25519 | undefined> {
   const candidate = makeX25519(s);
   try {
     const publicKey = await candidate.scalarMultBase(fromHex(PROBE_SECRET));
-    return publicKey.every((byte, i) => byte === fromHex(PROBE_PUBLIC)[i]) ? candidate : undefined;
+    return equalBytes(publicKey, fromHex(PROBE_PUBLIC)) ? candidate : undefined;
   } catch {
     return undefined;
   }

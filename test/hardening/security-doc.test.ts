@@ -20,7 +20,7 @@ const reviewRows = doc.split('\n').filter((line) => /^\| [FT]\d+ \|/.test(line))
  * `.each(...)`, `.skip` and `.only` forms, and local aliases such as `onLinux`). A `test.each`
  * title keeps its `%s` placeholders and a template title its `${...}`, as they are cited.
  */
-export function testTitles(file: string): Set<string> {
+function testTitles(file: string): Set<string> {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const titles = new Set<string>();
   const visit = (node: ts.Node): void => {

@@ -35,8 +35,7 @@ export function recordingBackend(into: Recorded, base: CryptoBackend = cryptoBac
   return {
     ...base,
     name: `recording ${base.name}`,
-    scalarMult: (secretKey, publicKey, ...rest: unknown[]) =>
-      keep((base.scalarMult as (...a: unknown[]) => Uint8Array)(secretKey, publicKey, ...rest)),
+    scalarMult: (secretKey, publicKey, lifetime) => keep(base.scalarMult(secretKey, publicKey, lifetime)),
     hsalsa20: (key, input) => keep(base.hsalsa20(key, input)),
   };
 }
