@@ -35,6 +35,11 @@ export const FLEET_DOMAINS = { snapshot: 'chp.snapshot', publisher: 'chp.publish
 type Place = keyof typeof FLEET_DOMAINS;
 const RIGHT_OF: Record<Place, FleetRight> = { snapshot: 'read', publisher: 'read', collector: 'update' };
 
+/** The socket whose ZAP domain is `domain`, if any. */
+function placeOf(domain: string | undefined): Place | undefined {
+  return (Object.keys(FLEET_DOMAINS) as Place[]).find((place) => FLEET_DOMAINS[place] === domain);
+}
+
 /** Options of {@link FleetServer.start}. */
 export interface FleetServerOptions extends FleetLimitsInit {
   /** Base port P: SNAPSHOT on P, PUBLISHER on P + 1, COLLECTOR on P + 2. */
@@ -219,7 +224,7 @@ export class FleetServer implements KeyLookup {
   }
 
   private decide(request: AuthRequest, admins: ReadonlySet<string>, group: string) {
-    const place = (Object.keys(FLEET_DOMAINS) as Place[]).find((p) => FLEET_DOMAINS[p] === request.domain);
+    const place = placeOf(request.domain);
     const key = request.publicKeyZ85;
     if (place === undefined || key === undefined) return deny('Unknown socket');
     if (admins.has(key)) return allow('admin');
@@ -230,7 +235,7 @@ export class FleetServer implements KeyLookup {
 
   private onDecision(request: AuthRequest, status: number, domain: string): void {
     if (status === 200) return;
-    const place = (Object.keys(FLEET_DOMAINS) as Place[]).find((p) => FLEET_DOMAINS[p] === domain);
+    const place = placeOf(domain);
     if (place === undefined) return;
     this.stats.refused[place] += 1;
     this.events.emit('refused', request, place);

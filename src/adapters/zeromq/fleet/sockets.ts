@@ -1,6 +1,6 @@
 /**
- * What the fleet server and replica share about zeromq sockets: the read loop, option checks,
- * and the socket options every fleet socket carries (a message size cap and short queues, so a
+ * What the fleet server and replica share about zeromq sockets: option checks and the socket
+ * options every fleet socket carries (a message size cap and short queues, so a
  * peer can make us hold at most `receiveHighWaterMark` capped messages).
  *
  * @module
@@ -68,7 +68,6 @@ export function socketLimits(limits: FleetLimits, ways: 'send' | 'receive' | 'bo
     linger: 0,
   };
 }
-
 
 /** Checks a TCP port P such that P + 2 is a port too. */
 export function checkBasePort(port: unknown, name: string): number {
