@@ -56,17 +56,10 @@ export function didYouMean(word: string, candidates: readonly string[], prefix =
 
 /**
  * `parseArgs` in strict mode over `options`, plus the names of the options actually given.
- * Options listed in `notHere` are known to the command family but not to this command:
- * giving one is a usage error that says so, instead of being accepted and ignored.
  *
- * @throws {@link UsageError} for an unknown, inapplicable or malformed option
+ * @throws {@link UsageError} for an unknown or malformed option
  */
-export function parseCommand<T extends Options>(
-  args: readonly string[],
-  options: T,
-  notHere: Readonly<Record<string, string>> = {},
-  allowPositionals = true,
-): ParsedCommand<T> {
+export function parseCommand<T extends Options>(args: readonly string[], options: T, allowPositionals = true): ParsedCommand<T> {
   let parsed;
   try {
     parsed = parseArgs({ args: joinStringValues(args, options), options, allowPositionals, strict: true, tokens: true });
@@ -74,8 +67,6 @@ export function parseCommand<T extends Options>(
     const message = (error as Error).message;
     const unknown = /Unknown option '([^']+)'/.exec(message)?.[1];
     if (unknown === undefined) throw new UsageError(message.split('. ')[0]!);
-    const name = unknown.replace(/^-+/, '');
-    if (notHere[name] !== undefined) throw new UsageError(`--${name} ${notHere[name]}`);
     throw new UsageError(`unknown option ${unknown}${didYouMean(unknown, Object.keys(options))}`);
   }
   const given = new Set(parsed.tokens.flatMap((token) => (token.kind === 'option' ? [token.name] : [])));

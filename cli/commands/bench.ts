@@ -43,7 +43,7 @@ interface BackendFigures {
 export async function bench(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommand(args, OPTIONS, {}, false);
+    parsed = parseCommand(args, OPTIONS, false);
   } catch (error) {
     return usage((error as Error).message);
   }
