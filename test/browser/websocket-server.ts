@@ -28,8 +28,7 @@ export async function echoServer(
 ): Promise<EchoServer> {
   const sessions = definition.server(serverOptions as never);
   const errors: Error[] = [];
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  wss.on('connection', (ws) => {
+  const server = await rawServer((ws) => {
     const secure = new SecureStream(createWebSocketStream(ws), { session: sessions(), wire: definition.wire, authorizer });
     secure.on('error', (error) => {
       errors.push(error);
@@ -37,14 +36,11 @@ export async function echoServer(
     });
     secure.on('data', (message: Buffer | Buffer[]) => secure.write(message));
   });
-  await once(wss, 'listening');
-  const { port } = wss.address() as AddressInfo;
   return {
-    url: `ws://127.0.0.1:${port}`,
+    url: server.url,
     errors,
     close: async () => {
-      for (const client of wss.clients) client.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await server.close();
       sessions.close?.();
     },
   };
