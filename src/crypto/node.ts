@@ -26,7 +26,7 @@ import {
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
-import type { CryptoBackend, SecretLifetime } from './backend';
+import type { CryptoBackend } from './backend';
 import { tweetnaclBackend } from './tweetnacl';
 
 interface CachedPrivateKey {
@@ -90,13 +90,13 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
 /** The node:crypto backend (Node only). */
 export const nodeBackend: CryptoBackend = {
   name: 'node',
-  scalarMultBase(secretKey, lifetime?: SecretLifetime) {
+  scalarMultBase(secretKey, lifetime) {
     if (lifetime !== 'long-term') return publicKeyOf(importPrivateKey(secretKey));
     const entry = cachedPrivateKey(secretKey);
     entry.publicKey ??= publicKeyOf(entry.key);
     return new Uint8Array(entry.publicKey);
   },
-  scalarMult(secretKey, publicKey, lifetime?: SecretLifetime) {
+  scalarMult(secretKey, publicKey, lifetime) {
     try {
       const shared = diffieHellman({
         privateKey: lifetime === 'long-term' ? cachedPrivateKey(secretKey).key : importPrivateKey(secretKey),

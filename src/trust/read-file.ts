@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, type Stats } from 'node:fs';
 import { TrustError } from './errors';
 
 /** The largest trust file read, in bytes (1 MiB; a certificate is well under 1 KiB). */
@@ -95,7 +95,7 @@ function messageOf(cause: unknown): string {
   return `cannot read: ${(cause as Error).message}`;
 }
 
-function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kindOf(stat: Stats): string {
   if (stat.isDirectory()) return 'a directory';
   if (stat.isFIFO()) return 'a FIFO';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
