@@ -12,6 +12,7 @@
  */
 import { ChpError } from './errors';
 import { encodeProperties, parseProperties, type ChpProperties } from './properties';
+import { getUint64, setUint64 } from './uint64';
 
 /** Longest key or subtree, in bytes (RFC 12 keys are short strings; this bounds what we hold). */
 export const MAX_KEY_SIZE = 255;
@@ -180,11 +181,9 @@ function parseFields(frames: Five, maxValueSize: number): Fields | ChpError {
 
 function parseSequence(frame: Uint8Array): number | ChpError {
   if (frame.length !== SEQUENCE_SIZE) return new ChpError('ERR_CHP_SEQUENCE', `sequence of ${frame.length} bytes`);
-  const view = new DataView(frame.buffer, frame.byteOffset, SEQUENCE_SIZE);
-  const high = view.getUint32(0);
+  const sequence = getUint64(new DataView(frame.buffer, frame.byteOffset, SEQUENCE_SIZE), 0);
   // 2^53 - 1 is the largest sequence a number holds exactly: years of updates at any rate.
-  if (high > 0x1fffff) return new ChpError('ERR_CHP_SEQUENCE', 'sequence above 2^53 - 1');
-  return high * 0x1_0000_0000 + view.getUint32(4);
+  return sequence ?? new ChpError('ERR_CHP_SEQUENCE', 'sequence above 2^53 - 1');
 }
 
 /** The frame as text when it is short UTF-8; undefined otherwise (never throws). */
@@ -210,9 +209,7 @@ function subtreeBytes(subtree: string): Uint8Array {
 function sequenceBytes(sequence: number): Uint8Array {
   if (!Number.isSafeInteger(sequence) || sequence < 0) throw new RangeError('"command.sequence" expected an integer from 0 to 2^53 - 1');
   const bytes = new Uint8Array(SEQUENCE_SIZE);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, Math.floor(sequence / 0x1_0000_0000));
-  view.setUint32(4, sequence >>> 0);
+  setUint64(new DataView(bytes.buffer), 0, sequence);
   return bytes;
 }
 

@@ -15,6 +15,7 @@
 import { encodeProperties, parseProperties, type ChpProperties } from './properties';
 import { ChpError } from './errors';
 import { isValidKey } from './codec';
+import { getUint64, setUint64 } from './uint64';
 
 /** One decoded record. */
 export type JournalRecord =
@@ -134,14 +135,4 @@ function decodeBody(body: Uint8Array): JournalRecord | undefined {
   const properties = parseProperties(propBytes);
   if (!isValidKey(key) || properties instanceof ChpError || (uuid.length !== 0 && uuid.length !== 16)) return undefined;
   return { type: 'update', sequence, ...(expiresAt === 0 ? {} : { expiresAt }), key, uuid: uuid.slice(), properties, value: value.slice() };
-}
-
-function setUint64(view: DataView, at: number, n: number): void {
-  view.setUint32(at, Math.floor(n / 0x1_0000_0000));
-  view.setUint32(at + 4, n >>> 0);
-}
-
-function getUint64(view: DataView, at: number): number | undefined {
-  const high = view.getUint32(at);
-  return high > 0x1fffff ? undefined : high * 0x1_0000_0000 + view.getUint32(at + 4);
 }
