@@ -8,7 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Authorizer, Mechanism } from '../../src';
-import { encodeFrame, encodeGreeting, FrameDecoder, GREETING_SIZE } from '../../src/adapters/zmtp';
+import { encodeFrame, encodeGreeting, FrameDecoder, GreetingReader, type Greeting } from '../../src/adapters/zmtp';
 import { HandshakeDriver, type HandshakeOutcome, type HandshakeState } from '../../src/channel/handshake';
 
 /** A ZMTP 3.0 greeting for `mechanism`. libzmq ignores as-server; we set it truthfully. */
@@ -30,10 +30,9 @@ export interface Frame {
 
 /** Reads a peer's greeting, then its frames, from a socket, in order. */
 export class ZmtpReader {
-  /** Bytes of the greeting received so far; frames after it go to the decoder. */
-  private buffer = Buffer.alloc(0);
+  /** The peer's greeting, collected by the adapter's reader; frames after it go to the decoder. */
+  private readonly greetingReader = new GreetingReader();
   private readonly decoder = new FrameDecoder();
-  private peerGreeting: Buffer | undefined;
   private readonly frames: Frame[] = [];
   private waiting: (() => void) | undefined;
   private closed = false;
@@ -50,9 +49,9 @@ export class ZmtpReader {
   }
 
   /** The peer's greeting. */
-  async greeting(): Promise<Buffer> {
-    while (this.peerGreeting === undefined) await this.wait();
-    return this.peerGreeting;
+  async greeting(): Promise<Greeting> {
+    while (this.greetingReader.greeting === undefined) await this.wait();
+    return this.greetingReader.greeting;
   }
 
   /** The next frame; rejects once the peer closed and every frame was read. */
@@ -73,13 +72,8 @@ export class ZmtpReader {
   }
 
   private parse(chunk: Buffer): void {
-    let rest = chunk;
-    if (this.peerGreeting === undefined) {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      if (this.buffer.length < GREETING_SIZE) return;
-      this.peerGreeting = this.buffer.subarray(0, GREETING_SIZE);
-      rest = this.buffer.subarray(GREETING_SIZE);
-    }
+    const rest = this.greetingReader.push(chunk);
+    if (this.greetingReader.greeting === undefined) return;
     for (const frame of this.decoder.push(rest)) {
       this.frames.push({ command: frame.command, more: frame.more, body: Buffer.from(frame.body) });
     }
@@ -98,8 +92,7 @@ export interface RawHandshake {
  */
 export async function zmtpHandshake(socket: Socket, reader: ZmtpReader, mechanism: Mechanism, authorizer?: Authorizer): Promise<RawHandshake> {
   socket.write(greeting(mechanism.name, mechanism.role === 'server'));
-  const peer = await reader.greeting();
-  const name = peer.subarray(12, 32).toString('ascii').replace(/\0+$/, '');
+  const { mechanism: name } = await reader.greeting();
   if (name !== mechanism.name) throw new Error(`the peer greets with another mechanism: ${name}`);
   let decided: ((outcome: HandshakeOutcome) => void) | undefined;
   const driver = new HandshakeDriver(mechanism, { authorizer, onDecision: (outcome) => decided?.(outcome) });
