@@ -73,6 +73,8 @@ export class FleetReplica implements KeyLookup {
     private readonly timeout: number,
     private readonly now: () => number,
     subtree: string,
+    /** The sockets' CURVE options, derived once from the keys (none when `curve` is false). */
+    private readonly curve: object,
   ) {
     this.state = new ReplicaState(subtree, { maxEntries: limits.maxEntries });
     this.ready = new Promise((resolve, reject) => {
@@ -100,10 +102,10 @@ export class FleetReplica implements KeyLookup {
     const subtree = options.group !== undefined ? groupSubtree(options.group) : (options.subtree ?? '');
     if (!isValidSubtree(subtree)) throw new RangeError('"options.subtree" expected "" or a printable path starting with "/"');
     if (options.curve !== undefined && typeof options.curve !== 'boolean') throw new TypeError('"options.curve" expected a boolean');
-    clientCurve(options);
+    const curve = clientCurve(options);
     const timeout = checkDuration(options.heartbeatTimeout, 'options.heartbeatTimeout', 3000, { zero: false });
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('"options.now" expected a function');
-    return new FleetReplica(options, fleetLimits(options), timeout, options.now ?? Date.now, subtree);
+    return new FleetReplica(options, fleetLimits(options), timeout, options.now ?? Date.now, subtree, curve);
   }
 
   /** The entry at `key`, as of the last applied update. */
@@ -133,14 +135,12 @@ export class FleetReplica implements KeyLookup {
   }
 
   private async run(): Promise<void> {
-    let first = true;
     while (!this.closed) {
       // Any message on the subscriber proves the subscription is live, so no update published
       // after the snapshot is taken can be missed. It is dropped: the snapshot covers it.
       if (!(await this.receiveUpdate())) continue;
       if (!(await this.takeSnapshot())) continue;
-      if (first) this.settle.resolve();
-      first = false;
+      this.settle.resolve(); // the first snapshot; later calls do nothing
       await this.follow();
       if (!this.closed) this.events.emit('resync');
     }
@@ -198,7 +198,7 @@ export class FleetReplica implements KeyLookup {
 
   private socketOptions() {
     return {
-      ...clientCurve(this.options),
+      ...this.curve,
       receiveTimeout: this.timeout,
     };
   }
