@@ -19,7 +19,7 @@ import { parseCommand, peerErrorFrom } from '../../codec/command';
 import { answerPing, encodePing } from '../../codec/heartbeat';
 import { ChannelError } from '../../errors';
 import type { Mechanism, PeerIdentity } from '../../mechanism';
-import { tunedCodec } from '../../tuned-codec';
+import { tunedCodec, type TunedCodec } from '../../tuned-codec';
 import { CLOSE_GRACE_MS, INBOX_ITEMS, type ZmtpCommand, type ZmtpConnectionConfig } from './config';
 import { FrameDecoder, encodeFrameHeader, type ZmtpFrame } from './frames';
 import { GreetingReader, encodeGreeting, type Greeting } from './greeting';
@@ -44,6 +44,8 @@ export class ZmtpConnection extends EventEmitter {
   private readonly config: ZmtpConnectionConfig;
   private readonly driver: HandshakeDriver;
   private readonly mechanism: Mechanism;
+  /** The mechanism's speed paths, if it offers them (decrypting in place). */
+  private readonly tuned: TunedCodec | undefined;
   private readonly greetingReader = new GreetingReader();
   private readonly decoder: FrameDecoder;
   private readonly inbox: Inbox<Uint8Array[]>;
@@ -70,6 +72,7 @@ export class ZmtpConnection extends EventEmitter {
     this.socket = socket;
     this.config = config;
     this.mechanism = mechanism;
+    this.tuned = tunedCodec(mechanism);
     const { wire, limits } = config;
     const address = socket.remoteAddress;
     this.driver = new HandshakeDriver(mechanism, {
@@ -260,9 +263,8 @@ export class ZmtpConnection extends EventEmitter {
 
   private onMessageFrame(frame: ZmtpFrame): void {
     const blob = partOfFrame(frame, this.config.wire.parts);
-    const tuned = tunedCodec(this.mechanism);
     // The blob is ours alone (the decoder copied it), so a tuned codec may decrypt in place.
-    const part = tuned ? tuned.decode(blob, { inPlace: true }) : this.mechanism.decode(blob);
+    const part = this.tuned ? this.tuned.decode(blob, { inPlace: true }) : this.mechanism.decode(blob);
     if (part.command) return this.onCommand(part.data);
     const message = this.assembler.add(part.data, part.more);
     if (message === undefined) return;
