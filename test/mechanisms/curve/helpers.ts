@@ -2,8 +2,7 @@
  * Shared fixtures for the CURVE tests: the known-answer vector, key pairs, and drivers that
  * run a handshake step by step so tests can capture or alter each blob.
  */
-import { readFileSync } from 'fs';
-import { join } from 'path';
+import { loadVectors } from '../../crypto/load-vectors';
 import { CURVE, CurveClient, CurveServer, type CurveClientOptions, type CurveServerOptions } from '../../../mechanisms/curve';
 import {
   allow,
@@ -25,12 +24,8 @@ export interface HandshakeVector {
   readonly messages: ReadonlyArray<{ direction: string; nonce: number; flags: number; payload_hex: string; command: string }>;
 }
 
-const VECTORS = join(__dirname, '../../vectors');
-
 /** Reads a JSON file of `test/vectors/` (see its README for sources and licences). */
-export function readVector<T>(name: string): T {
-  return JSON.parse(readFileSync(join(VECTORS, name), 'utf8')) as T;
-}
+export const readVector = loadVectors;
 
 /** The deterministic handshake vector. */
 export const vector = readVector<HandshakeVector>('curvezmq_handshake.json');
