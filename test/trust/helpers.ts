@@ -88,3 +88,12 @@ export async function makeIronhouse(root: string): Promise<Ironhouse> {
   const load = (name: string) => resolveCertOption(path.join(root, 'keys', name));
   return { server: await load('server'), client: await load('alice'), stranger: await load('mallory'), allowDir };
 }
+
+/** Settles with `promise`, or rejects once `ms` have passed: a read that hangs fails the test. */
+export function withinDeadline<T>(promise: Promise<T>, ms: number, why = ''): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still reading after ${ms} ms${why}`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

@@ -7,19 +7,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CertStore, createCertificate, formatCertificate, readTrustFile, type TrustError } from '../../src/trust';
 import { ALLOWED_GROWTH, describeGrowth, peakGrowth } from '../helpers/memory';
-import { useTempDir } from './helpers';
+import { useTempDir, withinDeadline as within } from './helpers';
 
 const dir = useTempDir();
 /** Far above what refusing a file costs; only an endless read meets it. */
 const DEADLINE_MS = 10_000;
 
-function withinDeadline<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still reading after ${DEADLINE_MS} ms`)), DEADLINE_MS);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
+const withinDeadline = <T>(promise: Promise<T>): Promise<T> => within(promise, DEADLINE_MS);
 
 const onLinux = process.platform === 'linux' ? test : test.skip;
 

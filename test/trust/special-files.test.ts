@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { decide, Metadata } from '../../src';
 import { CertStore, createCertificate, formatCertificate, PasswordFile, readTrustFile, type TrustError } from '../../src/trust';
-import { useTempDir } from './helpers';
+import { useTempDir, withinDeadline } from './helpers';
 
 const dir = useTempDir();
 /** Far above what opening and refusing a file costs on a loaded machine; only a hang meets it. */
@@ -22,17 +22,11 @@ function mkfifo(file: string): string {
 
 /** Settles with `promise`, or fails after the deadline and unblocks any reader stuck on `fifos`. */
 async function promptly<T>(promise: Promise<T>, fifos: readonly string[]): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still reading after ${DEADLINE_MS} ms: blocked on a FIFO`)), DEADLINE_MS);
-  });
   try {
-    return await Promise.race([promise, deadline]);
+    return await withinDeadline(promise, DEADLINE_MS, ': blocked on a FIFO');
   } catch (error) {
     for (const fifo of fifos) await (await fs.open(fifo, 'w')).close();
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
