@@ -12,7 +12,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { constants, createReadStream, type Stats } from 'node:fs';
 import { lstat, open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileMqError } from './errors';
@@ -51,10 +51,10 @@ export class TreeSource {
     for (const path of await listFiles(this.root)) {
       // A name the client would refuse (control characters, a backslash) is not offered.
       if (!isUnder(path, subscription) || !isPortable(path)) continue;
-      const handle = await openRegular(this.root, path);
-      if (handle === undefined) continue;
+      const opened = await openRegular(this.root, path);
+      if (opened === undefined) continue;
+      const { handle, info } = opened;
       try {
-        const info = await handle.stat();
         let known = this.hashes.get(path);
         const same = known?.dev === info.dev && known.ino === info.ino && known.size === info.size && known.mtimeMs === info.mtimeMs;
         if (!same) {
@@ -80,13 +80,13 @@ export class TreeSource {
     if (piece.length === 0) return data;
     const changed = () => new FileMqError('ERR_FILEMQ_CLOSED', `${piece.path} changed while being served`);
     const listed = this.hashes.get(piece.path);
-    const handle = await openRegular(this.root, piece.path);
-    if (handle === undefined || listed === undefined) {
-      await handle?.close();
+    const opened = await openRegular(this.root, piece.path);
+    if (opened === undefined || listed === undefined) {
+      await opened?.handle.close();
       throw changed();
     }
+    const { handle, info } = opened;
     try {
-      const info = await handle.stat();
       if (info.dev !== listed.dev || info.ino !== listed.ino) throw changed();
       const { bytesRead } = await handle.read(data, 0, piece.length, piece.offset);
       if (bytesRead !== piece.length) throw changed();
@@ -101,9 +101,9 @@ export class TreeSource {
  * Opens `path` under `root` if it is a regular file reached through directories only: no link
  * at its end (`O_NOFOLLOW`), none on the way (each directory checked with `lstat` once the file
  * is open, so a swap before the open is seen), and the handle's file is the one at that path.
- * Returns `undefined` for anything else.
+ * Returns the handle with its `fstat`, or `undefined` for anything else.
  */
-async function openRegular(root: string, path: string): Promise<FileHandle | undefined> {
+async function openRegular(root: string, path: string): Promise<{ handle: FileHandle; info: Stats } | undefined> {
   let handle: FileHandle;
   try {
     handle = await open(join(root, path), SAFE_OPEN);
@@ -114,7 +114,7 @@ async function openRegular(root: string, path: string): Promise<FileHandle | und
   }
   try {
     const info = await handle.stat();
-    if (info.isFile() && (await throughDirectories(root, path, info))) return handle;
+    if (info.isFile() && (await throughDirectories(root, path, info))) return { handle, info };
   } catch {
     // Gone or changed while being checked: not served.
   }
