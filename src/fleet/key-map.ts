@@ -73,7 +73,7 @@ export class KeyMap {
   set(update: Omit<Kvpub, 'command' | 'sequence'>, nowMs: number): Kvpub | undefined {
     const ttl = ttlOf(update.properties);
     if (Number.isNaN(ttl)) return undefined;
-    if (update.value.length > 0 && !this.entries.has(update.key) && this.entries.size >= this.maxEntries) return undefined;
+    if (this.noRoomFor(update)) return undefined;
     const kvpub: Kvpub = { command: 'KVPUB', ...update, sequence: this.highest + 1 };
     this.store(kvpub, nowMs);
     return kvpub;
@@ -86,7 +86,7 @@ export class KeyMap {
    */
   apply(update: Kvpub, nowMs: number): boolean {
     if (update.sequence <= this.highest) return false;
-    if (update.value.length > 0 && !this.entries.has(update.key) && this.entries.size >= this.maxEntries) {
+    if (this.noRoomFor(update)) {
       // Still advance: the sequence was seen, and a replica must not re-request it forever.
       this.highest = update.sequence;
       return false;
@@ -143,6 +143,11 @@ export class KeyMap {
       if (entry.expiresAt !== undefined && (next === undefined || entry.expiresAt < next)) next = entry.expiresAt;
     }
     return next;
+  }
+
+  /** True when `update` would add an entry to a full map (a delete or a replacement always fits). */
+  private noRoomFor(update: Pick<Kvpub, 'key' | 'value'>): boolean {
+    return update.value.length > 0 && !this.entries.has(update.key) && this.entries.size >= this.maxEntries;
   }
 
   private store(update: Kvpub, nowMs: number): void {
