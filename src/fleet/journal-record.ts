@@ -14,7 +14,7 @@
  */
 import { encodeProperties, parseProperties, type ChpProperties } from './properties';
 import { ChpError } from './errors';
-import { isValidKey } from './codec';
+import { isValidKey, UUID_SIZE } from './codec';
 import { getUint64, setUint64 } from './uint64';
 
 /** One decoded record. */
@@ -133,6 +133,6 @@ function decodeBody(body: Uint8Array): JournalRecord | undefined {
     return undefined;
   }
   const properties = parseProperties(propBytes);
-  if (!isValidKey(key) || properties instanceof ChpError || (uuid.length !== 0 && uuid.length !== 16)) return undefined;
+  if (!isValidKey(key) || properties instanceof ChpError || (uuid.length !== 0 && uuid.length !== UUID_SIZE)) return undefined;
   return { type: 'update', sequence, ...(expiresAt === 0 ? {} : { expiresAt }), key, uuid: uuid.slice(), properties, value: value.slice() };
 }

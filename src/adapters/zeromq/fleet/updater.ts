@@ -10,7 +10,7 @@
 import '../require-zeromq';
 import * as zmq from 'zeromq';
 import { ChannelError } from '../../../errors';
-import { encodeChp } from '../../../fleet/codec';
+import { encodeChp, UUID_SIZE } from '../../../fleet/codec';
 import type { ChpProperties } from '../../../fleet/properties';
 import type { KeyLike } from '../../../keys';
 import { secureRandom } from '../../../random';
@@ -70,7 +70,7 @@ export class FleetUpdater {
    * @throws {@link RangeError} for a key or properties CHP cannot carry
    */
   async set(key: string, value: Uint8Array, properties: ChpProperties = {}): Promise<void> {
-    const frames = encodeChp({ command: 'KVSET', key, sequence: 0, uuid: secureRandom(16), properties, value });
+    const frames = encodeChp({ command: 'KVSET', key, sequence: 0, uuid: secureRandom(UUID_SIZE), properties, value });
     await this.ready;
     await this.queue.run(() => this.socket.send(frames));
   }
