@@ -149,9 +149,9 @@ function clientTiming(options: SyncOptions): ClientTiming {
     'options',
     { idleTimeout: 30_000 },
   );
+  // keepAlive 0 (never, the default) would let the server's peering expire: a third of idleTimeout.
   const fallback = limits.idleTimeout > 0 ? limits.idleTimeout / 3 : 10_000;
-  const keepAlive = options.keepAlive ?? options.heartbeat ?? fallback;
-  return { handshakeTimeout: limits.handshakeTimeout, idleTimeout: limits.idleTimeout, keepAlive: keepAlive === 0 ? fallback : keepAlive };
+  return { handshakeTimeout: limits.handshakeTimeout, idleTimeout: limits.idleTimeout, keepAlive: limits.keepAlive || fallback };
 }
 
 /** What one attempt did. */
