@@ -5,8 +5,7 @@
  * `ChpError` with a stable code, never a throw; a parsed command must encode back; a replica
  * must never apply an update that is not newer than what it has.
  *
- * To wire in (fuzz/targets.ts): `{ name: 'chp-commands', weight: 2, run: chpCommands }`,
- * `{ name: 'chp-replica', weight: 1, run: chpReplica }`.
+ * Wired into `fuzz/targets.ts` as `chp-commands` (weight 2) and `chp-replica` (weight 1).
  *
  * @module
  */
