@@ -314,10 +314,12 @@ export class FleetServer implements KeyLookup {
 
   /** Each heartbeat: publish what ttl expired, then HUGZ. */
   private tick(): void {
-    for (const update of this.map.expire(this.now())) void this.publish(update);
-    void this.publishQueue.run(async () => {
+    const fault = (error: unknown) => this.events.emit('fault', error);
+    // A failed send is reported, never left as an unhandled rejection that could end the process.
+    for (const update of this.map.expire(this.now())) this.publish(update).catch(fault);
+    this.publishQueue.run(async () => {
       if (!this.closed) await this.sockets.publisher.send(encodeChp({ command: 'HUGZ' }));
-    }).catch((error: unknown) => this.events.emit('fault', error));
+    }).catch(fault);
   }
 }
 
