@@ -103,6 +103,23 @@ export function fromUtf8(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
 }
 
+/**
+ * Throws on the first invalid byte instead of replacing it, and keeps a leading byte-order mark
+ * as a character: either way, two different byte strings would otherwise decode to the same
+ * text (review finding 8: `s3cr\xE9t` and `s3cr\xFFt` both became `s3cr\uFFFDt`).
+ */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Decodes UTF-8 bytes to text, exactly: for a wire field or a credential, where lenient decoding
+ * would let distinct bytes compare equal.
+ *
+ * @throws a `TypeError` ("The encoded data was not valid for encoding utf-8") on invalid UTF-8
+ */
+export function fromUtf8Strict(bytes: Uint8Array): string {
+  return STRICT_UTF8.decode(bytes);
+}
+
 /** Encodes bytes as lower-case hexadecimal. */
 export function toHex(bytes: Uint8Array): string {
   let out = '';

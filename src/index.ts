@@ -16,6 +16,7 @@ export {
   wipe,
   utf8,
   fromUtf8,
+  fromUtf8Strict,
   toHex,
   fromHex,
 } from './bytes';

@@ -26,6 +26,7 @@ import {
   encodeCommand,
   encodeError,
   encodeMetadata,
+  fromUtf8Strict,
   Metadata,
   MechanismBase,
   MechanismError,
@@ -208,12 +209,9 @@ function isLibzmqPlainError(blob: Uint8Array): boolean {
   return blob.length > LIBZMQ_PLAIN_ERROR.length && LIBZMQ_PLAIN_ERROR.every((byte, i) => blob[i] === byte);
 }
 
-/** Throws on the first invalid byte instead of replacing it (see the module comment). */
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 function strictUtf8(bytes: Uint8Array, what: string): string {
   try {
-    return STRICT_UTF8.decode(bytes);
+    return fromUtf8Strict(bytes);
   } catch {
     throw new MechanismError('ERR_MALFORMED_COMMAND', `malformed HELLO: the ${what} is not valid UTF-8`, { command: 'HELLO' });
   }

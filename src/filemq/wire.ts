@@ -6,9 +6,9 @@
  *
  * @module
  */
+import { fromUtf8Strict } from '../bytes';
 import { FileMqError } from './errors';
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 /** Reads the fields of one command body, front to back. */
@@ -85,7 +85,7 @@ export class WireReader {
 
   private text(length: number): string {
     try {
-      return decoder.decode(this.take(length));
+      return fromUtf8Strict(this.take(length));
     } catch (error) {
       if (error instanceof FileMqError) throw error;
       throw this.malformed('invalid UTF-8');

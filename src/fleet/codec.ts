@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { fromUtf8Strict } from '../bytes';
 import { ChpError } from './errors';
 import { encodeProperties, parseProperties, type ChpProperties } from './properties';
 import { getUint64, setUint64 } from './uint64';
@@ -71,7 +72,6 @@ export interface ChpCodecLimits {
   readonly maxValueSize?: number;
 }
 
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
 const textEncoder = new TextEncoder();
 
 /**
@@ -190,7 +190,7 @@ function parseSequence(frame: Uint8Array): number | ChpError {
 function asciiOf(frame: Uint8Array, max = 16): string | undefined {
   if (frame.length > max) return undefined;
   try {
-    return textDecoder.decode(frame);
+    return fromUtf8Strict(frame);
   } catch {
     return undefined;
   }

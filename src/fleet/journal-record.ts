@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { fromUtf8Strict } from '../bytes';
 import { encodeProperties, parseProperties, type ChpProperties } from './properties';
 import { ChpError } from './errors';
 import { isValidKey, UUID_SIZE } from './codec';
@@ -53,7 +54,6 @@ export function crc32(bytes: Uint8Array): number {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Encodes one record. */
 export function encodeRecord(record: JournalRecord): Uint8Array {
@@ -128,7 +128,7 @@ function decodeBody(body: Uint8Array): JournalRecord | undefined {
   const [keyBytes, uuid, propBytes, value] = fields as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   let key: string;
   try {
-    key = decoder.decode(keyBytes);
+    key = fromUtf8Strict(keyBytes);
   } catch {
     return undefined;
   }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { fromUtf8Strict } from '../bytes';
 import { ChpError } from './errors';
 
 /** Properties as an ordered, read-only record. */
@@ -20,7 +21,6 @@ const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 // Values are one line of printable text: no control characters (tab allowed), no newline.
 const VALUE = /^[^\x00-\x08\x0a-\x1f\x7f]*$/;
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 /**
@@ -33,7 +33,7 @@ export function parseProperties(frame: Uint8Array): ChpProperties | ChpError {
   }
   let text: string;
   try {
-    text = decoder.decode(frame);
+    text = fromUtf8Strict(frame);
   } catch {
     return new ChpError('ERR_CHP_PROPERTIES', 'properties are not UTF-8');
   }

@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { allow, deny, type Authorizer } from '../auth';
-import { equalBytes, wipe } from '../bytes';
+import { equalBytes, fromUtf8Strict, wipe } from '../bytes';
 import { TrustError } from './errors';
 import { readTrustFile } from './read-file';
 import { Refresher, type RefreshOptions } from './refresh';
@@ -35,8 +35,6 @@ export interface PasswordFileEvents {
 
 const sha256 = (data: string | Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
 const NO_MATCH = sha256('curvezmq: no such user');
-/** Throws on the first invalid byte; the BOM is left for {@link parsePasswords} to strip. */
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A file of `user=password` lines, re-read when its contents change. */
 export class PasswordFile extends EventEmitter<PasswordFileEvents> {
@@ -87,7 +85,7 @@ export class PasswordFile extends EventEmitter<PasswordFileEvents> {
     if (digest === this.digest) return;
     let text: string;
     try {
-      text = STRICT_UTF8.decode(bytes);
+      text = fromUtf8Strict(bytes);
     } catch (cause) {
       this.replace(new Map(), undefined);
       this.emit('invalid', new TrustError('ERR_PASSWORD_FILE_MALFORMED', 'is not UTF-8: no one is let in until it is', { file: this.file, cause }));
