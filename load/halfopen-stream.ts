@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import * as net from 'node:net';
 import { CURVE } from '../mechanisms';
 import { createServer, encodeFrame } from '../src/adapters/stream';
-import { pool, withDeadline, halfOpenFigures, settledMemory, type HalfOpenFigures } from './measure';
+import { connectRaw, pool, withDeadline, halfOpenFigures, settledMemory, type HalfOpenFigures } from './measure';
 import { curveSetup } from './setup';
 
 /** What {@link halfOpenStream} measured. */
@@ -36,10 +36,7 @@ export async function halfOpenStream(count = 1000): Promise<HalfOpenStreamResult
     client.destroy();
     const open = (n: number) =>
       pool(n, 200, async () => {
-        const socket = net.connect({ host: '127.0.0.1', port });
-        socket.on('error', () => undefined);
-        sockets.push(socket);
-        await new Promise<void>((resolve) => socket.once('connect', resolve));
+        const socket = await connectRaw(port, sockets);
         // The WELCOME's arrival proves the server took the HELLO; it is read and ignored, and
         // INITIATE is never sent (a connection evicted over maxHandshakes closes instead).
         const welcomed = new Promise<void>((resolve) => socket.once('data', () => resolve()).once('close', () => resolve()));

@@ -13,7 +13,7 @@ import * as net from 'node:net';
 import { CURVE } from '../mechanisms';
 import { encodeEnvelope, KIND_HANDSHAKE, SESSION_ID_BYTES, ZeroMqServer } from '../src/adapters/zeromq';
 import { encodeFrame, encodeGreeting, FrameDecoder, GREETING_SIZE } from '../src/adapters/zmtp';
-import { pool, withDeadline, halfOpenFigures, settledMemory, type HalfOpenFigures } from './measure';
+import { connectRaw, pool, withDeadline, halfOpenFigures, settledMemory, type HalfOpenFigures } from './measure';
 import { curveSetup } from './setup';
 
 /** What {@link halfOpenZeroMq} measured. */
@@ -45,10 +45,7 @@ export async function halfOpenZeroMq(count = 1000): Promise<HalfOpenZeroMqResult
     const before = settledMemory();
     await withDeadline(
       pool(count, 200, async () => {
-        const socket = net.connect({ host: '127.0.0.1', port });
-        socket.on('error', () => undefined);
-        sockets.push(socket);
-        await new Promise<void>((resolve) => socket.once('connect', resolve));
+        const socket = await connectRaw(port, sockets);
         // One session id per peer: each is a handshake of its own on the server.
         const envelope = encodeEnvelope(KIND_HANDSHAKE, randomBytes(SESSION_ID_BYTES), hello);
         socket.write(greeting);

@@ -10,7 +10,7 @@
 import * as net from 'node:net';
 import { CURVE } from '../mechanisms';
 import { encodeFrame, encodeGreeting, GREETING_SIZE, listenZmtp } from '../src/adapters/zmtp';
-import { pool, withDeadline, halfOpenFigures, settledMemory, type HalfOpenFigures } from './measure';
+import { connectRaw, pool, withDeadline, halfOpenFigures, settledMemory, type HalfOpenFigures } from './measure';
 import { curveSetup } from './setup';
 
 /** What {@link halfOpenZmtp} measured. */
@@ -39,10 +39,7 @@ export async function halfOpenZmtp(count = 1000): Promise<HalfOpenZmtpResult> {
     const before = settledMemory();
     await withDeadline(
       pool(count, 200, async () => {
-        const socket = net.connect({ host: '127.0.0.1', port });
-        socket.on('error', () => undefined);
-        sockets.push(socket);
-        await new Promise<void>((resolve) => socket.once('connect', resolve));
+        const socket = await connectRaw(port, sockets);
         socket.write(opening);
         // Wait for the server's greeting and WELCOME: then it holds this handshake. Never INITIATE.
         let received = 0;

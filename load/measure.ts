@@ -116,3 +116,17 @@ export function halfOpenFigures(count: number, heldByServer: number, before: Nod
     heapPerConnectionBytes: Math.round((after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / count),
   };
 }
+
+/**
+ * Opens a raw TCP connection to a server on 127.0.0.1 for a half-open run and resolves once it
+ * is connected. Errors are ignored (the server may cut a peer off: that is what is measured),
+ * and the socket joins `sockets`, which the run destroys at its end.
+ */
+export async function connectRaw(port: number, sockets: import('node:net').Socket[]): Promise<import('node:net').Socket> {
+  const net = await import('node:net');
+  const socket = net.connect({ host: '127.0.0.1', port });
+  socket.on('error', () => undefined);
+  sockets.push(socket);
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  return socket;
+}
