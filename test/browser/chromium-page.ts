@@ -1,0 +1,195 @@
+/**
+ * The test page's script, bundled by esbuild from `curvezmq/browser` as a web app would and run
+ * in Chromium by test/browser/chromium*.test.ts and bench/browser.ts. It puts its functions on
+ * `globalThis.suite`; the tests call them through playwright and check what they return. Keys
+ * travel as Z85 or hex strings, results as plain JSON.
+ */
+import {
+  CURVE,
+  connectWebSocket,
+  cryptoBackend,
+  fromHex,
+  isValidPublicKey,
+  toHex,
+  useCryptoBackend,
+  webCryptoX25519,
+} from 'curvezmq/browser';
+import { precompute } from '../../src/crypto';
+
+/** A Wycheproof X25519 vector, as the file has it. */
+export interface Vector {
+  tcId: number;
+  private: string;
+  public: string;
+  shared: string;
+}
+
+/** How one backend did on the vectors. */
+export interface VectorReport {
+  backend: string;
+  checked: number;
+  /** tcIds whose outcome was not the expected shared secret (or ERR_INVALID_KEY when it is all zero). */
+  wrong: number[];
+  refused: number;
+  /** Low-order points a call did not refuse with ERR_INVALID_KEY, or that isValidPublicKey accepted. */
+  lowOrderAccepted: string[];
+}
+
+/** What an echo run saw. */
+export interface EchoReport {
+  serverKey: string;
+  sent: number;
+  received: number;
+  bytes: number;
+  /** Indexes of messages that came back different (or out of order). */
+  mismatches: number[];
+  milliseconds: number;
+}
+
+/** The part of a channel the echo run uses: both browser channels have it. */
+export interface EchoChannel {
+  readonly handshake: Promise<{ publicKeyZ85?: string }>;
+  send(parts: Uint8Array[]): void;
+  on(event: 'message', listener: (parts: Uint8Array[]) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  close(): Promise<void>;
+}
+
+const ALL_ZERO = /^0{64}$/;
+const LOW_ORDER_SECRETS = ['5a'.repeat(32), 'ff'.repeat(32)].map(fromHex);
+
+function codeOf(error: unknown): string {
+  return (error as { code?: string }).code ?? `unexpected ${String(error)}`;
+}
+
+async function outcome(run: () => Uint8Array | Promise<Uint8Array>): Promise<string> {
+  try {
+    return toHex(await run());
+  } catch (error) {
+    return codeOf(error);
+  }
+}
+
+function report(backend: string, vectors: Vector[], results: string[], lowOrderAccepted: string[]): VectorReport {
+  return {
+    backend,
+    checked: vectors.length,
+    wrong: vectors.filter((t, i) => results[i] !== (ALL_ZERO.test(t.shared) ? 'ERR_INVALID_KEY' : t.shared)).map((t) => t.tcId),
+    refused: results.filter((r) => r === 'ERR_INVALID_KEY').length,
+    lowOrderAccepted,
+  };
+}
+
+/** WebCrypto's X25519 on every vector and low-order point; `undefined` when this browser has none. */
+async function webCryptoVectors(vectors: Vector[], lowOrder: string[]): Promise<VectorReport | undefined> {
+  const x25519 = await webCryptoX25519();
+  if (x25519 === undefined) return undefined;
+  const results = await Promise.all(vectors.map((t) => outcome(() => x25519.scalarMult(fromHex(t.private), fromHex(t.public)))));
+  const accepted: string[] = [];
+  for (const point of lowOrder) {
+    for (const secret of LOW_ORDER_SECRETS) {
+      if ((await outcome(() => x25519.scalarMult(secret, fromHex(point)))) !== 'ERR_INVALID_KEY') accepted.push(point);
+    }
+  }
+  return report(x25519.name, vectors, results, accepted);
+}
+
+/**
+ * The synchronous backend the handshakes run on (tweetnacl in a page): its raw X25519, and the
+ * façade's refusal (`precompute`, as CURVE calls it) where the secret would be all zero.
+ */
+function tweetnaclVectors(vectors: Vector[], lowOrder: string[]): VectorReport {
+  useCryptoBackend('tweetnacl');
+  const backend = cryptoBackend();
+  const viaFacade = (secret: Uint8Array, point: Uint8Array): string => {
+    try {
+      precompute(point, secret);
+      return 'accepted';
+    } catch (error) {
+      return codeOf(error);
+    }
+  };
+  const results = vectors.map((t) => {
+    const shared = toHex(backend.scalarMult(fromHex(t.private), fromHex(t.public)));
+    return ALL_ZERO.test(shared) ? viaFacade(fromHex(t.private), fromHex(t.public)) : shared;
+  });
+  const accepted = lowOrder.filter(
+    (point) => isValidPublicKey(fromHex(point)) || LOW_ORDER_SECRETS.some((secret) => viaFacade(secret, fromHex(point)) !== 'ERR_INVALID_KEY'),
+  );
+  return report(backend.name, vectors, results, accepted);
+}
+
+/**
+ * Message `index` of an echo run: one to three parts, mostly under 4 KiB, with a 1 MiB first
+ * part every hundredth message; the bytes depend on the index and the part, so a swap shows.
+ */
+export function echoMessage(index: number): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  for (let j = 0; j <= index % 3; j++) {
+    const size = j === 0 && index % 100 === 50 ? 1 << 20 : (index * 131 + j * 977) % 4096;
+    const part = new Uint8Array(size);
+    for (let k = 0; k < size; k++) part[k] = (index + j * 7 + k) & 0xff;
+    parts.push(part);
+  }
+  return parts;
+}
+
+function sameMessage(a: Uint8Array[], b: Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((part, j) => {
+    const other = b[j]!;
+    if (part.length !== other.length) return false;
+    for (let k = 0; k < part.length; k++) if (part[k] !== other[k]) return false;
+    return true;
+  });
+}
+
+/** Sends `count` messages (see {@link echoMessage}) once the handshake is done, and checks each echo. */
+export async function echoRun(channel: EchoChannel, count: number): Promise<EchoReport> {
+  const peer = await channel.handshake;
+  const started = performance.now();
+  const mismatches: number[] = [];
+  let received = 0;
+  let bytes = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    channel.on('error', reject);
+    channel.on('message', (parts) => {
+      if (!sameMessage(parts, echoMessage(received))) mismatches.push(received);
+      for (const part of parts) bytes += part.length;
+      if (++received === count) resolve();
+    });
+  });
+  for (let i = 0; i < count; i++) channel.send(echoMessage(i));
+  await done;
+  const milliseconds = performance.now() - started;
+  await channel.close();
+  return { serverKey: peer.publicKeyZ85 ?? '', sent: count, received, bytes, mismatches, milliseconds };
+}
+
+/** CURVE over the stream channel to `url`, with the client's secret key and the server's public key in Z85. */
+function connectStream(url: string, secretKey: string, serverKey: string): EchoChannel {
+  return connectWebSocket({ url, mechanism: CURVE, mechanismOptions: { secretKey, serverKey } });
+}
+
+/** A handshake that should be refused: the code and status it was refused with. */
+async function refusal(channel: EchoChannel): Promise<{ code: string; status?: number }> {
+  try {
+    await channel.handshake;
+    return { code: 'accepted' };
+  } catch (error) {
+    return { code: codeOf(error), status: (error as { status?: number }).status };
+  } finally {
+    await channel.close();
+  }
+}
+
+/** What the tests call. */
+export const suite = {
+  async vectors(vectors: Vector[], lowOrder: string[]) {
+    return { webcrypto: await webCryptoVectors(vectors, lowOrder), tweetnacl: tweetnaclVectors(vectors, lowOrder) };
+  },
+  echoStream: (url: string, secretKey: string, serverKey: string, count: number) => echoRun(connectStream(url, secretKey, serverKey), count),
+  refusedStream: (url: string, secretKey: string, serverKey: string) => refusal(connectStream(url, secretKey, serverKey)),
+};
+
+Object.assign(globalThis, { suite, ready: true });
