@@ -3,7 +3,8 @@
  * each peer and written to `bench/results.json` with the machine it ran on.
  *
  * Environment: BENCH_QUICK=1 for a short smoke run (fewer, shorter rounds; figures are then
- * rough), BENCH_PARTS=memory,heap,network to run only some parts.
+ * rough), BENCH_PARTS=memory,heap,network to run only some parts, BENCH_PEERS=curvezmq-stream,tls
+ * to run only some network peers (a run limited so writes neither results.json nor the doc).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     heap = { ...heapPerSession(sessions), stream: await streamHeap(sessions) };
   }
   const network = parts.has('network')
-    ? await runNetwork({ rounds: quick ? 1 : 3, connSeconds: quick ? 0.5 : 2, messageSeconds: quick ? 0.3 : 0.8, log })
+    ? await runNetwork({ rounds: quick ? 1 : 3, connSeconds: quick ? 0.5 : 2, messageSeconds: quick ? 0.3 : 0.8, log, peers: process.env.BENCH_PEERS?.split(',') })
     : null;
   const results: Results = {
     date: new Date().toISOString(),
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
   };
   const tables = renderTables(results);
   process.stdout.write(tables);
-  if (!quick && parts.size === 3) {
+  if (!quick && parts.size === 3 && process.env.BENCH_PEERS === undefined) {
     writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     updateDoc(tables);
   }

@@ -38,6 +38,8 @@ export interface NetOptions {
   /** Target duration of one message measurement, in seconds. */
   readonly messageSeconds: number;
   readonly log: (line: string) => void;
+  /** Only these peers (by name); all when absent. */
+  readonly peers?: readonly string[];
 }
 
 interface Running {
@@ -135,6 +137,10 @@ export async function runNetwork(options: NetOptions): Promise<NetFigures[]> {
   const skipped = new Map<string, string>();
   const running: Running[] = [];
   for (const peer of PEERS) {
+    if (options.peers !== undefined && !options.peers.includes(peer.name)) {
+      skipped.set(peer.name, 'pending: not asked for (BENCH_PEERS)');
+      continue;
+    }
     const reason = peer.unavailable({ tls: tlsCredentials(CERT_DIR) });
     if (reason !== undefined) {
       skipped.set(peer.name, `pending: ${reason}`);
