@@ -69,7 +69,9 @@ export type ChannelErrorCode =
   /** ZMTP: the peer's greeting names another security mechanism (RFC 23: close). */
   | 'ERR_MECHANISM_MISMATCH'
   /** ZMTP: the peer's `Socket-Type` cannot pair with this side's (libzmq refuses it too). */
-  | 'ERR_SOCKET_TYPE_MISMATCH';
+  | 'ERR_SOCKET_TYPE_MISMATCH'
+  /** The server ended the session because its key was revoked (`endSessions()`, a fleet). */
+  | 'ERR_REVOKED';
 
 /** Options shared by the error constructors. */
 export interface CurveZmqErrorOptions {

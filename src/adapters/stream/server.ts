@@ -9,6 +9,8 @@
 import * as net from 'node:net';
 import type { Authorizer } from '../../auth';
 import { ChannelError } from '../../errors';
+import { DecisionGate, peerKeyZ85, revocation, type SessionRevoker } from '../../fleet/revocation';
+import type { KeyLike } from '../../keys';
 import type { AnyDefinition, PeerIdentity, ServerSessions } from '../../mechanism';
 import { resolveMechanism, type PeerOrigin, type ServerChoice } from '../mechanism-choice';
 import { channelOptions, CHECKED_LIMITS, streamLimits, type SecureChannelOptions, type StreamLimits } from './options';
@@ -52,8 +54,10 @@ const NetServer = net.Server as unknown as new (options?: net.ServerOpts) => Omi
  * {@link PeerOrigin} whose `address` is the remote `host:port`. A stream's errors after
  * `'secureConnection'` are its own.
  */
-export class StreamServer<D extends AnyDefinition = AnyDefinition> extends NetServer {
+export class StreamServer<D extends AnyDefinition = AnyDefinition> extends NetServer implements SessionRevoker {
   private readonly makeSession: ServerSessions;
+  /** The caller's authorizer, through a gate that {@link endSessions} can close on a key. */
+  private readonly gate: DecisionGate;
   private readonly authorizer: Authorizer;
   private readonly channelOptions: SecureChannelOptions;
   private readonly limits: StreamLimits;
@@ -80,7 +84,8 @@ export class StreamServer<D extends AnyDefinition = AnyDefinition> extends NetSe
     const limits = streamLimits({ ...options, wire });
     super({ allowHalfOpen: true });
     this.makeSession = definition.server(mechanismOptions);
-    this.authorizer = options.authorizer;
+    this.gate = new DecisionGate(options.authorizer);
+    this.authorizer = this.gate.authorizer;
     this.limits = limits;
     this.channelOptions = { ...channelOptions(options), wire, [CHECKED_LIMITS]: limits } as SecureChannelOptions;
     this.on('connection', (socket: net.Socket) => this.secure(socket));
@@ -95,6 +100,28 @@ export class StreamServer<D extends AnyDefinition = AnyDefinition> extends NetSe
   /** Connections still in their handshake (counted against `maxHandshakes`). */
   get handshakeCount(): number {
     return this.handshaking.size;
+  }
+
+  /**
+   * Ends every secure connection of `publicKey`: each stream is destroyed with `ERR_REVOKED`
+   * (its `'error'` event, then `'close'`). The stream protocol has no error command after the
+   * handshake, so the peer sees its connection closed, and its next read or write fails. A
+   * handshake of the key waiting for the authorizer is refused (`'handshakeError'`,
+   * `ERR_AUTH_DENIED`; the peer gets the mechanism's ERROR). Resolves with how many ended.
+   *
+   * @throws {@link TypeError}/{@link RangeError} naming `publicKey` or `reason`
+   */
+  endSessions(publicKey: KeyLike, reason?: string): Promise<number> {
+    const revoked = revocation(publicKey, reason);
+    let ended = this.gate.cancel(revoked.publicKeyZ85, revoked.reason);
+    // A scan, not an index by key: revocation is rare, and an index would cost every connection.
+    for (const stream of [...this.live]) {
+      if (stream.secure && peerKeyZ85(stream.peer) === revoked.publicKeyZ85) {
+        stream.destroy(revoked.error());
+        ended += 1;
+      }
+    }
+    return Promise.resolve(ended);
   }
 
   /**

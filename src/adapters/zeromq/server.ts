@@ -10,6 +10,8 @@ import * as zmq from 'zeromq';
 import { Inbox } from '../../channel/inbox';
 import type { ChannelLimits } from '../../channel/limits';
 import { ChannelError, StateError } from '../../errors';
+import { DecisionGate, revocation, type SessionRevoker } from '../../fleet/revocation';
+import type { KeyLike } from '../../keys';
 import type { AnyDefinition, PeerIdentity, ServerSessions, WireTraits } from '../../mechanism';
 import { serverSessions } from '../mechanism-choice';
 import { encodeEnvelope, KIND_HANDSHAKE, sessionKey, sessionTopic, type Envelope } from './envelope';
@@ -39,8 +41,10 @@ import { serverConfig } from './server-options';
  * for await (const message of server) await message.reply(message.parts)
  * ```
  */
-export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends EventEmitter<ServerEvents> implements AsyncIterable<ZeroMqMessage> {
+export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends EventEmitter<ServerEvents> implements AsyncIterable<ZeroMqMessage>, SessionRevoker {
   private readonly makeMechanism: ServerSessions;
+  /** The caller's authorizer, through a gate that {@link endSessions} can close on a key. */
+  private readonly gate: DecisionGate;
   private readonly socket: zmq.Router;
   private readonly link: Link;
   private readonly limits: ChannelLimits;
@@ -74,11 +78,12 @@ export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends Event
     this.parts = wire.parts;
     const makeMechanism = serverSessions(options);
     this.makeMechanism = makeMechanism;
+    this.gate = new DecisionGate(options.authorizer);
     this.handshakes = new ServerHandshakes({
       events: this,
       limits: this.limits,
       wire,
-      authorizer: options.authorizer,
+      authorizer: this.gate.authorizer,
       makeMechanism: () => makeMechanism(),
       send: (session, blob) => this.outbox.push([encodeEnvelope(KIND_HANDSHAKE, session.id, blob)], true, session.key, session.route),
       drop: (key, reason, error) => this.drop(key, reason, error),
@@ -194,6 +199,21 @@ export class ZeroMqServer<D extends AnyDefinition = AnyDefinition> extends Event
   /** Drops a session now (its client must handshake again). */
   closeSession(sessionId: string): void {
     this.drop(sessionId, 'closed');
+  }
+
+  /**
+   * Ends every ready session of `publicKey`: its client gets CLOSE (ZeroMQ and CURVE have no
+   * error command after the handshake, so it fails with `ERR_CHANNEL_CLOSED`), and
+   * `'session:close'` reports `'closed'` with `ERR_REVOKED`. A handshake of the key waiting for
+   * the authorizer is refused (`ERR_AUTH_DENIED`, ERROR to the client). Resolves with how many.
+   *
+   * @throws {@link TypeError}/{@link RangeError} naming `publicKey` or `reason`
+   */
+  endSessions(publicKey: KeyLike, reason?: string): Promise<number> {
+    const revoked = revocation(publicKey, reason);
+    const ready = this.table.readyOf(revoked.publicKeyZ85);
+    for (const session of ready) this.drop(session.key, 'closed', revoked.error());
+    return Promise.resolve(ready.length + this.gate.cancel(revoked.publicKeyZ85, revoked.reason));
   }
 
   /** The next message from any session. Rejects with `ERR_CHANNEL_CLOSED` once closed. */

@@ -7,6 +7,7 @@
  * @module
  */
 import { ChannelError } from '../../errors';
+import { peerKeyZ85 } from '../../fleet/revocation';
 import type { ServerSession } from './session';
 
 /** The limits the table applies (from `channelLimits`). */
@@ -56,6 +57,11 @@ export class SessionTable {
   /** Every key, as a copy (safe to remove while iterating). */
   keys(): string[] {
     return [...this.sessions.keys()];
+  }
+
+  /** The ready sessions whose peer has `publicKeyZ85`: a scan, as revocation is rare and an index would cost every session. */
+  readyOf(publicKeyZ85: string): ServerSession[] {
+    return [...this.sessions.values()].filter((session) => session.state === 'ready' && peerKeyZ85(session.mechanism.peer) === publicKeyZ85);
   }
 
   /**

@@ -8,6 +8,8 @@
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
 import { ChannelError } from '../../errors';
+import { DecisionGate, peerKeyZ85, revocation, type SessionRevoker } from '../../fleet/revocation';
+import type { KeyLike } from '../../keys';
 import type { ServerSessions } from '../../mechanism';
 import type { PeerOrigin } from '../mechanism-choice';
 import type { ZmtpConnectionConfig } from './config';
@@ -22,8 +24,10 @@ import { ZmtpConnection } from './connection';
  * for a newer handshake, or was refused because `maxSessions` were open (`ERR_LIMIT_REACHED`);
  * `'close'` once {@link close} has finished.
  */
-export class ZmtpServer extends EventEmitter {
+export class ZmtpServer extends EventEmitter implements SessionRevoker {
   private readonly server: net.Server;
+  /** The caller's authorizer, through a gate that {@link endSessions} can close on a key. */
+  private readonly gate: DecisionGate | undefined;
   private readonly sessions: ServerSessions;
   private readonly config: ZmtpConnectionConfig;
   /** Every open connection, handshaking or ready. */
@@ -37,7 +41,8 @@ export class ZmtpServer extends EventEmitter {
     super();
     this.server = server;
     this.sessions = sessions;
-    this.config = config;
+    this.gate = config.authorizer === undefined ? undefined : new DecisionGate(config.authorizer);
+    this.config = this.gate === undefined ? config : { ...config, authorizer: this.gate.authorizer };
     server.on('connection', (socket) => this.accept(socket));
   }
 
@@ -54,6 +59,26 @@ export class ZmtpServer extends EventEmitter {
   /** Open connections, handshaking or ready. */
   get connectionCount(): number {
     return this.live.size;
+  }
+
+  /**
+   * Ends every ready connection of `publicKey`: it is destroyed with `ERR_REVOKED` (its
+   * `'close'` event carries the error, and its `receive()` rejects with it). ZMTP and CurveZMQ
+   * have no error command after the handshake (RFC 23, RFC 26), so the peer sees its TCP
+   * connection close. A handshake of the key waiting for the authorizer is refused
+   * (`'handshakeError'`, `ERR_AUTH_DENIED`; the peer gets ERROR). Resolves with how many.
+   *
+   * @throws {@link TypeError}/{@link RangeError} naming `publicKey` or `reason`
+   */
+  endSessions(publicKey: KeyLike, reason?: string): Promise<number> {
+    const revoked = revocation(publicKey, reason);
+    let ended = this.gate?.cancel(revoked.publicKeyZ85, revoked.reason) ?? 0;
+    for (const connection of [...this.live]) {
+      if (connection.error !== undefined || peerKeyZ85(connection.peer) !== revoked.publicKeyZ85) continue;
+      connection.destroy(revoked.error());
+      ended += 1;
+    }
+    return Promise.resolve(ended);
   }
 
   /**

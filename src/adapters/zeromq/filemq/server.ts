@@ -15,6 +15,8 @@ import * as zmq from 'zeromq';
 import type { Authorizer } from '../../../auth';
 import { channelLimits, checkDuration, checkSize, type ChannelLimits, type ChannelLimitsInit } from '../../../channel/limits';
 import { ChannelError } from '../../../errors';
+import { DecisionGate, peerKeyZ85, revocation, type SessionRevoker } from '../../../fleet/revocation';
+import type { KeyLike } from '../../../keys';
 import type { FileMqError } from '../../../filemq/errors';
 import { TreeSource } from '../../../filemq/fs-source';
 import { planTransfers } from '../../../filemq/manifest';
@@ -86,9 +88,11 @@ interface Peering {
  * const endpoint = await server.bind('tcp://127.0.0.1:*')
  * ```
  */
-export class FileMqServer extends EventEmitter<FileMqServerEvents> {
+export class FileMqServer extends EventEmitter<FileMqServerEvents> implements SessionRevoker {
   private readonly source: TreeSource;
   private readonly factories: NamedServerSessions[];
+  /** The caller's authorizer, through a gate that {@link endSessions} can close on a key. */
+  private readonly gate: DecisionGate;
   private readonly authorizer: Authorizer;
   private readonly limits: ChannelLimits;
   private readonly socket: zmq.Router;
@@ -118,7 +122,8 @@ export class FileMqServer extends EventEmitter<FileMqServerEvents> {
     this.limits = channelLimits({ ...options, idleTimeout }, 'options', { idleTimeout: 60_000 });
     this.source = new TreeSource(options.root);
     this.factories = serverFactories(options);
-    this.authorizer = options.authorizer;
+    this.gate = new DecisionGate(options.authorizer);
+    this.authorizer = this.gate.authorizer;
     this.chunkSize = checkSize(options.chunkSize, 'options.chunkSize', DEFAULT_CHUNK_SIZE);
     // maxFrameSize bounds the largest legitimate frame (an ICANHAZ listing the client's files,
     // about 80 bytes a file): ZeroMQ drops a connection announcing more, before buffering it.
@@ -164,6 +169,28 @@ export class FileMqServer extends EventEmitter<FileMqServerEvents> {
     clearInterval(this.sweeper);
     this.link.close();
     this.emit('close');
+  }
+
+  /**
+   * Ends every granted peering of `publicKey`: the client gets RTFM carrying `reason` (sealed;
+   * it fails with `ERR_FILEMQ_RTFM`), and `'session:close'` reports `ERR_REVOKED`. A handshake
+   * of the key waiting for the authorizer is refused (`'handshakeError'`, SRSLY to the client).
+   * Resolves with how many ended.
+   *
+   * @throws {@link TypeError}/{@link RangeError} naming `publicKey` or `reason`
+   */
+  endSessions(publicKey: KeyLike, reason?: string): Promise<number> {
+    const revoked = revocation(publicKey, reason);
+    let ended = this.gate.cancel(revoked.publicKeyZ85, revoked.reason);
+    for (const peering of [...this.peerings.values()]) {
+      if (this.pending.has(peering) || peerKeyZ85(peering.session.peer) !== revoked.publicKeyZ85) continue;
+      // Forgotten first, told after, as apply() does with any ending.
+      const { send } = peering.session.abort(`revoked: ${revoked.reason}`);
+      this.drop(peering, revoked.error());
+      for (const frame of send) void this.send(peering, frame);
+      ended += 1;
+    }
+    return Promise.resolve(ended);
   }
 
   private onMessage(frames: Buffer[]): Promise<void> | undefined {
