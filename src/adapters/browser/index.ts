@@ -13,3 +13,5 @@ export {
 } from './secure-websocket';
 export type { OutgoingPart } from './parts';
 export type { WebSocketConstructor, WebSocketLike, WebSocketSource } from './socket';
+export { connectZws, ZwsSocket, type ZwsBaseOptions, type ZwsOptions, type ZwsSocketType } from './zws';
+export { ZWS_COMMAND, ZWS_MORE } from './zws-frames';
