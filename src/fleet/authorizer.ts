@@ -2,7 +2,8 @@
  * The key map as a trust source: an {@link Authorizer} that admits the keys a fleet lists under
  * `/keys/<group>/`, while their entry holds valid metadata and has not expired. It reads a
  * {@link KeyLookup} (a replica following a fleet server, or a server's own map), so the same
- * authorizer serves every adapter: stream, ZeroMQ, ZMTP, FileMQ, and libzmq's ZAP.
+ * authorizer serves every adapter: stream, ZeroMQ, ZMTP, FileMQ, and libzmq's ZAP. Its
+ * `enforce()` ends the sessions of keys it admitted once they are no longer listed.
  *
  * @module
  */
@@ -12,6 +13,8 @@ import type { AuthRequest } from '../mechanism';
 import { ChpError } from './errors';
 import { isCurrent, isValidGroup, keyPath, parseKeyMetadata, type KeyMetadata } from './key-entry';
 import type { MapEntry } from './key-map';
+import type { SessionRevoker } from './revocation';
+import { FleetEnforcement, type FleetFeedEvents } from './revocation-fleet';
 
 /** Anything that holds key map entries: a replica, or a server's map. */
 export interface KeyLookup {
@@ -27,6 +30,21 @@ export interface FleetAuthorizerOptions {
   readonly right?: 'read' | 'update';
   /** Unix milliseconds (injected for tests; default `Date.now`). */
   readonly now?: () => number;
+}
+
+/** An authorizer that can also end the sessions of the keys it stops admitting. */
+export interface FleetAuthorizer extends Authorizer {
+  /**
+   * Live revocation: when a key this authorizer admitted stops being admitted (its entry
+   * deleted, replaced by one that does not admit it, its `expires` or `ttl` passed), calls
+   * `endSessions` on every server given, at the source's next `'update'` or `'snapshot'`, or
+   * when the expiry's timer fires. Give it the servers this authorizer admits to. Can be
+   * called again (for more servers); returns the disposer of this call.
+   *
+   * @throws {@link TypeError} when the source reports no changes (it must be a replica, with
+   *   `events`), or without servers, or for a server without `endSessions`
+   */
+  enforce(...servers: SessionRevoker[]): () => void;
 }
 
 /**
@@ -45,11 +63,12 @@ export function listedKey(source: KeyLookup, group: string, publicKeyZ85: string
 /**
  * An authorizer admitting the keys `source` lists in `options.group`. The decision carries the
  * entry's `name` as user id (ZAP User-Id) when it has one. A request without a public key (NULL,
- * PLAIN) is denied: the fleet lists keys, not names.
+ * PLAIN) is denied: the fleet lists keys, not names. The keys it admits are followed (at
+ * most 100,000, the map's cap) for {@link FleetAuthorizer.enforce}.
  *
  * @throws {@link TypeError} when `source` has no `get`, {@link RangeError} for a bad group
  */
-export function fleetAuthorizer(source: KeyLookup, options: FleetAuthorizerOptions): Authorizer {
+export function fleetAuthorizer(source: KeyLookup, options: FleetAuthorizerOptions): FleetAuthorizer {
   if (typeof source?.get !== 'function') throw new TypeError('"source" expected a replica or key map (with get())');
   if (!isValidGroup(options?.group)) throw new RangeError('"options.group" expected 1 to 64 characters of A-Z a-z 0-9 _ . -');
   if (options.right !== undefined && options.right !== 'read' && options.right !== 'update') {
@@ -58,12 +77,31 @@ export function fleetAuthorizer(source: KeyLookup, options: FleetAuthorizerOptio
   if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('"options.now" expected a function');
   const now = options.now ?? Date.now;
   const { group, right } = options;
-  return (request: AuthRequest) => {
+  /** The metadata admitting `z85` now and when that ends, or why not. */
+  const admission = (z85: string): { metadata: KeyMetadata; until: number } | string => {
+    const nowMs = now();
+    const metadata = listedKey(source, group, z85, nowMs);
+    if (metadata === undefined) return 'Key not listed';
+    if (right !== undefined && !metadata.rights.includes(right)) return 'Right not held';
+    const expires = metadata.expires === undefined ? Infinity : metadata.expires * 1000;
+    return { metadata, until: Math.min(expires, source.get(keyPath(group, z85))?.expiresAt ?? Infinity) };
+  };
+  const enforcement = new FleetEnforcement(
+    group,
+    (z85) => {
+      const admitted = admission(z85);
+      return typeof admitted === 'string' ? undefined : admitted.until;
+    },
+    now,
+  );
+  const authorizer = (request: AuthRequest) => {
     const z85 = request.publicKeyZ85 ?? (request.publicKey === undefined ? undefined : keyToZ85(request.publicKey));
     if (z85 === undefined) return deny('No public key');
-    const metadata = listedKey(source, group, z85, now());
-    if (metadata === undefined) return deny('Key not listed');
-    if (right !== undefined && !metadata.rights.includes(right)) return deny('Right not held');
-    return allow(metadata.name);
+    const admitted = admission(z85);
+    if (typeof admitted === 'string') return deny(admitted);
+    enforcement.admit(z85, admitted.until);
+    return allow(admitted.metadata.name);
   };
+  const events = (source as { readonly events?: Partial<FleetFeedEvents> }).events;
+  return Object.assign(authorizer, { enforce: (...servers: SessionRevoker[]) => enforcement.enforce(events, servers) });
 }
