@@ -1,0 +1,80 @@
+/**
+ * Updates by UUID in a Binary Star pair (the Guide's Clone model 6), pure: clients send each
+ * KVSET to both servers; the passive one holds it pending until it sees the active one publish
+ * that UUID, and on taking over applies what is still pending. Both remember the UUIDs published
+ * lately, so a KVSET a client sends again after a failover is applied once only.
+ *
+ * Bounded: at most `maxPending` KVSETs held and `window` UUIDs remembered (oldest forgotten
+ * first). A client re-sends only what it has not seen published, so the window needs to cover
+ * the updates of one failover, not the map's history.
+ *
+ * @module
+ */
+import { checkCount } from '../channel/limits';
+import { toHex } from '../bytes';
+import type { Kvset } from './codec';
+
+/** Options of {@link PendingUpdates}. */
+export interface PendingOptions {
+  /** Most KVSETs held (default 10,000); more are refused. */
+  readonly maxPending?: number;
+  /** Most published UUIDs remembered (default 10,000). */
+  readonly window?: number;
+}
+
+/** What {@link PendingUpdates.hold} did with a KVSET. */
+export type HoldVerdict = 'held' | 'published' | 'duplicate' | 'no-uuid' | 'full';
+
+/** KVSETs held by UUID, and the UUIDs published lately. */
+export class PendingUpdates {
+  private readonly pending = new Map<string, Kvset>();
+  /** Published UUIDs, oldest first (a Map keeps insertion order). */
+  private readonly published = new Map<string, true>();
+  private readonly maxPending: number;
+  private readonly window: number;
+
+  /** @throws {@link RangeError} naming a bad option */
+  constructor(options: PendingOptions = {}) {
+    this.maxPending = checkCount(options.maxPending, 'options.maxPending', 10_000);
+    this.window = checkCount(options.window, 'options.window', 10_000);
+  }
+
+  /** KVSETs held. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Passive side: holds a client's KVSET until its UUID is published (or this server takes over). */
+  hold(kvset: Kvset): HoldVerdict {
+    // Without a UUID a held update cannot be matched to its publication: it could apply twice.
+    if (kvset.uuid.length === 0) return 'no-uuid';
+    const id = toHex(kvset.uuid);
+    if (this.published.has(id)) return 'published';
+    if (this.pending.has(id)) return 'duplicate';
+    if (this.pending.size >= this.maxPending) return 'full';
+    this.pending.set(id, kvset);
+    return 'held';
+  }
+
+  /** Whether `uuid` was published lately (an active server drops a KVSET sent again). */
+  wasPublished(uuid: Uint8Array): boolean {
+    return uuid.length > 0 && this.published.has(toHex(uuid));
+  }
+
+  /** An update with `uuid` was published (by the peer, or by this server): no longer pending. */
+  onPublished(uuid: Uint8Array): void {
+    if (uuid.length === 0) return;
+    const id = toHex(uuid);
+    this.pending.delete(id);
+    this.published.delete(id);
+    this.published.set(id, true);
+    if (this.published.size > this.window) this.published.delete(this.published.keys().next().value as string);
+  }
+
+  /** Taking over: every KVSET still pending, in arrival order, and none held any more. */
+  take(): Kvset[] {
+    const held = [...this.pending.values()];
+    this.pending.clear();
+    return held;
+  }
+}
