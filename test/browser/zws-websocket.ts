@@ -76,7 +76,7 @@ export const ZwsTestWebSocket = class {
         return fail('the server answered the upgrade wrongly');
       }
       inner._protocol = chosen ?? '';
-      ws.setSocket(socket, head, { allowSynchronousEvents: true, maxPayload: MAX_PAYLOAD, skipUTF8Validation: false });
+      inner.setSocket(socket, head, { allowSynchronousEvents: true, maxPayload: MAX_PAYLOAD, skipUTF8Validation: false });
     });
     request.end();
     return ws as unknown as this;
@@ -104,7 +104,7 @@ export async function zwsRawServer(onConnection: (ws: WebSocket, protocol: strin
         '\r\n',
     );
     const ws = unopened(true);
-    ws.setSocket(socket, head, { allowSynchronousEvents: true, maxPayload: MAX_PAYLOAD, skipUTF8Validation: false });
+    (ws as unknown as Unopened).setSocket(socket, head, { allowSynchronousEvents: true, maxPayload: MAX_PAYLOAD, skipUTF8Validation: false });
     onConnection(ws, protocol);
   });
   server.listen(0, '127.0.0.1');

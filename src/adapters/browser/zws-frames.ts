@@ -12,11 +12,13 @@
  * bits differ from ZMTP over TCP (there COMMAND is bit 2 and bit 1 is LONG), and that they
  * match the part-blob flags of `'flagged'` mechanisms (`docs/mechanism.md`).
  *
- * Pure: no sockets, no Node.
+ * Pure: no sockets, no Node. (The ZMTP adapter's `parts.ts` does the same mapping for TCP; it
+ * is not imported because nothing under `src/adapters/zmtp` may enter the browser graph.)
  *
  * @module
  */
 import { ChannelError } from '../../errors';
+import type { WireTraits } from '../../mechanism';
 
 /** Flag bit: more frames of this message follow. */
 export const ZWS_MORE = 0x01;
@@ -93,4 +95,71 @@ export function decodeZwsMessage(message: Uint8Array, limits: ZwsLimits): ZwsFra
     throw new ChannelError('ERR_PROTOCOL', 'a message frame arrived before the peer was authenticated');
   }
   return { body: message.subarray(1), more, command };
+}
+
+/**
+ * The WebSocket message that carries part blob `blob` (from the mechanism's `encode`), chosen by
+ * the mechanism's wire traits, as over TCP:
+ *
+ * - `'sealed'` (CURVE): the MESSAGE command travels in a frame whose flags are zero; MORE and
+ *   COMMAND live inside the seal (libzmq drops a MESSAGE in a command frame);
+ * - `'flagged'` (NULL, PLAIN): the blob is a flags byte with the same bits as ZWS, then the data,
+ *   so the blob is the message as it is.
+ */
+export function zwsMessageOfPart(blob: Uint8Array, parts: WireTraits['parts']): Uint8Array {
+  return parts === 'sealed' ? encodeZwsMessage(blob, false, false) : blob;
+}
+
+/**
+ * The part blob a received frame carries, for the mechanism's `decode`.
+ *
+ * @throws {@link ChannelError} `ERR_PROTOCOL` for a sealed part in a command frame or with outer
+ *   MORE (accepting it would let anyone on the path flip flags outside the seal)
+ */
+export function partOfZwsFrame(frame: ZwsFrame, message: Uint8Array, parts: WireTraits['parts']): Uint8Array {
+  if (parts === 'flagged') return message;
+  if (frame.more || frame.command) throw new ChannelError('ERR_PROTOCOL', 'a secured part arrived in a command frame or with outer MORE');
+  return frame.body;
+}
+
+/**
+ * Gathers the parts of one multipart message, capped in bytes: a peer could otherwise send MORE
+ * forever, each frame under the frame limit.
+ */
+export class ZwsAssembler {
+  private parts: Uint8Array[] = [];
+  private bytes = 0;
+
+  /** @param maxBytes - the largest message (`maxFrameSize`) */
+  constructor(private readonly maxBytes: number) {}
+
+  /**
+   * Adds a part; returns the whole message with its last part.
+   *
+   * @throws {@link ChannelError} `ERR_FRAME_TOO_LARGE` once the message exceeds `maxBytes`
+   */
+  add(data: Uint8Array, more: boolean): Uint8Array[] | undefined {
+    this.bytes += data.length;
+    if (this.bytes > this.maxBytes) {
+      throw new ChannelError('ERR_FRAME_TOO_LARGE', `a multipart message of over ${this.maxBytes} bytes (options.maxFrameSize)`);
+    }
+    this.parts.push(data);
+    if (more) return undefined;
+    const message = this.parts;
+    this.clear();
+    return message;
+  }
+
+  /** Drops a message in progress. */
+  clear(): void {
+    this.parts = [];
+    this.bytes = 0;
+  }
+}
+
+/** Bytes of a message's parts. */
+export function messageBytes(parts: readonly Uint8Array[]): number {
+  let bytes = 0;
+  for (const part of parts) bytes += part.length;
+  return bytes;
 }

@@ -11,7 +11,7 @@
  *
  * I/O glue only, as the stream channel (`./secure-websocket.ts`): the handshake runs on the
  * shared driver, limits come from `src/channel/limits.ts`, parts map onto frames by the
- * mechanism's wire traits (`../zmtp/parts.ts`), and no mechanism is named.
+ * mechanism's wire traits (`./zws-frames.ts`), and no mechanism is named.
  *
  * @module
  */
@@ -24,15 +24,23 @@ import type { MetadataInit } from '../../codec/metadata';
 import { ChannelError, StateError } from '../../errors';
 import type { AnyDefinition, Mechanism, PeerIdentity, WireTraits } from '../../mechanism';
 import { resolveMechanism, type ClientChoice } from '../mechanism-choice';
-import { frameOfPart, MessageAssembler, messageSize, partOfFrame } from '../zmtp/parts';
-import { connectionMetadata, socketTypesMatch } from '../zmtp/socket-type';
 import { PartQueue, type OutgoingPart } from './parts';
 import { CLOSE_GRACE_MS } from './secure-websocket';
 import { openSocket, SOCKET_CLOSED, SOCKET_OPEN, type WebSocketConstructor, type WebSocketLike } from './socket';
-import { decodeZwsMessage, encodeZwsMessage, isSubprotocolToken, zwsSubprotocol, type ZwsLimits } from './zws-frames';
+import {
+  decodeZwsMessage,
+  encodeZwsMessage,
+  isSubprotocolToken,
+  messageBytes,
+  partOfZwsFrame,
+  ZwsAssembler,
+  zwsMessageOfPart,
+  zwsSubprotocol,
+  type ZwsLimits,
+} from './zws-frames';
+import { checkZwsSocketType, zwsMetadata, zwsPeerMatches, type ZwsSocketType } from './zws-peer';
 
-/** The socket types this client plays. */
-export type ZwsSocketType = 'DEALER' | 'REQ';
+export type { ZwsSocketType };
 
 /** What {@link connectZws} takes besides its mechanism. */
 export interface ZwsBaseOptions {
@@ -96,7 +104,7 @@ export class ZwsSocket {
   private readonly limits: { -readonly [K in keyof ZwsLimits]: ZwsLimits[K] };
   private readonly maxBufferedBytes: number;
   private readonly early: PartQueue;
-  private readonly assembler: MessageAssembler;
+  private readonly assembler: ZwsAssembler;
   private readonly inbox: Inbox<Uint8Array[]>;
   private readonly listeners: { [K in keyof Events]: Listener<Events[K]>[] } = { message: [], error: [], close: [] };
   private settle!: { resolve(peer: PeerIdentity): void; reject(error: Error): void };
@@ -119,8 +127,8 @@ export class ZwsSocket {
     // Until the server is authenticated: commands only, none over the mechanism's largest.
     this.limits = { maxFrameSize, maxCommandSize: setup.wire.maxHandshakeSize, messages: false };
     this.early = new PartQueue(this.maxBufferedBytes);
-    this.assembler = new MessageAssembler(maxFrameSize);
-    this.inbox = new Inbox<Uint8Array[]>({ maxItems: INBOX_ITEMS, maxBytes: this.maxBufferedBytes, sizeOf: messageSize });
+    this.assembler = new ZwsAssembler(maxFrameSize);
+    this.inbox = new Inbox<Uint8Array[]>({ maxItems: INBOX_ITEMS, maxBytes: this.maxBufferedBytes, sizeOf: messageBytes });
     this.handshake = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.handshake.catch(() => undefined); // a caller who never awaits it still gets 'error'
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
@@ -232,7 +240,7 @@ export class ZwsSocket {
       this.follow(this.driver.receive(frame.body));
       return;
     }
-    const part = this.driver.mechanism.decode(partOfFrame(frame, this.wire.parts));
+    const part = this.driver.mechanism.decode(partOfZwsFrame(frame, bytes, this.wire.parts));
     if (part.command) return this.onCommand(part.data);
     const message = this.assembler.add(part.data, part.more);
     if (message !== undefined) this.deliver(message);
@@ -263,7 +271,7 @@ export class ZwsSocket {
       this.emit('message', message);
       return;
     }
-    if (this.inbox.bytes + messageSize(message) > this.maxBufferedBytes) {
+    if (this.inbox.bytes + messageBytes(message) > this.maxBufferedBytes) {
       throw new ChannelError('ERR_LIMIT_REACHED', `received messages waiting for receive() exceed options.maxBufferedBytes, ${this.maxBufferedBytes}`);
     }
     this.inbox.push(message);
@@ -278,7 +286,7 @@ export class ZwsSocket {
     } else if (outcome.state === 'ready') {
       const peerType = outcome.peer!.metadata.getString('Socket-Type');
       // libzmq refuses an incompatible pair; so does this side, before anything is sent.
-      if (peerType !== undefined && !socketTypesMatch(this.socketType, peerType)) {
+      if (peerType !== undefined && !zwsPeerMatches(this.socketType, peerType)) {
         this.end(new ChannelError('ERR_SOCKET_TYPE_MISMATCH', `a ${this.socketType} cannot talk to a ${peerType}`), true);
         return;
       }
@@ -295,8 +303,7 @@ export class ZwsSocket {
   }
 
   private sendPart(data: Uint8Array, more: boolean, command: boolean): void {
-    const frame = frameOfPart(this.driver.mechanism.encode(data, { more, command }), this.wire.parts);
-    this.socket.send(encodeZwsMessage(frame.body, frame.more, frame.command));
+    this.socket.send(zwsMessageOfPart(this.driver.mechanism.encode(data, { more, command }), this.wire.parts));
   }
 
   /** Ends the channel once: the handshake rejects, `'error'` is emitted when `report`, the socket closes. */
@@ -335,11 +342,8 @@ export class ZwsSocket {
 export function connectZws<D extends AnyDefinition = AnyDefinition>(typed: ZwsOptions<D>): ZwsSocket {
   const options = typed as ZwsOptions;
   const { name, definition, options: own, wire } = resolveMechanism(options);
-  const socketType = options.socketType ?? 'DEALER';
-  if (socketType !== 'DEALER' && socketType !== 'REQ') {
-    throw new RangeError(`"options.socketType" expected 'DEALER' or 'REQ', got ${String(socketType)}`);
-  }
-  const metadata = connectionMetadata(socketType, options.identity, options.metadata);
+  const socketType = checkZwsSocketType(options.socketType);
+  const metadata = zwsMetadata(socketType, options.identity, options.metadata);
   // Limits are checked before anything opens, so a bad option leaves no socket behind.
   checkDuration(options.handshakeTimeout, 'options.handshakeTimeout', 1, { zero: false });
   checkSize(options.maxFrameSize, 'options.maxFrameSize', 1);
