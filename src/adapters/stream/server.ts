@@ -65,6 +65,8 @@ export class StreamServer<D extends AnyDefinition = AnyDefinition> extends NetSe
   private readonly handshaking = new Set<SecureStream>();
   /** Every open stream, handshaking or secure. */
   private readonly live = new Set<SecureStream>();
+  /** Each stream's TCP or Unix socket, for {@link endSessions}'s reset. */
+  private readonly sockets = new WeakMap<SecureStream, net.Socket>();
   private closing: Promise<void> | undefined;
   /** Resolves close()'s wait once the last open stream has closed. */
   private allClosed: (() => void) | undefined;
@@ -105,7 +107,8 @@ export class StreamServer<D extends AnyDefinition = AnyDefinition> extends NetSe
   /**
    * Ends every secure connection of `publicKey`: each stream is destroyed with `ERR_REVOKED`
    * (its `'error'` event, then `'close'`). The stream protocol has no error command after the
-   * handshake, so the peer sees its connection closed, and its next read or write fails. A
+   * handshake, so a TCP connection is reset: the peer's stream fails with `ERR_CHANNEL_CLOSED`
+   * at once, rather than seeing a clean end (a Unix socket, which cannot reset, just closes). A
    * handshake of the key waiting for the authorizer is refused (`'handshakeError'`,
    * `ERR_AUTH_DENIED`; the peer gets the mechanism's ERROR). Resolves with how many ended.
    *
@@ -117,6 +120,7 @@ export class StreamServer<D extends AnyDefinition = AnyDefinition> extends NetSe
     // A scan, not an index by key: revocation is rare, and an index would cost every connection.
     for (const stream of [...this.live]) {
       if (stream.secure && peerKeyZ85(stream.peer) === revoked.publicKeyZ85) {
+        reset(this.sockets.get(stream));
         stream.destroy(revoked.error());
         ended += 1;
       }
@@ -188,6 +192,7 @@ export class StreamServer<D extends AnyDefinition = AnyDefinition> extends NetSe
       this.emit('handshakeError', error, origin);
       return;
     }
+    this.sockets.set(stream, socket);
     this.track(stream, origin);
   }
 
@@ -239,6 +244,15 @@ export function createServer<D extends AnyDefinition = AnyDefinition>(
   onSecureConnection?: (stream: SecureStream) => void,
 ): StreamServer<D> {
   return new StreamServer<D>(options, onSecureConnection);
+}
+
+/** Sends RST on a TCP socket; other sockets (Unix, pipes) are left to the stream's close. */
+function reset(socket: net.Socket | undefined): void {
+  try {
+    socket?.resetAndDestroy();
+  } catch {
+    // ERR_INVALID_HANDLE_TYPE: not TCP
+  }
 }
 
 /** The peer's `host:port` as the socket saw it (`[v6]:port` for IPv6); none for a Unix socket. */
