@@ -10,7 +10,7 @@ import { connectZws, type ZwsSocket } from '../../src/adapters/browser';
 import { nativeCurveServer, ZapHandler } from '../../src/adapters/zeromq';
 import type { AuthRequest } from '../../src/mechanism';
 import { curveKeyPair } from '../../src/keys';
-import { fromUtf8 } from '../../src/bytes';
+import { equalBytes, fromUtf8, utf8 } from '../../src/bytes';
 import { CURVE, NULL, PLAIN } from '../../mechanisms';
 import { NodeWebSocket } from './websocket-server';
 import { ZwsTestWebSocket } from './zws-websocket';
@@ -70,6 +70,34 @@ describe('CURVE to libzmq\'s native CURVE on ws://, our authorizer as the ZAP ha
     await expect(channel.handshake).resolves.toMatchObject({ publicKeyZ85: serverKeys.publicKey });
     expect((await channel.receive()).map(fromUtf8)).toEqual(['sent early', 'two parts']);
     expect(requests.map((r) => [r.mechanism, r.publicKeyZ85, r.domain])).toEqual([['CURVE', clientKeys.publicKey, 'web']]);
+  });
+
+  test('1,000 multipart messages, parts up to 1 MiB, echo in order and intact', async () => {
+    await zap((request) => request.publicKeyZ85 === clientKeys.publicKey);
+    const { url } = await echoRouter({ ...nativeCurveServer(serverKeys.secretKey), zapDomain: 'web' });
+    const channel = track(
+      connectZws({
+        url,
+        WebSocket: ZwsTestWebSocket,
+        mechanism: CURVE,
+        mechanismOptions: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey },
+      }),
+    );
+    await channel.handshake;
+    // Every 100th message carries a 1 MiB part; the rest a few bytes to a few KiB.
+    const sent = Array.from({ length: 1000 }, (_, i) => {
+      const size = i % 100 === 99 ? 1024 * 1024 : (i * 37) % 4096;
+      const payload = new Uint8Array(size).map((_, j) => (i + j) & 0xff);
+      return [utf8(`#${i}`), payload, new Uint8Array(0)];
+    });
+    for (const message of sent) channel.send(message);
+    // Compared with equalBytes: jest's deep equality walks a 1 MiB array element by element.
+    const wrong: number[] = [];
+    for (const [i, message] of sent.entries()) {
+      const received = await channel.receive();
+      if (received.length !== message.length || !received.every((part, j) => equalBytes(part, message[j]!))) wrong.push(i);
+    }
+    expect(wrong).toEqual([]);
   });
 
   test('a refused key rejects the handshake with ERR_PEER_ERROR, status 400', async () => {
