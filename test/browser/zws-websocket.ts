@@ -33,6 +33,9 @@ interface Unopened {
 function unopened(asServer: boolean): WebSocket {
   const ws = new (WebSocket as unknown as new (address: null, protocols: undefined, options: object) => WebSocket)(null, undefined, { autoPong: true });
   (ws as unknown as Unopened)._isServer = asServer;
+  // As a page's WebSocket: an 'error' nobody listens to is no crash (the channel's own
+  // listener, added with addEventListener, still gets it).
+  ws.on('error', () => undefined);
   return ws;
 }
 

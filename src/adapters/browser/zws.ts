@@ -349,13 +349,15 @@ export function connectZws<D extends AnyDefinition = AnyDefinition>(typed: ZwsOp
   checkSize(options.maxFrameSize, 'options.maxFrameSize', 1);
   checkSize(options.maxBufferedBytes, 'options.maxBufferedBytes', 1);
   const subprotocol = zwsSubprotocol(name);
-  const socket = openZws(options, subprotocol);
+  // The session first: a bad key must fail before anything opens.
   const session = definition.client({ ...own, metadata });
+  let socket: WebSocketLike | undefined;
   try {
+    socket = openZws(options, subprotocol);
     return new ZwsSocket({ session, wire, socket, socketType }, subprotocol, options);
   } catch (error) {
     session.destroy(); // must not leave the session's secrets behind
-    socket.close();
+    socket?.close();
     throw error;
   }
 }
