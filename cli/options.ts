@@ -16,6 +16,8 @@
  * --allow-loose-permissions      use secret files that group or others may read
  * --message TEXT                 connect: a message to send (repeatable)
  * --timeout MS                   connect: handshake and reply timeout (default 5000)
+ * --envelope                     tcp://, ipc://: this package's own envelope over ZeroMQ NULL sockets
+ * --workers N                    serve: N processes sharing the port (tcp+stream://, tcp://)
  * ```
  *
  * KEY is a 40-character Z85 string or a path to a key or certificate file; for `--secret-key`
@@ -51,12 +53,14 @@ const OPTIONS = {
   'allow-loose-permissions': { type: 'boolean' },
   message: { type: 'string', multiple: true },
   timeout: { type: 'string', default: '5000' },
+  envelope: { type: 'boolean' },
+  workers: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Options that only one side uses; the other side refuses them rather than ignoring them. */
 const ONLY: Record<'serve' | 'connect', readonly (keyof typeof OPTIONS)[]> = {
-  serve: ['allow', 'allow-dir', 'allow-any', 'passwords'],
+  serve: ['allow', 'allow-dir', 'allow-any', 'passwords', 'workers'],
   connect: ['server-key', 'username', 'password', 'password-file', 'message', 'timeout'],
 };
 
@@ -176,6 +180,9 @@ export async function serveContext(args: string[], log: Log, signal: AbortSignal
   if (values.help) return 'help';
   const endpoint = endpointOf(positionals);
   const mechanism = mechanismOf(values);
+  const workers = workersOf(values.workers, endpoint, values.envelope === true);
+  // Every worker reads the key itself, and only one of them could read it from stdin.
+  if (workers > 1 && values['secret-key'] === '-') throw new UsageError('--workers needs --secret-key or --cert as a file, not - (stdin)');
   const secrets = secretReader(values, endpoint, log, input);
   const secretKey = await ownSecretKey(values, secrets);
   if (mechanism === 'CURVE' && secretKey === undefined) {
@@ -183,7 +190,26 @@ export async function serveContext(args: string[], log: Log, signal: AbortSignal
   }
   const authorizer = await authorizerOf(values, mechanism, log, secrets);
   const serverOptions: AnyMechanismOptions = secretKey === undefined ? {} : { secretKey };
-  return { endpoint, mechanism, registry: defaultRegistry, serverOptions, authorizer, log, signal };
+  return { endpoint, mechanism, registry: defaultRegistry, serverOptions, authorizer, log, signal, envelope: values.envelope === true, workers };
+}
+
+/** The most processes `--workers` starts: more than any machine's cores, fewer than a mistake's. */
+const MAX_WORKERS = 256;
+
+/**
+ * `--workers N`: N processes sharing one listening port, which only a port Node listens on can
+ * be (tcp+stream://, and tcp:// in ZMTP); libzmq binds its own, and a Unix path or stdio is one.
+ */
+function workersOf(value: string | undefined, endpoint: string, envelope: boolean): number {
+  if (value === undefined) return 1;
+  const workers = Number(value);
+  if (!/^\d+$/.test(value) || workers < 1 || workers > MAX_WORKERS) throw new UsageError(`--workers must be a whole number from 1 to ${MAX_WORKERS}`);
+  if (envelope || !/^tcp(\+stream)?:\/\//.test(endpoint)) {
+    throw new UsageError(
+      `--workers needs a tcp+stream:// or tcp:// endpoint without --envelope: ${envelope ? 'a ZeroMQ socket binds its port in one process' : `${endpoint} cannot be shared between processes`} (see docs/scaling.md)`,
+    );
+  }
+  return workers;
 }
 
 /**
@@ -199,7 +225,7 @@ export async function connectContext(args: string[], log: Log, input: SecretInpu
   const timeoutMs = Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive whole number of milliseconds');
   const clientOptions = await clientOptionsOf(values, mechanism, secretReader(values, endpoint, log, input), log);
-  return { endpoint, mechanism, registry: defaultRegistry, clientOptions, messages: values.message ?? [], timeoutMs, log };
+  return { endpoint, mechanism, registry: defaultRegistry, clientOptions, messages: values.message ?? [], timeoutMs, log, envelope: values.envelope === true };
 }
 
 async function clientOptionsOf(values: Values, mechanism: string, secrets: SecretReader, log: Log): Promise<AnyMechanismOptions> {
@@ -242,10 +268,19 @@ export const OPTION_LINES = `options:
   --message TEXT                 connect: a message to send and expect back (repeatable)
   --timeout MS                   connect: handshake and reply timeout (default 5000)`;
 
+/** The options of `serve` and `connect` that choose how they travel (not `files`'). */
+const TRANSPORT_LINES = `  --envelope                     tcp://, ipc://, inproc://: this package's own session envelope
+                                 over ZeroMQ NULL sockets instead of libzmq's CURVE/PLAIN/NULL;
+                                 both ends must be curvezmq (and need the zeromq package)
+  --workers N                    serve: N processes sharing the port (tcp+stream://, tcp://)`;
+
 /** Help text for `serve` and `connect`. */
 export const OPTIONS_HELP = `${OPTION_LINES}
+${TRANSPORT_LINES}
 
-ENDPOINT: tcp://HOST:PORT, ipc://PATH, inproc://NAME (ZeroMQ); tcp+stream://HOST:PORT (raw TCP
-stream); - (stream framing on stdin/stdout)
+ENDPOINT: tcp://HOST:PORT, ipc://PATH: ZMTP 3.1 with libzmq's own CURVE, PLAIN or NULL, so
+pyzmq, CZMQ, libzmq and zeromq.js peers talk to it (with --envelope: curvezmq at both ends,
+inproc://NAME too); tcp+stream://HOST:PORT: the stream framing over TCP (curvezmq at both
+ends); -: the stream framing on stdin/stdout
 
 ${EXIT_CODES_HELP}`;

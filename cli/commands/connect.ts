@@ -19,8 +19,7 @@ export async function connect(args: string[]): Promise<number> {
       process.stdout.write(HELP);
       return EXIT.OK;
     }
-    const transport = await transportFor(context.endpoint);
-    if (transport === undefined) throw new UsageError(`no transport for endpoint ${context.endpoint}`);
+    const transport = await transportFor(context.endpoint, context.envelope);
     return await transport.connect(context);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

@@ -81,6 +81,8 @@ export async function runFiles(args: string[], io: FilesIo): Promise<number> {
     if (positional !== undefined && named !== undefined) throw new UsageError('give ENDPOINT or --endpoint, not both');
     const endpoint = positional ?? named;
     if (remaining.some((arg) => /^--message(=|$)/.test(arg))) throw new UsageError('--message is a connect option; files does not take it');
+    const transportOption = remaining.find((arg) => /^--(envelope|workers)(=|$)/.test(arg));
+    if (transportOption !== undefined) throw new UsageError(`${transportOption.split('=')[0]} is a serve/connect option; files does not take it`);
     if (verb === 'serve' && remaining.some((arg) => /^--timeout(=|$)/.test(arg))) throw new UsageError('--timeout is a files get option; files serve does not take it');
     if (endpoint === undefined) throw new UsageError('ENDPOINT is required');
     if (verb === 'serve') return await serveFiles(target, endpoint, remaining, io);

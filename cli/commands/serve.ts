@@ -1,12 +1,14 @@
 /**
  * `curvezmq serve ENDPOINT [options]`: an echo server on any transport. It refuses to start a
- * CURVE or PLAIN server with no way to decide who may enter.
+ * CURVE or PLAIN server with no way to decide who may enter. With `--workers N` the process
+ * becomes the primary of N workers that share the port (`../workers`).
  *
  * @module
  */
 import { EXIT } from '../exit-codes';
 import { OPTIONS_HELP, serveContext, UsageError } from '../options';
 import { transportFor } from '../transports';
+import { isWorker, serveWorkers, workerDone, workerLog } from '../workers';
 
 const HELP = `usage: curvezmq serve ENDPOINT [options]\n\nAn echo server: every message is sent back.\n\n${OPTIONS_HELP}\n`;
 
@@ -16,11 +18,14 @@ export async function serve(args: string[]): Promise<number> {
   const stop = () => controller.abort();
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
-    const context = await serveContext(args, (line) => process.stderr.write(line + '\n'), controller.signal);
+    const log = workerLog((line) => process.stderr.write(line + '\n'));
+    const context = await serveContext(args, log, controller.signal);
     if (context === 'help') return help();
-    const transport = await transportFor(context.endpoint);
-    if (transport === undefined) throw new UsageError(`no transport for endpoint ${context.endpoint}`);
-    return await transport.serve(context);
+    const transport = await transportFor(context.endpoint, context.envelope);
+    if ((context.workers ?? 1) > 1 && !isWorker()) return await serveWorkers(context);
+    const code = await transport.serve(context);
+    workerDone();
+    return code;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`curvezmq serve: ${error.message}\n${HELP.split('\n')[0]}\nRun 'curvezmq serve --help' for its options.\n`);

@@ -1,7 +1,8 @@
 /**
  * What a CLI transport implements. `serve` and `connect` pick a transport by the endpoint:
- * `tcp://` and `ipc://` and `inproc://` → ZeroMQ; `tcp+stream://host:port` → the stream adapter
- * over TCP; `-` → the stream adapter over stdin/stdout.
+ * `tcp://` and `ipc://` → ZMTP as libzmq speaks it (with `--envelope`: the ZeroMQ adapter's
+ * envelope, also on `inproc://`); `tcp+stream://host:port` → the stream adapter over TCP;
+ * `-` → the stream adapter over stdin/stdout.
  *
  * @module
  */
@@ -25,6 +26,10 @@ export interface ServeContext {
   readonly log: Log;
   /** Resolves when the server should stop (SIGINT/SIGTERM, or a test's abort). */
   readonly signal: AbortSignal;
+  /** `--envelope`: the ZeroMQ adapter's own envelope rather than libzmq's security (default false). */
+  readonly envelope?: boolean;
+  /** `--workers`: processes sharing the port (default 1: this one alone). */
+  readonly workers?: number;
 }
 
 /** Everything `connect` resolved from the command line. */
@@ -39,6 +44,8 @@ export interface ConnectContext {
   /** Handshake and reply timeout in milliseconds. */
   readonly timeoutMs: number;
   readonly log: Log;
+  /** `--envelope`: the ZeroMQ adapter's own envelope rather than libzmq's security (default false). */
+  readonly envelope?: boolean;
 }
 
 /** A transport of the CLI. Both functions return an exit code from `../exit-codes`. */
