@@ -171,9 +171,11 @@ export class ClientSession {
   /**
    * Processes one frame from the server. Takes any bytes.
    *
+   * @param owned - the caller gives `frame` up (a received frame nobody else reads): a sealed
+   *   command is opened in place, and a chunk's data is a view into the frame, not a copy
    * @throws {@link StateError} while a chunk waits for {@link stored}
    */
-  receive(frame: Uint8Array): ClientActions {
+  receive(frame: Uint8Array, owned = false): ClientActions {
     if (this.storing !== undefined) throw new StateError('a chunk is waiting to be stored');
     if (this.state === 'done' || this.state === 'failed') return this.actions([]);
     if (this.state === 'handshaking' && frame.length > this.frameLimit) {
@@ -188,7 +190,7 @@ export class ClientSession {
       return this.fail(error as FileMqError);
     }
     try {
-      return this.dispatch(command);
+      return this.dispatch(command, owned);
     } catch (error) {
       if (isFileMqError(error)) return this.fail(error);
       throw error;
@@ -233,7 +235,7 @@ export class ClientSession {
     return this.finish();
   }
 
-  private dispatch(command: Command): ClientActions {
+  private dispatch(command: Command, owned: boolean): ClientActions {
     if (this.state === 'handshaking') {
       switch (command.name) {
         case 'ORLY':
@@ -245,7 +247,7 @@ export class ClientSession {
       }
     }
     if (command.name === 'RTFM') return this.fail(new FileMqError('ERR_FILEMQ_RTFM', `the server says: ${command.reason}`));
-    if (command.name === 'SEALED' && this.state !== 'handshaking') return this.inner(unseal(this.mechanism!, command.blob));
+    if (command.name === 'SEALED' && this.state !== 'handshaking') return this.inner(unseal(this.mechanism!, command.blob, owned));
     return this.fail(new FileMqError('ERR_FILEMQ_UNEXPECTED', `${command.name} in state ${this.state}`));
   }
 

@@ -150,6 +150,24 @@ export type InnerCommand = Icanhaz | IcanhazOk | Nom | Cheezburger | Hugz | Hugz
 /** Any command. */
 export type Command = ClearCommand | InnerCommand;
 
+/** What a CHEEZBURGER chunk is, less its data. */
+export type ChunkHeader = Omit<Cheezburger, 'data'>;
+
+/**
+ * A CHEEZBURGER frame up to its data: signature, id, the fields and the data's length
+ * (`dataLength`). The frame is this header followed by the data, so a sender that read the
+ * data behind room for the header writes it there instead of copying the data once more.
+ */
+export function encodeChunkHeader(chunk: ChunkHeader, dataLength: number): Uint8Array {
+  return new WireWriter().push(SIGNATURE).push(cheezburgerFields(chunk, dataLength)).finish();
+}
+
+function cheezburgerFields(chunk: ChunkHeader, dataLength: number): Uint8Array {
+  const w = new WireWriter().u8(ID.CHEEZBURGER).u64(checkSize(chunk.sequence, 'sequence')).string(chunk.path, 'path');
+  w.u64(checkSize(chunk.offset, 'offset')).u8(chunk.eof ? 1 : 0).u64(checkSize(chunk.size, 'size'));
+  return w.push(checkDigest(chunk.sha256, 'sha256')).u32(dataLength).finish();
+}
+
 /** Encodes a command as a frame: signature, id, body. */
 export function encodeCommand(command: Command): Uint8Array {
   const w = new WireWriter().push(SIGNATURE);
@@ -182,9 +200,7 @@ export function encodeCommand(command: Command): Uint8Array {
     case 'NOM':
       return w.u8(ID.NOM).u64(checkSize(command.credit, 'credit')).finish();
     case 'CHEEZBURGER':
-      w.u8(ID.CHEEZBURGER).u64(checkSize(command.sequence, 'sequence')).string(command.path, 'path');
-      w.u64(checkSize(command.offset, 'offset')).u8(command.eof ? 1 : 0).u64(checkSize(command.size, 'size'));
-      return w.push(checkDigest(command.sha256, 'sha256')).longBytes(command.data).finish();
+      return w.push(cheezburgerFields(command, command.data.length)).push(command.data).finish();
     case 'HUGZ':
       return w.u8(ID.HUGZ).finish();
     case 'HUGZ-OK':

@@ -25,6 +25,9 @@ export { PARTIAL_DIR } from './paths';
 /** No link followed at the last component, no wait on a FIFO. */
 const SAFE_OPEN = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
+/** Pieces read ahead and not yet asked for, at most (each a chunk: 512 KiB by default). */
+const READ_AHEAD_PIECES = 4;
+
 interface Hashed {
   readonly dev: number;
   readonly ino: number;
@@ -36,6 +39,7 @@ interface Hashed {
 /** A directory served as a manifest. */
 export class TreeSource {
   private readonly hashes = new Map<string, Hashed>();
+  private readonly ahead = new ReadAhead(READ_AHEAD_PIECES);
 
   /** @param root - the directory to serve */
   constructor(readonly root: string) {}
@@ -70,13 +74,30 @@ export class TreeSource {
   }
 
   /**
-   * Reads one piece of a file, from the very file the manifest listed.
+   * Reads one piece of a file, from the very file the manifest listed, behind `piece.headroom`
+   * bytes of free room when asked (see {@link ChunkRead.headroom}). The next piece of the same
+   * size is read ahead meanwhile (see {@link ReadAhead}), so the file system works while the
+   * caller seals and sends this one.
    *
    * @throws {@link FileMqError} `ERR_FILEMQ_CLOSED` when the file is shorter than the manifest
    *   said, or is no longer the file listed (replaced, or reached through a link)
    */
   async read(piece: ChunkRead): Promise<Uint8Array> {
-    const data = Buffer.allocUnsafe(piece.length);
+    const ahead = this.ahead.take(piece);
+    const data = ahead === undefined ? await this.readNow(piece) : await ahead.catch(() => this.readNow(piece));
+    const next = piece.offset + piece.length;
+    const size = this.hashes.get(piece.path)?.size ?? 0;
+    if (piece.length > 0 && next < size) {
+      const following = { ...piece, offset: next, length: Math.min(piece.length, size - next) };
+      this.ahead.put(following, this.readNow(following));
+    }
+    return data;
+  }
+
+  private async readNow(piece: ChunkRead): Promise<Uint8Array> {
+    const headroom = piece.headroom ?? 0;
+    // A buffer of its own (never the shared pool of small Buffers): the header goes in front.
+    const data = new Uint8Array(Buffer.allocUnsafeSlow(headroom + piece.length).buffer, headroom, piece.length);
     if (piece.length === 0) return data;
     const changed = () => new FileMqError('ERR_FILEMQ_CLOSED', `${piece.path} changed while being served`);
     const listed = this.hashes.get(piece.path);
@@ -94,6 +115,37 @@ export class TreeSource {
     } finally {
       await handle.close();
     }
+  }
+}
+
+/**
+ * Pieces read ahead, a few at most (one per peering reading a file, in the common case): a
+ * piece is kept until the read that asks for exactly it takes it, or until newer ones push it
+ * out. A piece read ahead passed the same checks as any read, when it was read.
+ */
+class ReadAhead {
+  private readonly pieces = new Map<string, Promise<Uint8Array>>();
+
+  constructor(private readonly most: number) {}
+
+  take(piece: ChunkRead): Promise<Uint8Array> | undefined {
+    const key = ReadAhead.key(piece);
+    const found = this.pieces.get(key);
+    this.pieces.delete(key);
+    return found;
+  }
+
+  put(piece: ChunkRead, read: Promise<Uint8Array>): void {
+    read.catch(() => undefined); // its failure, if any, is met again by the read that needs it
+    this.pieces.set(ReadAhead.key(piece), read);
+    for (const key of this.pieces.keys()) {
+      if (this.pieces.size <= this.most) break;
+      this.pieces.delete(key);
+    }
+  }
+
+  private static key(piece: ChunkRead): string {
+    return `${piece.offset}:${piece.length}:${piece.headroom ?? 0}:${piece.path}`;
   }
 }
 

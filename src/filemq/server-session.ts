@@ -22,13 +22,13 @@ import { HandshakeDriver, type HandshakeOutcome } from '../channel/handshake';
 import { checkSize } from '../channel/limits';
 import { ChannelError, StateError } from '../errors';
 import { DEFAULT_WIRE_TRAITS, type Mechanism } from '../mechanism';
-import { decodeCommand, encodeCommand, PROTOCOL, VERSION, type Cheezburger, type Command, type Icanhaz } from './commands';
+import { decodeCommand, encodeChunkHeader, encodeCommand, PROTOCOL, VERSION, type Command, type Icanhaz } from './commands';
 import { CreditLedger } from './credit';
 import { FileMqError, isFileMqError } from './errors';
 import { handshakeFrameLimit, type NamedFactory } from './factory';
 import { bytesToSend, type Transfer } from './manifest';
 import { normaliseSubscription } from './paths';
-import { seal, unseal } from './seal';
+import { seal, sealFrame, unseal } from './seal';
 
 export type { NamedFactory } from './factory';
 
@@ -75,6 +75,19 @@ export interface ChunkRead {
   readonly path: string;
   readonly offset: number;
   readonly length: number;
+  /**
+   * The size of the chunk's header. A binding may read the data behind this much free room
+   * (`data.byteOffset === headroom`, `data.buffer.byteLength === headroom + length`): the
+   * header is then written there and the data is not copied into the command.
+   */
+  readonly headroom?: number;
+}
+
+/** The outstanding read, with the chunk's header made when the read was asked for. */
+interface Reading extends ChunkRead {
+  readonly headroom: number;
+  readonly header: Uint8Array;
+  readonly eof: boolean;
 }
 
 type ServerState = 'expectOhai' | 'handshaking' | 'authorizing' | 'expectIcanhaz' | 'planning' | 'serving' | 'closed';
@@ -98,7 +111,7 @@ export class ServerSession {
   private queue: Transfer[] = [];
   private position = 0;
   private sequence = 0;
-  private reading: ChunkRead | undefined;
+  private reading: Reading | undefined;
 
   /**
    * @throws {@link RangeError} for no mechanism or a chunk size that is not a positive integer
@@ -222,7 +235,11 @@ export class ServerSession {
     const remaining = transfer.size - this.position;
     const length = this.ledger.take(Math.min(this.chunkSize, remaining));
     if (length === 0 && remaining > 0) return undefined;
-    this.reading = { path: transfer.path, offset: this.position, length };
+    const offset = this.position;
+    const eof = offset + length === transfer.size;
+    const chunk = { name: 'CHEEZBURGER', sequence: this.sequence, path: transfer.path, offset, eof, size: transfer.size, sha256: transfer.sha256 } as const;
+    const header = encodeChunkHeader(chunk, length);
+    this.reading = { path: transfer.path, offset, length, headroom: header.length, header, eof };
     return this.reading;
   }
 
@@ -237,24 +254,13 @@ export class ServerSession {
     if (read === undefined) throw new StateError('no read is outstanding');
     if (data.length !== read.length) throw new RangeError(`"data" expected ${read.length} bytes, got ${data.length}`);
     this.reading = undefined;
-    const transfer = this.queue[0]!;
+    this.sequence++;
     this.position += data.length;
-    const eof = this.position === transfer.size;
-    const command: Cheezburger = {
-      name: 'CHEEZBURGER',
-      sequence: this.sequence++,
-      path: transfer.path,
-      offset: read.offset,
-      eof,
-      size: transfer.size,
-      sha256: transfer.sha256,
-      data,
-    };
-    if (eof) {
+    if (read.eof) {
       this.queue.shift();
       this.position = this.queue[0]?.offset ?? 0;
     }
-    return seal(this.mechanism!, command);
+    return sealFrame(this.mechanism!, withHeader(read.header, data));
   }
 
   /** Ends the session on a server-side fault (a file changed while it was being sent). */
@@ -381,4 +387,20 @@ export class ServerSession {
     this.close();
     return { send: [encodeCommand({ name: 'SRSLY', reason: error.message })], close: true, error };
   }
+}
+
+/**
+ * The CHEEZBURGER frame `header ‖ data`: written into the room left in front of `data` when
+ * there is exactly that much (see {@link ChunkRead.headroom}), copied together otherwise.
+ */
+function withHeader(header: Uint8Array, data: Uint8Array): Uint8Array {
+  if (data.byteOffset === header.length && data.buffer.byteLength === header.length + data.length) {
+    const frame = new Uint8Array(data.buffer, 0, header.length + data.length);
+    frame.set(header);
+    return frame;
+  }
+  const frame = new Uint8Array(header.length + data.length);
+  frame.set(header);
+  frame.set(data, header.length);
+  return frame;
 }

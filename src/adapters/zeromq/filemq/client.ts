@@ -205,7 +205,8 @@ class SyncRun {
   private async onMessage(frames: Buffer[]): Promise<void> {
     if (this.settle === undefined || frames.length !== 1) return;
     this.lastSeen = Date.now();
-    await this.perform(this.session.receive(frames[0]!));
+    // The frame is ours alone: opened in place, its chunk written from where it arrived.
+    await this.perform(this.session.receive(frames[0]!, true));
   }
 
   private async perform(first: ClientActions): Promise<void> {
