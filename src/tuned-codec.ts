@@ -20,6 +20,14 @@ export interface TunedPartFlags extends PartFlags {
    * follows it for parts over 8 KiB, where a copy costs more than a buffer of its own).
    */
   readonly headroom?: number;
+  /**
+   * A hint, for a transport that batches frames into a buffer of its own: encode the blob into
+   * `into`, starting `headroom` bytes in (0 when absent), when it fits. A mechanism that follows
+   * it returns a view of exactly those bytes (see {@link encodedInto}), so the caller need not
+   * copy the blob; otherwise it returns a blob elsewhere, which the caller copies as usual. The
+   * mechanism writes nothing in `into` outside the blob. CURVE follows it.
+   */
+  readonly into?: Uint8Array;
 }
 
 /** Options of a tuned `decode`. */
@@ -71,4 +79,12 @@ export function tunedCodec(mechanism: Mechanism): TunedCodec | undefined {
  */
 export function ownsHeadroom(blob: Uint8Array, headroom: number): boolean {
   return headroom > 0 && blob.byteOffset === headroom && blob.buffer.byteLength === headroom + blob.length;
+}
+
+/**
+ * True when `blob` came back from `encode(data, { into, headroom: at })` written into `into`
+ * at `at`: the caller may then send those bytes of `into` as they are.
+ */
+export function encodedInto(blob: Uint8Array, into: Uint8Array, at: number): boolean {
+  return blob.buffer === into.buffer && blob.byteOffset === into.byteOffset + at;
 }

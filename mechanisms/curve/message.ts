@@ -92,8 +92,12 @@ export class MessageCodec {
   encode(data: Uint8Array, flags: TunedPartFlags): Uint8Array {
     this.counter.takeInto('MESSAGE', this.sendNonce, PREFIX_SIZE);
     // One buffer for the whole command, and no view of it: the backend seals flags ‖ part
-    // into the box's place (see `sealPartInto`).
-    const out = allocFrame(MESSAGE_MIN_SIZE + data.length, flags.headroom);
+    // into the box's place (see `sealPartInto`). A caller batching frames may offer its own
+    // buffer (`into`): the command is then sealed where it will be sent from, uncopied.
+    const length = MESSAGE_MIN_SIZE + data.length;
+    const into = flags.into;
+    const at = flags.headroom ?? 0;
+    const out = into !== undefined && at >= 0 && at + length <= into.length ? new Uint8Array(into.buffer, into.byteOffset + at, length) : allocFrame(length, flags.headroom);
     const first = (flags.more ? FLAG_MORE : 0) | (flags.command ? FLAG_COMMAND : 0);
     sealPartInto(out, HEADER_SIZE, first, data, this.sendNonce, this.key);
     // Written after sealing: the 16 bytes before the box may serve as NaCl's padding.

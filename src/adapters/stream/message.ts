@@ -78,6 +78,11 @@ export function encodeMessage(session: Mechanism, message: Uint8Array | readonly
     encoded = message.map((part, i) => session.encode(part, i < last ? MORE_PARTS : LAST_PART));
     for (const blob of encoded) total += blob.length;
   }
-  if (total > maxFrameSize) throw new ChannelError('ERR_FRAME_TOO_LARGE', `message of ${total} bytes exceeds maxFrameSize ${maxFrameSize}`);
+  if (total > maxFrameSize) throw messageTooLarge(total, maxFrameSize);
   return encoded;
+}
+
+/** The error for an encoded message of `bytes` over `maxFrameSize`: the peer would refuse it. */
+export function messageTooLarge(bytes: number, maxFrameSize: number): ChannelError {
+  return new ChannelError('ERR_FRAME_TOO_LARGE', `message of ${bytes} bytes exceeds maxFrameSize ${maxFrameSize}`);
 }
