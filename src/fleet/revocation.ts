@@ -98,18 +98,19 @@ export class DecisionGate {
   }
 
   private decide(inner: Authorizer, request: AuthRequest): AuthAnswer | Promise<AuthAnswer> {
+    // A synchronous answer (or throw: decide() makes it a 500) leaves nothing pending to deny.
+    const answer = inner(request);
+    if (typeof (answer as Partial<PromiseLike<AuthAnswer>>)?.then !== 'function') return answer;
     const key = request.publicKeyZ85 ?? (request.publicKey === undefined ? undefined : keyToZ85(request.publicKey));
     // Nothing to revoke by (NULL, PLAIN): the authorizer alone decides.
-    if (key === undefined) return inner(request);
+    if (key === undefined) return answer;
     let cancel!: Cancel;
     const cancelled = new Promise<AuthAnswer>((resolve) => (cancel = (reason) => resolve(deny(`Key revoked: ${reason}`))));
     let pending = this.waiting.get(key);
     if (pending === undefined) this.waiting.set(key, (pending = new Set()));
     pending.add(cancel);
-    // Called inside an async function: a throwing authorizer becomes a rejection, which
-    // decide() (src/auth.ts) turns into a 500, as it does without the gate.
-    const answer = (async () => inner(request))();
     const settled = pending;
+    // A rejection goes on to decide() (src/auth.ts), which makes it a 500, as without the gate.
     return Promise.race([answer, cancelled]).finally(() => {
       settled.delete(cancel);
       if (settled.size === 0 && this.waiting.get(key) === settled) this.waiting.delete(key);

@@ -5,7 +5,7 @@
  * `enforce()` misuse is a TypeError naming the argument.
  */
 import { EventEmitter } from 'node:events';
-import { curveKeyPair, encodeKeyMetadata, fleetAuthorizer, keyPath, type MapEntry, type SessionRevoker } from '../../index';
+import { curveKeyPair, encodeKeyMetadata, fleetAuthorizer, keyPath, Metadata, type MapEntry, type SessionRevoker } from '../../index';
 import { Closer } from '../fleet/helpers';
 import { GROUP, setEntry, startFleet } from './fleet-helpers';
 import { startService, within, type AdapterName } from './harness';
@@ -89,7 +89,7 @@ test("a snapshot (a replica's resync) is checked: a key it no longer lists is en
   const ended: string[] = [];
   const server: SessionRevoker = { endSessions: (publicKey) => (ended.push(publicKey as string), Promise.resolve(1)) };
   const stop = authorizer.enforce(server);
-  expect(await authorizer({ mechanism: 'CURVE', publicKeyZ85: key.publicKey, metadata: {} })).toMatchObject({ status: 200 });
+  expect(await authorizer({ mechanism: 'CURVE', publicKeyZ85: key.publicKey, metadata: Metadata.EMPTY })).toMatchObject({ status: 200 });
   entries.clear();
   source.events.emit('snapshot', 2);
   expect(ended).toEqual([key.publicKey]);
