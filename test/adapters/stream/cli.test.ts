@@ -1,45 +1,11 @@
 /**
  * `curvezmq serve -` and `curvezmq connect -` wired through two pipes, and the
  * `tcp+stream://` endpoint, run as real processes through `bin/curvezmq.js`.
- *
- * The bin runs the compiled `dist/` (built by `npm test`, and by `npm ci` through `prepare`).
- * When `dist/` is missing or older than a source, the test builds into `.tmp/stream-cli/`
- * instead and runs a copy of the bin there, so it never tests stale code.
+ * The bin is fresh: see test/cli/bin.ts.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { curveKeyPair } from '../../../src';
-
-const root = path.join(__dirname, '..', '..', '..');
-
-/** True when every `.ts` under the built folders has a `.js` in dist/ at least as new. */
-function distIsFresh(): boolean {
-  const stale = (dir: string): boolean =>
-    readdirSync(path.join(root, dir), { withFileTypes: true }).some((entry) => {
-      const relative = path.join(dir, entry.name);
-      if (entry.isDirectory()) return stale(relative);
-      if (!entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) return false;
-      const built = path.join(root, 'dist', relative.replace(/\.ts$/, '.js'));
-      return !existsSync(built) || statSync(built).mtimeMs < statSync(path.join(root, relative)).mtimeMs;
-    });
-  return !['src', 'mechanisms', 'cli'].some(stale);
-}
-
-/** The bin to run: the package's own, or a copy beside a fresh build. */
-function cliBin(): string {
-  if (distIsFresh()) return path.join(root, 'bin', 'curvezmq.js');
-  const out = path.join(root, '.tmp', 'stream-cli');
-  const tsc = require.resolve('typescript/bin/tsc');
-  try {
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(out, 'dist')], { cwd: root, stdio: 'pipe' });
-  } catch {
-    // Type errors elsewhere in the tree still emit JavaScript; the run below shows if it works.
-  }
-  mkdirSync(path.join(out, 'bin'), { recursive: true });
-  copyFileSync(path.join(root, 'bin', 'curvezmq.js'), path.join(out, 'bin', 'curvezmq.js'));
-  return path.join(out, 'bin', 'curvezmq.js');
-}
+import { cliBin, root } from '../../cli/bin';
 
 interface Run {
   readonly code: number | null;
@@ -71,7 +37,7 @@ const messages = ['--message', 'hello', '--message', 'world', '--timeout', '3000
 let bin = '';
 
 beforeAll(() => {
-  bin = cliBin();
+  bin = cliBin('stream-cli');
 }, 60_000);
 
 describe('curvezmq serve - / connect - through two pipes', () => {

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { connectContext, serveContext } from '../../../cli/options';
 import { EXIT } from '../../../cli/exit-codes';
 import { zeromqTransport } from '../../../cli/transports/zeromq';
@@ -8,7 +7,9 @@ import { defaultRegistry } from '../../../mechanisms';
 import { allowAny, curveKeyPair } from '../../../index';
 import { ZeroMqServer } from '../../../src/adapters/zeromq';
 import { freshAddress, removeIpcFiles } from './helpers';
+import { cliBin, root } from '../../cli/bin';
 
+// The ZeroMQ adapter's own envelope: what `serve` and `connect` run with --envelope.
 // Keys go as `--option=KEY`: a Z85 key may start with "-", which parseArgs would take for an option.
 const stops: AbortController[] = [];
 const running: Promise<number>[] = [];
@@ -85,11 +86,14 @@ test('serve fails with FAILURE on an endpoint it cannot bind', async () => {
   expect(log).toEqual([expect.stringMatching(/^error: /)]);
 });
 
-describe('the built command as a process (npm test builds dist/ first)', () => {
-  const root = path.join(__dirname, '..', '..', '..');
+describe('the built command as a process, with --envelope', () => {
+  let bin = '';
+  beforeAll(() => {
+    bin = cliBin('zeromq-cli');
+  }, 120_000);
   const runBin = (args: string[]) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, ['bin/curvezmq.js', ...args], { cwd: root, timeout: 20_000 }, (_error, _stdout, stderr) =>
+      const child = execFile(process.execPath, [bin, ...args, '--envelope'], { cwd: root, timeout: 20_000 }, (_error, _stdout, stderr) =>
         resolve({ code: child.exitCode, stderr }),
       );
     });
