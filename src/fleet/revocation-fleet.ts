@@ -138,9 +138,14 @@ export class FleetEnforcement {
     this.timer.unref();
   }
 
-  /** Forgets keys no longer admitted (ending their sessions), else the oldest followed. */
+  /**
+   * Forgets keys no longer admitted (ending their sessions), else the oldest tenth followed, so
+   * that a full set is scanned once per many admissions, not at each.
+   */
   private prune(): void {
     for (const key of [...this.followed.keys()]) if (this.admittedUntil(key) === undefined) this.recheck(key);
-    if (this.followed.size >= MAX_FOLLOWED) this.followed.delete(this.followed.keys().next().value!);
+    if (this.followed.size < MAX_FOLLOWED) return;
+    const oldest = [...this.followed.keys()].slice(0, MAX_FOLLOWED / 10);
+    for (const key of oldest) this.followed.delete(key);
   }
 }

@@ -234,18 +234,17 @@ async function fileMqService(serverKeys: Z85KeyPair, authorizer: Authorizer): Pr
       return {
         serverEnded,
         // The next chunk of the transfer, or the sync's failure.
-        operate: () =>
-          Promise.race([
-            new Promise<void>((resolve) => {
-              const onChunk = (chunkRoute: string) => {
-                if (chunkRoute !== id) return;
-                server.off('chunk', onChunk);
-                resolve();
-              };
-              server.on('chunk', onChunk);
-            }),
-            sync.then(() => Promise.reject(new Error('the sync ended'))),
-          ]),
+        operate: () => {
+          let onChunk!: (chunkRoute: string) => void;
+          const chunk = new Promise<void>((resolve) => {
+            onChunk = (chunkRoute) => {
+              if (chunkRoute === id) resolve();
+            };
+            server.on('chunk', onChunk);
+          });
+          const ended = sync.then(() => Promise.reject(new Error('the sync ended')));
+          return Promise.race([chunk, ended]).finally(() => server.off('chunk', onChunk));
+        },
         close: () => abort.abort(),
       };
     },
