@@ -62,6 +62,8 @@ export interface FileMqFigures {
   readonly bytesPerSecond: Record<string, number>;
   /** Every counted round's bytes per second, per mechanism. */
   readonly rounds: Record<string, number[]>;
+  /** CPU milliseconds per MiB on each side (medians): the client process's and the server's. */
+  readonly cpuPerMiB: Record<string, { client: number; server: number }>;
   /** CURVE over NULL, when both ran. */
   readonly curveOverNull: number | undefined;
 }
@@ -84,9 +86,24 @@ async function serveChild(root: string, secretZ85: string, chunkSize: number, ba
     servers.push(server);
     endpoints[name] = await server.bind('tcp://127.0.0.1:*');
   }
-  // Asked to stop, the child exits by itself, so that `--cpu-prof` writes its profile.
-  process.on('message', () => void Promise.all(servers.map((s) => s.close())).finally(() => process.exit(0)));
+  process.on('message', (message) => {
+    if (message === 'cpu') return void process.send!({ cpu: cpuMicros() });
+    // Asked to stop, the child exits by itself, so that `--cpu-prof` writes its profile.
+    void Promise.all(servers.map((s) => s.close())).finally(() => process.exit(0));
+  });
   process.send!({ endpoints } satisfies ServerReady);
+}
+
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+async function serverCpu(child: ChildProcess): Promise<number> {
+  const reply = once(child, 'message');
+  child.send('cpu');
+  const [message] = (await reply) as [{ cpu: number }];
+  return message.cpu;
 }
 
 async function writeFile(path: string, bytes: number): Promise<void> {
@@ -135,14 +152,24 @@ export async function runFileMq(options: FileMqOptions = {}): Promise<FileMqFigu
     });
     const client = generateKeyPair();
     const times: Record<string, number[]> = Object.fromEntries(mechanisms.map((name) => [name, []]));
+    const cpu: Record<string, { client: number[]; server: number[] }> = Object.fromEntries(mechanisms.map((name) => [name, { client: [], server: [] }]));
     for (let round = 0; round <= rounds; round++) {
       for (const name of mechanisms) {
         const into = await mkdtemp(join(tmpdir(), 'curvezmq-bench-filemq-into-'));
         try {
           const mechanismOptions = name === 'CURVE' ? { secretKey: client.secretKey, serverKey: server.publicKey } : {};
+          const serverBefore = await serverCpu(child);
+          const clientBefore = cpuMicros();
           const start = now();
           const result = await syncFiles({ endpoint: ready.endpoints[name]!, into, mechanism: name, registry: defaultRegistry, mechanismOptions, credit });
-          if (round > 0) times[name]!.push(now() - start);
+          const elapsed = now() - start;
+          const clientCpu = cpuMicros() - clientBefore;
+          const serverUsed = (await serverCpu(child)) - serverBefore;
+          if (round > 0) {
+            times[name]!.push(elapsed);
+            cpu[name]!.client.push(clientCpu / 1000 / (size / MB));
+            cpu[name]!.server.push(serverUsed / 1000 / (size / MB));
+          }
           if (result.bytes !== size) throw new Error(`${name}: received ${result.bytes} of ${size} bytes`);
         } finally {
           await rm(into, { recursive: true, force: true });
@@ -160,6 +187,7 @@ export async function runFileMq(options: FileMqOptions = {}): Promise<FileMqFigu
       backend: String(cryptoBackend().name),
       bytesPerSecond,
       rounds: Object.fromEntries(mechanisms.map((name) => [name, times[name]!.map((seconds) => size / seconds)])),
+      cpuPerMiB: Object.fromEntries(mechanisms.map((name) => [name, { client: median(cpu[name]!.client), server: median(cpu[name]!.server) }])),
       curveOverNull: curve !== undefined && nul !== undefined ? curve / nul : undefined,
     };
   } finally {
@@ -192,7 +220,8 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`FileMQ, ${values.size} MB file over tcp://127.0.0.1, median of ${values.rounds}, chunk ${values.chunk} KiB, window ${values.window} KiB (crypto backend: ${figures.backend}, node ${process.version})\n`);
   for (const [name, rate] of Object.entries(figures.bytesPerSecond)) {
-    process.stdout.write(`  ${name.padEnd(6)} ${(rate / MB).toFixed(1).padStart(7)} MB/s\n`);
+    const { client, server } = figures.cpuPerMiB[name]!;
+    process.stdout.write(`  ${name.padEnd(6)} ${(rate / MB).toFixed(1).padStart(7)} MB/s   CPU ms per MiB: client ${client.toFixed(2)}, server ${server.toFixed(2)}\n`);
   }
   if (figures.curveOverNull !== undefined) process.stdout.write(`  CURVE / NULL ${figures.curveOverNull.toFixed(2)}×\n`);
 }
