@@ -79,12 +79,16 @@ interface Events {
 /** Received messages waiting for `receive()` (bytes are capped by `maxBufferedBytes`). */
 const INBOX_ITEMS = Number.MAX_SAFE_INTEGER;
 
-/** How the channel is set up: resolved once by {@link connectZws}. */
+/** How the channel is set up: checked and resolved once by {@link connectZws}. */
 interface ZwsSetup {
   readonly session: Mechanism;
   readonly wire: WireTraits;
   readonly socket: WebSocketLike;
   readonly socketType: ZwsSocketType;
+  readonly subprotocol: string;
+  readonly handshakeTimeout: number;
+  readonly maxFrameSize: number;
+  readonly maxBufferedBytes: number;
 }
 
 /**
@@ -115,12 +119,11 @@ export class ZwsSocket {
   private readonly closed: Promise<void>;
   private markClosed!: () => void;
 
-  /** @throws as {@link connectZws} */
-  constructor(setup: ZwsSetup, subprotocol: string, options: ZwsBaseOptions) {
-    const timeout = checkDuration(options.handshakeTimeout, 'options.handshakeTimeout', LIMIT_DEFAULTS.handshakeTimeout, { zero: false });
-    const maxFrameSize = checkSize(options.maxFrameSize, 'options.maxFrameSize', LIMIT_DEFAULTS.maxFrameSize);
-    this.maxBufferedBytes = checkSize(options.maxBufferedBytes, 'options.maxBufferedBytes', LIMIT_DEFAULTS.maxBufferedBytes);
-    this.subprotocol = subprotocol;
+  /** Use {@link connectZws}, which checks the options and opens the socket. */
+  constructor(setup: ZwsSetup) {
+    const { handshakeTimeout: timeout, maxFrameSize } = setup;
+    this.maxBufferedBytes = setup.maxBufferedBytes;
+    this.subprotocol = setup.subprotocol;
     this.socket = setup.socket;
     this.wire = setup.wire;
     this.socketType = setup.socketType;
@@ -344,17 +347,19 @@ export function connectZws<D extends AnyDefinition = AnyDefinition>(typed: ZwsOp
   const { name, definition, options: own, wire } = resolveMechanism(options);
   const socketType = checkZwsSocketType(options.socketType);
   const metadata = zwsMetadata(socketType, options.identity, options.metadata);
-  // Limits are checked before anything opens, so a bad option leaves no socket behind.
-  checkDuration(options.handshakeTimeout, 'options.handshakeTimeout', 1, { zero: false });
-  checkSize(options.maxFrameSize, 'options.maxFrameSize', 1);
-  checkSize(options.maxBufferedBytes, 'options.maxBufferedBytes', 1);
+  // Every option is checked before anything opens, so a bad one leaves no socket behind.
+  const limits = {
+    handshakeTimeout: checkDuration(options.handshakeTimeout, 'options.handshakeTimeout', LIMIT_DEFAULTS.handshakeTimeout, { zero: false }),
+    maxFrameSize: checkSize(options.maxFrameSize, 'options.maxFrameSize', LIMIT_DEFAULTS.maxFrameSize),
+    maxBufferedBytes: checkSize(options.maxBufferedBytes, 'options.maxBufferedBytes', LIMIT_DEFAULTS.maxBufferedBytes),
+  };
   const subprotocol = zwsSubprotocol(name);
   // The session first: a bad key must fail before anything opens.
   const session = definition.client({ ...own, metadata });
   let socket: WebSocketLike | undefined;
   try {
     socket = openZws(options, subprotocol);
-    return new ZwsSocket({ session, wire, socket, socketType }, subprotocol, options);
+    return new ZwsSocket({ session, wire, socket, socketType, subprotocol, ...limits });
   } catch (error) {
     session.destroy(); // must not leave the session's secrets behind
     socket?.close();
