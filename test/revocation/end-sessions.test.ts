@@ -4,7 +4,9 @@
  * at the client, another key's session goes on, a handshake of the key waiting for the
  * authorizer is refused, and misuse is a TypeError/RangeError naming the argument.
  */
-import { allow, curveKeyPair, type AuthRequest } from '../../index';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { allow, connect, createServer, CURVE, curveKeyPair, type AuthRequest } from '../../index';
 import { ADAPTERS, CLIENT_CODE, startService, within, type Service } from './harness';
 
 
@@ -65,4 +67,24 @@ describe.each(ADAPTERS)('%s server: endSessions', (adapter) => {
     expect(() => server.endSessions(curveKeyPair().publicKey, '')).toThrow(/"reason"/);
     expect(() => server.endSessions(curveKeyPair().publicKey, 7 as unknown as string)).toThrow(TypeError);
   });
+});
+
+test("a stream server whose application has no 'error' listener ends the session quietly: 'close' only", async () => {
+  const serverKeys = curveKeyPair();
+  const client = curveKeyPair();
+  const closed = new Promise<unknown[]>((resolve) => {
+    const server = createServer({ mechanism: CURVE, mechanismOptions: { secretKey: serverKeys.secretKey }, authorizer: () => true }, (stream) => {
+      stream.on('close', (...args: unknown[]) => resolve(args));
+    });
+    service = { server, connect: () => Promise.reject(new Error('unused')), close: () => server.close() };
+    server.listen(0, '127.0.0.1');
+  });
+  const server = service!.server as ReturnType<typeof createServer>;
+  await once(server, 'listening');
+  const stream = connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, mechanism: CURVE, mechanismOptions: { secretKey: client.secretKey, serverKey: serverKeys.publicKey } });
+  const failed = new Promise<Error>((resolve) => stream.on('error', resolve));
+  await stream.handshake;
+  await expect(server.endSessions(client.publicKey)).resolves.toBe(1);
+  await expect(within(closed, 2000, "the server stream's close")).resolves.toBeDefined();
+  await expect(within(failed, 2000, "the client's failure")).resolves.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
 });

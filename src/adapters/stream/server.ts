@@ -106,7 +106,7 @@ export class StreamServer<D extends AnyDefinition = AnyDefinition> extends NetSe
 
   /**
    * Ends every secure connection of `publicKey`: each stream is destroyed with `ERR_REVOKED`
-   * (its `'error'` event, then `'close'`). The stream protocol has no error command after the
+   * (its `'error'` event, then `'close'`; only `'close'` when nothing listens for `'error'`). The stream protocol has no error command after the
    * handshake, so a TCP connection is reset: the peer's stream fails with `ERR_CHANNEL_CLOSED`
    * at once, rather than seeing a clean end (a Unix socket, which cannot reset, just closes). A
    * handshake of the key waiting for the authorizer is refused (`'handshakeError'`,
@@ -121,7 +121,9 @@ export class StreamServer<D extends AnyDefinition = AnyDefinition> extends NetSe
     for (const stream of [...this.live]) {
       if (stream.secure && peerKeyZ85(stream.peer) === revoked.publicKeyZ85) {
         reset(this.sockets.get(stream));
-        stream.destroy(revoked.error());
+        // Without a listener an 'error' would end the process: a revocation (perhaps a fleet
+        // admin's delete) must not take the server down with it.
+        stream.destroy(stream.listenerCount('error') > 0 ? revoked.error() : undefined);
         ended += 1;
       }
     }
