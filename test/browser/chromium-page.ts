@@ -1,7 +1,7 @@
 /**
  * The test page's script, bundled by esbuild from `curvezmq/browser` as a web app would and run
  * in Chromium by test/browser/chromium*.test.ts and bench/browser.ts. It puts its functions on
- * `globalThis.suite`; the tests call them through playwright and check what they return. Keys
+ * `globalThis.suite` (and `globalThis.bench`); the tests call them through playwright and check what they return. Keys
  * travel as Z85 or hex strings, results as plain JSON.
  */
 import {
@@ -183,6 +183,56 @@ async function refusal(channel: EchoChannel): Promise<{ code: string; status?: n
   }
 }
 
+/** Calls `step` back to back for about `milliseconds`: how many calls completed per second. */
+async function rate(milliseconds: number, step: () => unknown): Promise<number> {
+  const started = performance.now();
+  let done = 0;
+  while (performance.now() - started < milliseconds) {
+    await step();
+    done++;
+  }
+  return (done * 1000) / (performance.now() - started);
+}
+
+/** What bench/browser.ts measures in the page. */
+export const bench = {
+  /** X25519 (one scalar multiplication, the unit of a handshake's cost) per second, on each backend. */
+  async x25519(milliseconds: number) {
+    const secret = fromHex('5a'.repeat(32));
+    const point = fromHex('0900000000000000000000000000000000000000000000000000000000000000');
+    const web = await webCryptoX25519();
+    useCryptoBackend('tweetnacl');
+    const backend = cryptoBackend();
+    return {
+      tweetnacl: await rate(milliseconds, () => backend.scalarMult(secret, point)),
+      webcrypto: web === undefined ? null : await rate(milliseconds, () => web.scalarMult(secret, point)),
+    };
+  },
+  /** CURVE handshakes per second, one after another, each on a new WebSocket that is then closed. */
+  handshakes: (milliseconds: number, url: string, secretKey: string, serverKey: string) =>
+    rate(milliseconds, async () => {
+      const channel = connectStream(url, secretKey, serverKey);
+      await channel.handshake;
+      await channel.close();
+    }),
+  /** Messages of `size` bytes echoed per second: the page seals each and opens its echo. */
+  async echoes(count: number, size: number, url: string, secretKey: string, serverKey: string) {
+    const channel = connectStream(url, secretKey, serverKey);
+    await channel.handshake;
+    const message = [new Uint8Array(size).fill(7)];
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      let received = 0;
+      channel.on('error', reject);
+      channel.on('message', () => ++received === count && resolve());
+      for (let i = 0; i < count; i++) channel.send(message);
+    });
+    const perSecond = (count * 1000) / (performance.now() - started);
+    await channel.close();
+    return perSecond;
+  },
+};
+
 /** What the tests call. */
 export const suite = {
   async vectors(vectors: Vector[], lowOrder: string[]) {
@@ -192,4 +242,4 @@ export const suite = {
   refusedStream: (url: string, secretKey: string, serverKey: string) => refusal(connectStream(url, secretKey, serverKey)),
 };
 
-Object.assign(globalThis, { suite, ready: true });
+Object.assign(globalThis, { suite, bench, ready: true });

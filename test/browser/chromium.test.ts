@@ -9,7 +9,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { bundleForBrowser } from './bundle';
-import { chromiumSkipReason, launchChromium, openPage, servePage, type PageServer } from './chromium';
+import { callPage, chromiumSkipReason, launchChromium, openPage, servePage, type PageServer } from './chromium';
 import type { suite as PageSuite, Vector } from './chromium-page';
 import { echoServer, type EchoServer } from './websocket-server';
 import { loadVectors } from '../crypto/load-vectors';
@@ -21,15 +21,8 @@ if (skipReason !== undefined) process.stdout.write(`Chromium tests skipped: ${sk
 const describeInChromium = skipReason === undefined ? describe : describe.skip;
 
 /** Calls `suite[name](...args)` in the page and returns its result. */
-function call<K extends keyof typeof PageSuite>(
-  page: Page,
-  name: K,
-  ...args: Parameters<(typeof PageSuite)[K]>
-): ReturnType<(typeof PageSuite)[K]> {
-  return page.evaluate(
-    ([n, a]) => (globalThis as unknown as { suite: Record<string, (...x: unknown[]) => unknown> }).suite[n]!(...a),
-    [name, args] as [string, unknown[]],
-  ) as ReturnType<(typeof PageSuite)[K]>;
+function call<K extends keyof typeof PageSuite>(page: Page, name: K, ...args: Parameters<(typeof PageSuite)[K]>) {
+  return callPage<typeof PageSuite, K>(page, 'suite', name, ...args);
 }
 
 describeInChromium(`in Chromium${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`, () => {

@@ -99,3 +99,16 @@ export async function openPage(browser: Browser, url: string): Promise<{ page: P
   await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true, undefined, { timeout: 20_000 });
   return { page, errors };
 }
+
+/** Calls `globalThis[object][method](...args)` in the page (set up by chromium-page.ts) and returns its result. */
+export function callPage<T extends Record<string, (...args: never[]) => unknown>, K extends keyof T & string>(
+  page: Page,
+  object: 'suite' | 'bench',
+  method: K,
+  ...args: Parameters<T[K]>
+): Promise<Awaited<ReturnType<T[K]>>> {
+  return page.evaluate(
+    ([o, m, a]) => (globalThis as unknown as Record<string, Record<string, (...x: unknown[]) => unknown>>)[o]![m]!(...a),
+    [object, method, args] as [string, string, unknown[]],
+  ) as Promise<Awaited<ReturnType<T[K]>>>;
+}
