@@ -13,7 +13,7 @@ import type { AuthRequest } from '../mechanism';
 import { ChpError } from './errors';
 import { isCurrent, isValidGroup, keyPath, parseKeyMetadata, type KeyMetadata } from './key-entry';
 import type { MapEntry } from './key-map';
-import type { SessionRevoker } from './revocation';
+import type { SessionRevoker } from '../channel/revocation';
 import { FleetEnforcement, type FleetFeedEvents } from './revocation-fleet';
 
 /** Anything that holds key map entries: a replica, or a server's map. */

@@ -12,5 +12,5 @@ export * from './key-entry';
 export * from './key-map';
 export * from './replica-state';
 export * from './authorizer';
-export { DEFAULT_REVOKE_REASON, type SessionRevoker } from './revocation';
+export { DEFAULT_REVOKE_REASON, type SessionRevoker } from '../channel/revocation';
 export { FLEET_REVOKE_REASON, type FleetFeedEvents } from './revocation-fleet';

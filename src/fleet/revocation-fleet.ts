@@ -8,7 +8,7 @@
  * @module
  */
 import { parseKeyPath } from './key-entry';
-import type { SessionRevoker } from './revocation';
+import type { SessionRevoker } from '../channel/revocation';
 
 /** What the enforcement listens to: a `FleetReplica`'s events. */
 export interface FleetFeedEvents {

@@ -9,7 +9,7 @@
 import * as net from 'node:net';
 import type { Authorizer } from '../../auth';
 import { ChannelError } from '../../errors';
-import { DecisionGate, peerKeyZ85, revocation, type SessionRevoker } from '../../fleet/revocation';
+import { DecisionGate, peerKeyZ85, revocation, type SessionRevoker } from '../../channel/revocation';
 import type { KeyLike } from '../../keys';
 import type { AnyDefinition, PeerIdentity, ServerSessions } from '../../mechanism';
 import { resolveMechanism, type PeerOrigin, type ServerChoice } from '../mechanism-choice';

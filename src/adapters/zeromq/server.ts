@@ -10,7 +10,7 @@ import * as zmq from 'zeromq';
 import { Inbox } from '../../channel/inbox';
 import type { ChannelLimits } from '../../channel/limits';
 import { ChannelError, StateError } from '../../errors';
-import { DecisionGate, revocation, type SessionRevoker } from '../../fleet/revocation';
+import { DecisionGate, revocation, type SessionRevoker } from '../../channel/revocation';
 import type { KeyLike } from '../../keys';
 import type { AnyDefinition, PeerIdentity, ServerSessions, WireTraits } from '../../mechanism';
 import { serverSessions } from '../mechanism-choice';

@@ -7,7 +7,7 @@
  * @module
  */
 import { ChannelError } from '../../errors';
-import { peerKeyZ85 } from '../../fleet/revocation';
+import { peerKeyZ85 } from '../../channel/revocation';
 import type { ServerSession } from './session';
 
 /** The limits the table applies (from `channelLimits`). */

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
 import { ChannelError } from '../../errors';
-import { DecisionGate, peerKeyZ85, revocation, type SessionRevoker } from '../../fleet/revocation';
+import { DecisionGate, peerKeyZ85, revocation, type SessionRevoker } from '../../channel/revocation';
 import type { KeyLike } from '../../keys';
 import type { ServerSessions } from '../../mechanism';
 import type { PeerOrigin } from '../mechanism-choice';

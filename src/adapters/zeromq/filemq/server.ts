@@ -15,7 +15,7 @@ import * as zmq from 'zeromq';
 import type { Authorizer } from '../../../auth';
 import { channelLimits, checkDuration, checkSize, type ChannelLimits, type ChannelLimitsInit } from '../../../channel/limits';
 import { ChannelError } from '../../../errors';
-import { DecisionGate, peerKeyZ85, revocation, type SessionRevoker } from '../../../fleet/revocation';
+import { DecisionGate, peerKeyZ85, revocation, type SessionRevoker } from '../../../channel/revocation';
 import type { KeyLike } from '../../../keys';
 import type { FileMqError } from '../../../filemq/errors';
 import { TreeSource } from '../../../filemq/fs-source';
