@@ -142,6 +142,33 @@ describe('PLAIN and NULL', () => {
   });
 });
 
+describe('routing and delivery', () => {
+  test('the Router routes by the identity the page chose, and replies reach it', async () => {
+    const router = new zmq.Router({ linger: 0 });
+    closers.push(() => router.close());
+    await router.bind('ws://127.0.0.1:*');
+    const channel = track(connectZws({ url: router.lastEndpoint!, WebSocket: ZwsTestWebSocket, mechanism: NULL, identity: 'page-1' }));
+    channel.send('hi');
+    const [id, body] = await router.receive();
+    expect([fromUtf8(id!), fromUtf8(body!)]).toEqual(['page-1', 'hi']);
+    await router.send(['page-1', 'to you']);
+    expect((await channel.receive()).map(fromUtf8)).toEqual(['to you']);
+  });
+
+  test('with a \'message\' listener messages go to it; without one, to receive()', async () => {
+    const { url } = await echoRouter({});
+    const channel = track(connectZws({ url, WebSocket: ZwsTestWebSocket, mechanism: NULL }));
+    let listener!: (parts: Uint8Array[]) => void;
+    const heard = new Promise<Uint8Array[]>((resolve) => (listener = resolve));
+    channel.on('message', listener);
+    channel.send('one');
+    expect((await heard).map(fromUtf8)).toEqual(['one']);
+    channel.off('message', listener);
+    channel.send('two');
+    expect((await channel.receive()).map(fromUtf8)).toEqual(['two']);
+  });
+});
+
 test('a WebSocket that applies the standard subprotocol rule (ws\'s, as a browser\'s) gives ERR_PROTOCOL', () => {
   expect(() => connectZws({ url: 'ws://127.0.0.1:1', WebSocket: NodeWebSocket, mechanism: NULL })).toThrow(
     expect.objectContaining({ code: 'ERR_PROTOCOL', message: expect.stringMatching(/ZWS2\.0\/NULL/) }),
