@@ -7,6 +7,7 @@
 import {
   CURVE,
   connectWebSocket,
+  connectZws,
   cryptoBackend,
   fromHex,
   isValidPublicKey,
@@ -233,8 +234,23 @@ export const bench = {
   },
 };
 
+/**
+ * CURVE over ZWS 2.0 to `url`: the echo run when this browser lets the channel open, else the
+ * coded error `connectZws` threw and the name of the browser's own error behind it.
+ */
+async function zws(url: string, secretKey: string, serverKey: string, count: number): Promise<EchoReport | { code: string; cause?: string }> {
+  let channel: EchoChannel;
+  try {
+    channel = connectZws({ url, mechanism: CURVE, mechanismOptions: { secretKey, serverKey } });
+  } catch (error) {
+    return { code: codeOf(error), cause: ((error as { cause?: Error }).cause)?.name };
+  }
+  return echoRun(channel, count);
+}
+
 /** What the tests call. */
 export const suite = {
+  zws,
   async vectors(vectors: Vector[], lowOrder: string[]) {
     return { webcrypto: await webCryptoVectors(vectors, lowOrder), tweetnacl: tweetnaclVectors(vectors, lowOrder) };
   },
