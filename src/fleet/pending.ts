@@ -27,7 +27,8 @@ export type HoldVerdict = 'held' | 'published' | 'duplicate' | 'no-uuid' | 'full
 
 /** KVSETs held by UUID, and the UUIDs published lately. */
 export class PendingUpdates {
-  private readonly pending = new Map<string, Kvset>();
+  private readonly pending = new Map<string, { kvset: Kvset; arrival: number }>();
+  private arrivals = 0;
   /** Published UUIDs, oldest first (a Map keeps insertion order). */
   private readonly published = new Map<string, true>();
   private readonly maxPending: number;
@@ -52,8 +53,23 @@ export class PendingUpdates {
     if (this.published.has(id)) return 'published';
     if (this.pending.has(id)) return 'duplicate';
     if (this.pending.size >= this.maxPending) return 'full';
-    this.pending.set(id, kvset);
+    this.pending.set(id, { kvset, arrival: (this.arrivals += 1) });
     return 'held';
+  }
+
+  /** A mark of the KVSETs held so far, for {@link dropUntil}. */
+  mark(): number {
+    return this.arrivals;
+  }
+
+  /**
+   * The passive server took a snapshot of the active one's map, requested at `mark`: a KVSET that
+   * reached us before the request reached the active server (clients send to both at once), so
+   * the snapshot holds it, though without its UUID. Dropped, so a takeover cannot apply it twice;
+   * one the active server never got is still unacknowledged at its client, which sends it again.
+   */
+  dropUntil(mark: number): void {
+    for (const [id, held] of this.pending) if (held.arrival <= mark) this.pending.delete(id);
   }
 
   /** Whether `uuid` was published lately (an active server drops a KVSET sent again). */
@@ -73,7 +89,7 @@ export class PendingUpdates {
 
   /** Taking over: every KVSET still pending, in arrival order, and none held any more. */
   take(): Kvset[] {
-    const held = [...this.pending.values()];
+    const held = [...this.pending.values()].map((h) => h.kvset);
     this.pending.clear();
     return held;
   }

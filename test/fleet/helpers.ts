@@ -2,8 +2,10 @@
  * Set-up for the fleet tests: a server on a free port triple, keys with rights, bare zeromq.js
  * sockets configured with libzmq's own CURVE options, and waiting on socket events.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
+import * as path from 'node:path';
 import * as zmq from 'zeromq';
 import { curveKeyPair, type Z85KeyPair } from '../../src/keys';
 import { encodeKeyMetadata, keyPath, type FleetRight } from '../../src/fleet/key-entry';
@@ -60,4 +62,74 @@ export async function eventWhere<T extends unknown[]>(emitter: NodeJS.EventEmitt
     const args = (await once(emitter, name)) as T;
     if (test(...args)) return args;
   }
+}
+
+/** Resolves once `test()` holds, checking it now and after each `name` event of `emitter`. */
+export async function until(emitter: NodeJS.EventEmitter, name: string, test: () => boolean): Promise<void> {
+  while (!test()) await once(emitter, name);
+}
+
+/** Lines a child process printed, awaitable. */
+export class Lines extends EventEmitter {
+  readonly all: string[] = [];
+  push(line: string): void {
+    this.all.push(line);
+    this.emit('line', line);
+  }
+  async waitFor(test: (line: string) => boolean): Promise<string> {
+    for (;;) {
+      const seen = this.all.find(test);
+      if (seen !== undefined) return seen;
+      await once(this, 'line');
+    }
+  }
+}
+
+// The child prints 'ready', then 'state <to>' on each Binary Star change and 'followed <sequence>'
+// when, passive, it has taken the active server's map; it runs the sources
+// through the same require hook as the benchmarks (no build step).
+const CHILD = `
+const { FleetServer } = require(process.env.FLEET_SERVER_MODULE);
+FleetServer.start(JSON.parse(process.env.FLEET_OPTIONS)).then((server) => {
+  server.events.on('state', (step) => console.log('state ' + step.to));
+  server.events.on('followed', (sequence) => console.log('followed ' + sequence));
+  server.events.on('fault', (error) => console.log('fault ' + error));
+  console.log('ready ' + server.state);
+}, (error) => { console.log('failed ' + (error && error.code) + ' ' + error); process.exit(1); });
+`;
+
+/** A fleet server in a child process (so that SIGKILL is real). Keys must be Z85 strings. */
+export interface ChildServer {
+  readonly child: ChildProcess;
+  readonly lines: Lines;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts a fleet server in a child process; resolves when it serves (rejects with its output if it fails). */
+export async function spawnFleetServer(options: FleetServerOptions): Promise<ChildServer> {
+  const root = path.join(__dirname, '..', '..');
+  const child = spawn(process.execPath, ['--require', path.join(root, 'bench', 'register.js'), '-e', CHILD], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FLEET_OPTIONS: JSON.stringify(options), FLEET_SERVER_MODULE: path.join(root, 'src', 'adapters', 'zeromq', 'fleet', 'server.ts') },
+  });
+  const lines = new Lines();
+  let buffered = '';
+  const onText = (text: string) => {
+    buffered += text;
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    for (const line of parts) lines.push(line);
+  };
+  child.stdout!.setEncoding('utf8').on('data', onText);
+  child.stderr!.setEncoding('utf8').on('data', onText);
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const first = await Promise.race([lines.waitFor((line) => line.startsWith('ready') || line.startsWith('failed')), exited.then((code) => `exited ${code}`)]);
+  if (!first.startsWith('ready')) throw new Error(`fleet server child did not start: ${lines.all.join('\n')}`);
+  return { child, lines, exited };
+}
+
+/** A random base port P such that P .. P + 3 are likely free (the pair's state port is P + 3). */
+export function randomBasePort(): number {
+  return randomInt(20_000, 60_000);
 }

@@ -2,8 +2,10 @@
  * A fleet replica: a CHP client (RFC 12, the Guide's Clone model) that follows a fleet server
  * over native libzmq CURVE: it waits until its subscription is live, takes a snapshot of its
  * subtree (ICANHAZ ... KTHXBAI), then applies published updates newer than what it has. When
- * neither HUGZ nor an update arrives for `heartbeatTimeout`, it takes a new snapshot. It is a
- * {@link KeyLookup}, so `fleetAuthorizer(replica, { group })` admits the keys the fleet lists.
+ * neither HUGZ nor an update arrives for `heartbeatTimeout`, it takes a new snapshot, from the
+ * other server when it follows a Binary Star pair (`servers`): its snapshot request is the
+ * client's vote that lets a passive server take over. It is a {@link KeyLookup}, so
+ * `fleetAuthorizer(replica, { group })` admits the keys the fleet lists.
  *
  * @module
  */
@@ -18,22 +20,13 @@ import { ChpError } from '../../../fleet/errors';
 import { groupSubtree } from '../../../fleet/key-entry';
 import type { MapEntry } from '../../../fleet/key-map';
 import { ReplicaState } from '../../../fleet/replica-state';
-import type { KeyLike } from '../../../keys';
-import { nativeCurveClient } from '../native-curve';
-import { checkBasePort, fleetLimits, socketLimits, type FleetLimits, type FleetLimitsInit } from './sockets';
+import { endpointOf, fleetEndpoints, type FleetClientAddressing, type FleetEndpoint } from './endpoints';
+import { fleetLimits, socketLimits, type FleetLimits, type FleetLimitsInit } from './sockets';
+
+export { clientCurve } from './endpoints';
 
 /** Options of {@link FleetReplica.start}. */
-export interface FleetReplicaOptions extends FleetLimitsInit {
-  /** The server's host (default 127.0.0.1). */
-  readonly host?: string;
-  /** The server's base port P. */
-  readonly port: number;
-  /** The server's CURVE public key (required unless `curve` is false). */
-  readonly serverKey?: KeyLike;
-  /** This replica's CURVE secret key; its public key must hold `read` (required unless `curve` is false). */
-  readonly secretKey?: KeyLike;
-  /** false: plain RFC 12 to a server started with `curve: false`. Default true. */
-  readonly curve?: boolean;
+export interface FleetReplicaOptions extends FleetLimitsInit, FleetClientAddressing {
   /** Follow only this group's keys (`/keys/<group>/`); exclusive with `subtree`. */
   readonly group?: string;
   /** The subtree followed ('' = everything, the default). */
@@ -54,6 +47,12 @@ export interface FleetReplicaEvents {
   dropped: [error: ChpError];
   /** The server went quiet; a new snapshot is being taken. */
   resync: [];
+  /** Following a pair: the server went quiet, the replica turns to the other (`index` in `servers`). */
+  failover: [index: number];
+  /** A snapshot request (ICANHAZ) is about to be sent. */
+  requesting: [];
+  /** Every KVPUB received, applied or not (a passive server matches pending updates by UUID). */
+  published: [update: Kvpub];
 }
 
 /** A replica following one fleet server. */
@@ -62,30 +61,26 @@ export class FleetReplica implements KeyLookup {
   /** Settles when the first snapshot is applied; rejects (`ERR_CHANNEL_CLOSED`) on close before. */
   readonly ready: Promise<void>;
   private readonly state: ReplicaState;
-  private readonly subscriber: zmq.Subscriber;
+  private subscriber: zmq.Subscriber;
+  /** Which of `endpoints` is followed. */
+  private current = 0;
   private dealer: zmq.Dealer | undefined;
   private closed = false;
   private settle!: { resolve: () => void; reject: (error: Error) => void };
 
   private constructor(
-    private readonly options: FleetReplicaOptions,
+    private readonly endpoints: readonly FleetEndpoint[],
     private readonly limits: FleetLimits,
     private readonly timeout: number,
     private readonly now: () => number,
     subtree: string,
-    /** The sockets' CURVE options, derived once from the keys (none when `curve` is false). */
-    private readonly curve: object,
   ) {
     this.state = new ReplicaState(subtree, { maxEntries: limits.maxEntries });
     this.ready = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
     });
     this.ready.catch(() => undefined);
-    this.subscriber = new zmq.Subscriber({ ...this.socketOptions(), ...socketLimits(limits, 'receive') });
-    // RFC 12: subscribe to the subtree, and to HUGZ (which the subtree prefix may not match).
-    this.subscriber.subscribe(subtree);
-    if (subtree !== '') this.subscriber.subscribe(HUGZ);
-    this.subscriber.connect(this.endpoint(1));
+    this.subscriber = this.subscribe();
     void this.run();
   }
 
@@ -96,16 +91,13 @@ export class FleetReplica implements KeyLookup {
    */
   static start(options: FleetReplicaOptions): FleetReplica {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
-    checkBasePort(options.port, 'options.port');
-    if (options.host !== undefined && typeof options.host !== 'string') throw new TypeError('"options.host" expected a string');
     if (options.group !== undefined && options.subtree !== undefined) throw new TypeError('"options.group" and "options.subtree" exclude each other');
     const subtree = options.group !== undefined ? groupSubtree(options.group) : (options.subtree ?? '');
     if (!isValidSubtree(subtree)) throw new RangeError('"options.subtree" expected "" or a printable path starting with "/"');
-    if (options.curve !== undefined && typeof options.curve !== 'boolean') throw new TypeError('"options.curve" expected a boolean');
-    const curve = clientCurve(options);
+    const endpoints = fleetEndpoints(options);
     const timeout = checkDuration(options.heartbeatTimeout, 'options.heartbeatTimeout', 3000, { zero: false });
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('"options.now" expected a function');
-    return new FleetReplica(options, fleetLimits(options), timeout, options.now ?? Date.now, subtree, curve);
+    return new FleetReplica(endpoints, fleetLimits(options), timeout, options.now ?? Date.now, subtree);
   }
 
   /** The entry at `key`, as of the last applied update. */
@@ -116,6 +108,11 @@ export class FleetReplica implements KeyLookup {
   /** The highest sequence applied. */
   get sequence(): number {
     return this.state.map.sequence;
+  }
+
+  /** The entries held, oldest change first. */
+  entries(): IterableIterator<MapEntry> {
+    return this.state.map.under('');
   }
 
   /** Number of entries held. */
@@ -138,12 +135,35 @@ export class FleetReplica implements KeyLookup {
     while (!this.closed) {
       // Any message on the subscriber proves the subscription is live, so no update published
       // after the snapshot is taken can be missed. It is dropped: the snapshot covers it.
-      if (!(await this.receiveUpdate())) continue;
-      if (!(await this.takeSnapshot())) continue;
+      if (!(await this.receiveUpdate()) || !(await this.takeSnapshot())) {
+        this.failover();
+        continue;
+      }
       this.settle.resolve(); // the first snapshot; later calls do nothing
       await this.follow();
-      if (!this.closed) this.events.emit('resync');
+      if (!this.closed) {
+        this.events.emit('resync');
+        this.failover();
+      }
     }
+  }
+
+  /** A subscriber on the server followed: its subtree, and HUGZ (which the subtree prefix may not match). */
+  private subscribe(): zmq.Subscriber {
+    const subscriber = new zmq.Subscriber({ ...this.socketOptions(), ...socketLimits(this.limits, 'receive') });
+    subscriber.subscribe(this.state.subtree);
+    if (this.state.subtree !== '') subscriber.subscribe(HUGZ);
+    subscriber.connect(this.endpoint(1));
+    return subscriber;
+  }
+
+  /** Following a pair: turns to the other server (the Guide's Clone client does the same). */
+  private failover(): void {
+    if (this.closed || this.endpoints.length < 2) return;
+    this.current = 1 - this.current;
+    this.subscriber.close();
+    this.subscriber = this.subscribe();
+    this.events.emit('failover', this.current);
   }
 
   /** One snapshot round trip on a fresh DEALER (so late replies to an old request cannot mix in). */
@@ -154,6 +174,7 @@ export class FleetReplica implements KeyLookup {
     dealer.connect(this.endpoint(0));
     this.state.beginSnapshot();
     try {
+      this.events.emit('requesting');
       await dealer.send(encodeChp({ command: 'ICANHAZ', subtree: this.state.subtree }));
       for (;;) {
         const verdict = this.state.onSnapshot(parseChp(await dealer.receive(), 'snapshot', this.limits), this.now());
@@ -188,8 +209,9 @@ export class FleetReplica implements KeyLookup {
     } catch {
       return false;
     }
-    if (!apply) return true;
     const command = parseChp(frames, 'publish', this.limits);
+    if (!(command instanceof ChpError) && command.command === 'KVPUB') this.events.emit('published', command);
+    if (!apply) return true;
     const verdict = this.state.onPublish(command, this.now());
     if (verdict instanceof ChpError) this.events.emit('dropped', verdict);
     else if (verdict === 'applied') this.events.emit('update', command as Kvpub);
@@ -198,25 +220,12 @@ export class FleetReplica implements KeyLookup {
 
   private socketOptions() {
     return {
-      ...this.curve,
+      ...this.endpoints[this.current]!.curve,
       receiveTimeout: this.timeout,
     };
   }
 
   private endpoint(offset: number): string {
-    return `tcp://${this.options.host ?? '127.0.0.1'}:${this.options.port + offset}`;
+    return endpointOf(this.endpoints[this.current]!, offset);
   }
-}
-
-/**
- * The client's curve options, or none when `curve` is false.
- *
- * @throws {@link TypeError}/{@link RangeError} for missing or malformed keys
- */
-export function clientCurve(options: { readonly curve?: boolean; readonly secretKey?: KeyLike; readonly serverKey?: KeyLike }): object {
-  if (options.curve === false) return {};
-  if (options.secretKey === undefined || options.serverKey === undefined) {
-    throw new TypeError('"options.secretKey" and "options.serverKey" are required unless "options.curve" is false');
-  }
-  return nativeCurveClient({ secretKey: options.secretKey, serverKey: options.serverKey });
 }

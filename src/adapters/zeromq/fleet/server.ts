@@ -8,6 +8,9 @@
  * libzmq does not tell which key sent a given message, so rights are checked when a key
  * connects (each socket has its own ZAP domain), not per message.
  *
+ * With `pair`, the server is one of a Binary Star pair (see `./pair.ts`): only the active one
+ * serves snapshots and applies KVSETs; the passive one follows it and holds KVSETs pending.
+ *
  * @module
  */
 import '../require-zeromq';
@@ -20,20 +23,27 @@ import type { AuthRequest } from '../../../mechanism';
 import { listedKey, type KeyLookup } from '../../../fleet/authorizer';
 import { encodeChp, HUGZ, parseChp, type ChpCommand, type Kvpub } from '../../../fleet/codec';
 import { ChpError } from '../../../fleet/errors';
+import type { BinaryStarStep } from '../../../fleet/binary-star';
+import type { Kvset } from '../../../fleet/codec';
+import { ChannelError } from '../../../errors';
+import { equalBytes } from '../../../bytes';
 import { isValidGroup, parseKeyMetadata, parseKeyPath, type FleetRight } from '../../../fleet/key-entry';
 import { KeyMap, type MapEntry } from '../../../fleet/key-map';
 import type { ChpProperties } from '../../../fleet/properties';
 import { Journal, type JournalLoad } from '../../../fleet/journal';
 import { nativeCurveServer } from '../native-curve';
+import { PendingUpdates } from '../../../fleet/pending';
 import { SerialQueue } from '../serial-queue';
 import { ZapHandler } from '../zap';
 import { startReader } from '../link';
 import { checkBasePort, fleetLimits, socketLimits, type FleetLimits, type FleetLimitsInit } from './sockets';
+import { checkPair, PairMember, STATE_DOMAIN, type FleetPairOptions, type PairHost, type PairSockets } from './pair';
+import { replaceJournal } from './journal-replace';
 
 /** ZAP domains of the three sockets: how the authorizer knows which socket asks. */
-export const FLEET_DOMAINS = { snapshot: 'chp.snapshot', publisher: 'chp.publisher', collector: 'chp.collector' } as const;
+export const FLEET_DOMAINS = { snapshot: 'chp.snapshot', publisher: 'chp.publisher', collector: 'chp.collector', state: STATE_DOMAIN } as const;
 type Place = keyof typeof FLEET_DOMAINS;
-const RIGHT_OF: Record<Place, FleetRight> = { snapshot: 'read', publisher: 'read', collector: 'update' };
+const RIGHT_OF: Record<Exclude<Place, 'state'>, FleetRight> = { snapshot: 'read', publisher: 'read', collector: 'update' };
 
 /** The socket whose ZAP domain is `domain`, if any. */
 function placeOf(domain: string | undefined): Place | undefined {
@@ -63,6 +73,8 @@ export interface FleetServerOptions extends FleetLimitsInit {
   readonly now?: () => number;
   /** A journal file: the map is loaded from it at start, and each update fsynced to it before it is published. */
   readonly journal?: string;
+  /** One server of a Binary Star pair: its role, its state port, and the peer (see docs/fleet.md). */
+  readonly pair?: FleetPairOptions;
 }
 
 /** What the server counted. */
@@ -77,6 +89,12 @@ export interface FleetServerStats {
   snapshots: number;
   /** Snapshots abandoned because the peer did not read them within a second. */
   undelivered: number;
+  /** Pair: snapshot requests not served (this server is not active). */
+  notServed: number;
+  /** Pair: KVSETs held pending while not active. */
+  held: number;
+  /** KVSETs dropped because their UUID was already published (a client sent it again after a failover). */
+  duplicates: number;
 }
 
 /** Events of a {@link FleetServer}. */
@@ -89,18 +107,25 @@ export interface FleetServerEvents {
   refused: [request: AuthRequest, where: Place];
   /** A socket fault (our side). */
   fault: [error: unknown];
+  /** Pair: the Binary Star state changed (a `conflict` is two actives or two passives seen). */
+  state: [step: BinaryStarStep];
+  /** Pair, passive: the active server's map was taken (and the journal replaced with it). */
+  followed: [sequence: number];
 }
 
 /** The running server. Also a {@link KeyLookup}, so a service on the same node can admit keys. */
 export class FleetServer implements KeyLookup {
   readonly events = new EventEmitter<FleetServerEvents>();
-  readonly stats: FleetServerStats = { refused: { snapshot: 0, publisher: 0, collector: 0 }, dropped: {}, published: 0, snapshots: 0, undelivered: 0 };
+  readonly stats: FleetServerStats = { refused: { snapshot: 0, publisher: 0, collector: 0, state: 0 }, dropped: {}, published: 0, snapshots: 0, undelivered: 0, notServed: 0, held: 0, duplicates: 0 };
   private readonly map: KeyMap;
   private readonly publishQueue = new SerialQueue();
   private readonly snapshotQueue = new SerialQueue();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly journal: Journal | undefined;
+  private journal: Journal | undefined;
+  private pair: PairMember | undefined;
+  /** Published UUIDs, to drop a KVSET sent again (the pair's record when paired). */
+  private readonly recent: PendingUpdates;
   /** The torn or corrupt journal tail cut at start, if any. */
   readonly journalCut: JournalLoad['cut'];
 
@@ -111,8 +136,10 @@ export class FleetServer implements KeyLookup {
     private readonly now: () => number,
     heartbeat: number,
     loaded: JournalLoad | undefined,
+    private readonly journalPath: string | undefined,
   ) {
     this.map = new KeyMap({ maxEntries: limits.maxEntries });
+    this.recent = new PendingUpdates({ maxPending: 1 });
     this.journal = loaded?.journal;
     this.journalCut = loaded?.cut;
     if (loaded !== undefined) this.map.restore(loaded.entries, loaded.sequence);
@@ -138,6 +165,7 @@ export class FleetServer implements KeyLookup {
     const group = options.group ?? '';
     if (secure && !isValidGroup(group)) throw new RangeError('"options.group" expected 1 to 64 characters of A-Z a-z 0-9 _ . -');
     const admins = new Set((options.admins ?? []).map((key, i) => keyToZ85(toPublicKey(key, `admins[${i}]`))));
+    const pair = options.pair === undefined ? undefined : checkPair(options.pair, secure);
     const heartbeat = checkDuration(options.heartbeat, 'options.heartbeat', 1000, { zero: false });
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('"options.now" expected a function');
     const now = options.now ?? Date.now;
@@ -147,7 +175,7 @@ export class FleetServer implements KeyLookup {
     // An own context, so our ZAP handler serves these sockets only, whatever else runs here.
     const context = new zmq.Context();
     let server: FleetServer | undefined;
-    const authorizer: Authorizer = (request) => server?.decide(request, admins, group) ?? deny('Starting');
+    const authorizer: Authorizer = (request) => server?.decide(request, admins, group, pair?.peerKey) ?? deny('Starting');
     const zap = secure ? await ZapHandler.start({ authorizer, context }) : undefined;
     const domain = (place: Place) => (secure ? { zapDomain: FLEET_DOMAINS[place] } : {});
     let loaded: JournalLoad | undefined;
@@ -177,7 +205,19 @@ export class FleetServer implements KeyLookup {
       loaded?.journal.close();
       throw error;
     }
-    server = new FleetServer(sockets, zap, limits, now, heartbeat, loaded);
+    const parts = { secure, secretKey: options.secretKey, context, curveServer: curve, host, heartbeat, limits };
+    let pairSockets: PairSockets | undefined;
+    try {
+      pairSockets = pair === undefined ? undefined : await PairMember.bind(pair.options, parts);
+    } catch (error) {
+      for (const socket of Object.values(sockets)) socket.close();
+      zap?.close();
+      loaded?.journal.close();
+      throw error;
+    }
+    server = new FleetServer(sockets, zap, limits, now, heartbeat, loaded, options.journal);
+    // Before any message is read: a pair's server never serves as if it were alone.
+    if (pair !== undefined && pairSockets !== undefined) server.pair = new PairMember(pair.options, server.pairHost(parts), pairSockets);
     zap?.events.on('decision', (request, decision, domain) => server?.onDecision(request, decision.status, domain));
     return server;
   }
@@ -192,14 +232,26 @@ export class FleetServer implements KeyLookup {
     return this.map.sequence;
   }
 
+  /** Pair: the Binary Star state ('active' for a server without a pair). */
+  get state(): 'primary' | 'backup' | 'active' | 'passive' {
+    return this.pair?.state ?? 'active';
+  }
+
+  /** The entries held, oldest change first. */
+  entries(): IterableIterator<MapEntry> {
+    return this.map.under('');
+  }
+
   /**
    * Applies an update on this node (the administrator's path, not the network's) and publishes
    * it. An empty value deletes.
    *
    * @returns the published update
-   * @throws {@link RangeError} for a key, value or metadata the map refuses
+   * @throws {@link RangeError} for a key, value or metadata the map refuses; a
+   *   {@link ChannelError} `ERR_CHANNEL_CLOSED` on a pair's server that is not active
    */
   async set(key: string, value: Uint8Array, properties: ChpProperties = {}): Promise<Kvpub> {
+    if (this.pair !== undefined && !this.pair.active) throw new ChannelError('ERR_CHANNEL_CLOSED', `this fleet server is ${this.pair.state}: set on the active one`);
     // Encoding first checks key and properties the way a peer's KVSET is checked on parse.
     const frames = encodeChp({ command: 'KVSET', key, sequence: 0, uuid: new Uint8Array(0), properties, value });
     const parsed = parseChp(frames, 'collect', { maxValueSize: this.limits.maxValueSize });
@@ -217,16 +269,20 @@ export class FleetServer implements KeyLookup {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.pair?.close();
     await this.publishQueue.run(async () => undefined);
     for (const socket of Object.values(this.sockets)) socket.close();
     this.zap?.close();
     this.journal?.close();
   }
 
-  private decide(request: AuthRequest, admins: ReadonlySet<string>, group: string) {
+  private decide(request: AuthRequest, admins: ReadonlySet<string>, group: string, peerKey: string | undefined) {
     const place = placeOf(request.domain);
     const key = request.publicKeyZ85;
     if (place === undefined || key === undefined) return deny('Unknown socket');
+    // The pair's peer follows this server while passive, and alone hears its state.
+    if (peerKey !== undefined && key === peerKey) return allow('peer');
+    if (place === 'state') return deny('Not the peer');
     if (admins.has(key)) return allow('admin');
     const metadata = listedKey(this.map, group, key, this.now());
     if (metadata === undefined) return deny('Key not listed');
@@ -261,6 +317,12 @@ export class FleetServer implements KeyLookup {
       this.drop(request instanceof ChpError ? request : new ChpError('ERR_CHP_FRAMES', 'expected ICANHAZ'), 'snapshot');
       return;
     }
+    // The Guide's vote: a passive server ignores it (the client turns to the other) unless its
+    // peer is gone, and then takes over before answering.
+    if (this.pair !== undefined && !this.pair.clientRequest()) {
+      this.stats.notServed += 1;
+      return;
+    }
     // The entries and sequence are taken now, synchronously, so the snapshot is consistent
     // whatever is published while it is being sent.
     const entries = [...this.map.under(request.subtree)];
@@ -285,9 +347,66 @@ export class FleetServer implements KeyLookup {
     if (command instanceof ChpError) return this.drop(command, 'collector');
     const refused = this.check(command);
     if (refused !== undefined || command.command !== 'KVSET') return this.drop(refused ?? new ChpError('ERR_CHP_FRAMES', 'expected KVSET'), 'collector');
+    if (this.pair !== undefined && !this.pair.active) {
+      const verdict = this.pair.hold(command);
+      if (verdict === 'held') this.stats.held += 1;
+      else if (verdict === 'published' || verdict === 'duplicate') this.stats.duplicates += 1;
+      else this.drop(new ChpError(verdict === 'full' ? 'ERR_CHP_SIZE' : 'ERR_CHP_UUID', verdict === 'full' ? 'too many updates pending' : 'a pair needs a UUID to hold an update'), 'collector');
+      return;
+    }
+    await this.apply(command);
+  }
+
+  /** Applies a client's KVSET and publishes it, once per UUID. */
+  private async apply(command: Kvset): Promise<void> {
+    if (this.published().wasPublished(command.uuid)) {
+      this.stats.duplicates += 1;
+      // The client sent it again because it did not see it published (it was following the
+      // other server then): publish the entry once more while it is still this update. Clients
+      // that have it ignore it (not newer); the sender takes it as acknowledged.
+      const entry = this.map.get(command.key);
+      if (entry !== undefined && equalBytes(entry.uuid, command.uuid)) await this.send({ command: 'KVPUB', ...entry });
+      return;
+    }
     const update = this.map.set({ key: command.key, uuid: command.uuid, properties: command.properties, value: command.value }, this.now());
     if (update === undefined) return this.drop(new ChpError('ERR_CHP_SIZE', 'map full or ttl malformed'), 'collector');
     await this.publish(update);
+  }
+
+  /** The record of published UUIDs: the pair's (it also holds what the peer published), else our own. */
+  private published(): PendingUpdates {
+    return this.pair?.pending ?? this.recent;
+  }
+
+  /** What the pair member needs from this server. */
+  private pairHost(parts: Pick<PairHost, 'secure' | 'secretKey' | 'context' | 'curveServer' | 'host' | 'heartbeat' | 'limits'>): PairHost {
+    const fault = (error: unknown) => this.events.emit('fault', error);
+    return {
+      ...parts,
+      now: this.now,
+      sequence: () => this.map.sequence,
+      fault,
+      changed: (step) => this.events.emit('state', step),
+      // Taking over: what clients sent that the old active server never published.
+      becameActive: (pending) => {
+        for (const kvset of pending) this.apply(kvset).catch(fault);
+      },
+      followed: (entries, sequence) => {
+        this.map.restore(entries, sequence);
+        if (this.journalPath === undefined) return;
+        this.journal?.close();
+        this.journal = undefined;
+        try {
+          this.journal = replaceJournal(this.journalPath, entries, sequence);
+        } catch (error) {
+          fault(error);
+        }
+        this.events.emit('followed', sequence);
+      },
+      followedUpdate: (update) => {
+        if (this.map.apply(update, this.now())) this.journal?.append(update, this.map.get(update.key)?.expiresAt);
+      },
+    };
   }
 
   /** What the map itself requires beyond CHP syntax: a key entry's value must be metadata. */
@@ -304,7 +423,13 @@ export class FleetServer implements KeyLookup {
   /** Journals (fsync) then publishes: a replica never sees an update a restart could lose. */
   private publish(update: Kvpub): Promise<void> {
     this.journal?.append(update, this.map.get(update.key)?.expiresAt);
+    this.published().onPublished(update.uuid);
     this.events.emit('update', update);
+    return this.send(update);
+  }
+
+  /** Sends a KVPUB on the PUBLISHER, in publishing order. */
+  private send(update: Kvpub): Promise<void> {
     return this.publishQueue.run(async () => {
       if (this.closed) return;
       await this.sockets.publisher.send(encodeChp(update));
@@ -316,7 +441,8 @@ export class FleetServer implements KeyLookup {
   private tick(): void {
     const fault = (error: unknown) => this.events.emit('fault', error);
     // A failed send is reported, never left as an unhandled rejection that could end the process.
-    for (const update of this.map.expire(this.now())) this.publish(update).catch(fault);
+    // Only the active server expires entries; the passive one follows its deletes.
+    if (this.pair === undefined || this.pair.active) for (const update of this.map.expire(this.now())) this.publish(update).catch(fault);
     this.publishQueue.run(async () => {
       if (!this.closed) await this.sockets.publisher.send(encodeChp({ command: 'HUGZ' }));
     }).catch(fault);
