@@ -133,3 +133,38 @@ export async function spawnFleetServer(options: FleetServerOptions): Promise<Chi
 export function randomBasePort(): number {
   return randomInt(20_000, 60_000);
 }
+
+/** Options of both servers of a pair on random ports (state port P + 3), with `extra` for both. */
+export function pairOptions(extra: Partial<FleetServerOptions> = {}): {
+  primary: FleetServerOptions;
+  backup: FleetServerOptions;
+  servers: { port: number; serverKey: string }[];
+  keys: { primary: Z85KeyPair; backup: Z85KeyPair };
+} {
+  const keys = { primary: curveKeyPair(), backup: curveKeyPair() };
+  const primaryPort = randomBasePort();
+  let backupPort = randomBasePort();
+  while (Math.abs(backupPort - primaryPort) < 4) backupPort = randomBasePort();
+  const side = (role: 'primary' | 'backup', port: number, peerPort: number, own: Z85KeyPair, peer: Z85KeyPair): FleetServerOptions => ({
+    group: GROUP,
+    heartbeat: 100,
+    ...extra,
+    port,
+    secretKey: own.secretKey,
+    pair: { role, statePort: port + 3, peer: { port: peerPort, statePort: peerPort + 3, publicKey: peer.publicKey } },
+  });
+  return {
+    primary: side('primary', primaryPort, backupPort, keys.primary, keys.backup),
+    backup: side('backup', backupPort, primaryPort, keys.backup, keys.primary),
+    servers: [
+      { port: primaryPort, serverKey: keys.primary.publicKey },
+      { port: backupPort, serverKey: keys.backup.publicKey },
+    ],
+    keys,
+  };
+}
+
+/** Resolves once `test()` holds, checking every 20 ms (for counters that emit no event). */
+export async function eventually(test: () => boolean): Promise<void> {
+  while (!test()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
