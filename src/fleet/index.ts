@@ -14,3 +14,5 @@ export * from './replica-state';
 export * from './authorizer';
 export { DEFAULT_REVOKE_REASON, type SessionRevoker } from '../channel/revocation';
 export { FLEET_REVOKE_REASON, type FleetFeedEvents } from './revocation-fleet';
+export * from './binary-star';
+export * from './pending';
