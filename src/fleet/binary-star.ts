@@ -7,18 +7,19 @@
  * - a server starts as `primary` or `backup` and decides when it hears its peer: the primary
  *   becomes `active` when the peer is a `backup`, either becomes `passive` when the peer is
  *   `active`;
- * - a `passive` server becomes `active` only when a client asks AND the peer's state has not
- *   been heard for two heartbeats (the client did not reach the active server either), or when
- *   the active peer restarts (it then says `primary` or `backup`);
+ * - a `passive` server becomes `active` when a client asks AND the peer's state has not been
+ *   heard for two heartbeats (the client did not reach the active server either), or when the
+ *   active peer restarts (it then says `primary` or `backup`);
  * - a `backup` that has never been passive never serves on its own; a `primary` that hears
  *   nothing serves a client only after two heartbeats of silence (it may be a failback while the
  *   backup is active).
  *
  * What we add, because our servers keep journals (the Guide's are stateless):
- * - each heartbeat carries the server's map sequence; a primary starting beside a backup with a
- *   newer map yields to it (`passive`), and that backup becomes `active`. Both compare the same
- *   two numbers, so exactly one wins;
- * - two `passive` servers (the Guide aborts) settle the same way: the newer map, else the primary;
+ * - each heartbeat carries the server's map sequence; whenever neither server is active (at
+ *   start, when the active one restarts, two `passive` servers, which the Guide aborts on), the
+ *   one with the newer map, else the primary, becomes `active`, and the other waits to hear it
+ *   and becomes `passive`. Both compare the same two numbers, so exactly one wins: a primary
+ *   restarted with an older journal never serves it over the backup's newer map;
  * - two `active` servers (the Guide aborts; it cannot happen while heartbeats arrive within a
  *   heartbeat, see test/fleet/bstar-state.test.ts) settle by the backup stepping down.
  *
@@ -119,29 +120,20 @@ export class BinaryStar {
     // Whether this server's map wins against the peer's (the newer map, else the primary).
     const wins = ownSequence > peer.sequence || (ownSequence === peer.sequence && this.role === 'primary');
     let conflict: BinaryStarStep['conflict'];
-    switch (from) {
-      case 'primary':
-        if (peer.state === 'active') this.current = 'passive';
-        else if (peer.state === 'backup') this.current = wins ? 'active' : 'passive';
-        break;
-      case 'backup':
-        if (peer.state === 'active') this.current = 'passive';
-        else if (peer.state === 'primary' && wins) this.current = 'active';
-        break;
-      case 'passive':
-        // The active peer restarted: it now says primary or backup, and this server holds the map.
-        if (peer.state === 'primary' || peer.state === 'backup') this.current = 'active';
-        else if (peer.state === 'passive') {
-          conflict = 'passive';
-          if (wins) this.current = 'active';
-        }
-        break;
-      case 'active':
-        if (peer.state === 'active') {
-          conflict = 'active';
-          if (this.role === 'backup') this.current = 'passive';
-        }
-        break;
+    if (from === 'active') {
+      if (peer.state === 'active') {
+        conflict = 'active';
+        if (this.role === 'backup') this.current = 'passive';
+      }
+    } else if (peer.state === 'active') {
+      this.current = 'passive';
+    } else {
+      // Neither serves: the newer map (else the primary) takes over. The peer compares the same
+      // two numbers (neither changes while no one is active), so exactly one does. This covers
+      // the start, the active peer's restart (it says primary or backup; the passive server
+      // holds its map, unless the restarted one journaled more), and two passives.
+      if (from === 'passive' && peer.state === 'passive') conflict = 'passive';
+      if (wins) this.current = 'active';
     }
     return { from, to: this.current, ...(conflict === undefined ? {} : { conflict }) };
   }

@@ -42,8 +42,17 @@ describe('BinaryStar: the Guide rules', () => {
   it('journals: the newer map wins at start, and two passives settle the same way', () => {
     const primary = new BinaryStar('primary', H, 0);
     const backup = new BinaryStar('backup', H, 0);
-    expect(primary.onPeer({ state: 'backup', sequence: 9 }, 4, 0).to).toBe('passive');
+    expect(primary.onPeer({ state: 'backup', sequence: 9 }, 4, 0).to).toBe('primary');
     expect(backup.onPeer({ state: 'primary', sequence: 4 }, 9, 0).to).toBe('active');
+    expect(primary.onPeer({ state: 'active', sequence: 9 }, 4, 1).to).toBe('passive');
+    // Heard again before the backup decided: the older map still does not take over.
+    expect(primary.onPeer({ state: 'backup', sequence: 9 }, 4, 1).to).toBe('passive');
+    // A passive server whose restarted peer journaled more than it saw published lets it serve.
+    const passive = new BinaryStar('backup', H, 0);
+    passive.onPeer({ state: 'active', sequence: 5 }, 5, 0);
+    expect(passive.onPeer({ state: 'primary', sequence: 6 }, 5, 1).to).toBe('passive');
+    const restarted = new BinaryStar('primary', H, 1);
+    expect(restarted.onPeer({ state: 'passive', sequence: 5 }, 6, 2).to).toBe('active');
     const p = new BinaryStar('primary', H, 0);
     p.onPeer({ state: 'active', sequence: 1 }, 1, 0);
     expect(p.onPeer({ state: 'passive', sequence: 1 }, 1, 1)).toEqual({ from: 'passive', to: 'active', conflict: 'passive' });

@@ -13,7 +13,7 @@ import { FleetUpdater } from '../../src/adapters/zeromq/fleet/updater';
 import { toHex } from '../../src/bytes';
 import { Journal } from '../../src/fleet/journal';
 import { curveKeyPair, type Z85KeyPair } from '../../src/keys';
-import { Closer, GROUP, randomBasePort, spawnFleetServer, until, type ChildServer } from './helpers';
+import { Closer, eventually, GROUP, randomBasePort, spawnFleetServer, until, type ChildServer } from './helpers';
 
 const HEARTBEAT = 100;
 const CLIENT_TIMEOUT = 500;
@@ -80,7 +80,9 @@ it('the backup takes over from a SIGKILLed primary mid-stream; no update lost or
   await updater.ready;
   step('updater ready');
   updater.events.on('failover', (i, n) => step(`updater failover to ${i}, resent ${n}`));
-  replicas.forEach((r, n) => r.events.on('failover', (i) => step(`replica ${n} failover to ${i}`)));
+  replicas.forEach((r, n) => r.events.on('failover', (i) => step(`replica ${n} failover to ${i}; backup served ${backup.stats.snapshots} refused ${backup.stats.notServed} undelivered ${backup.stats.undelivered}`)));
+  replicas.forEach((r, n) => r.events.on('dropped', (e) => step(`replica ${n} dropped ${e.code} ${e.message}`)));
+  replicas.forEach((r, n) => r.events.on('snapshot', (q) => step(`replica ${n} snapshot ${q}`)));
   // The first update acknowledged proves the primary's COLLECTOR has subscribed.
   await updater.set('/test/probe', text('probe'));
   await updater.acknowledged();
@@ -108,7 +110,8 @@ it('the backup takes over from a SIGKILLed primary mid-stream; no update lost or
   step(`backup seq ${backup.sequence}`);
   // Each update applied exactly once on the surviving line: sequences 1 (probe) .. 1 + COUNT.
   expect(backup.sequence).toBe(1 + COUNT);
-  await Promise.all(replicas.map((r) => until(r.events, 'update', () => r.sequence === backup.sequence)));
+  // A replica reaches it by updates or by a snapshot, whichever came last.
+  await eventually(() => replicas.every((r) => r.sequence === backup.sequence));
   const expected = new Map([['/test/probe', 'probe'], ...Array.from({ length: COUNT }, (_, i) => [keyOf(i), `v${i}`] as [string, string])]);
   expect(contents(backup)).toEqual(expected);
   for (const replica of replicas) expect(contents(replica)).toEqual(expected);
@@ -122,14 +125,19 @@ it('the backup takes over from a SIGKILLed primary mid-stream; no update lost or
   const backup2 = closer.track(await FleetServer.start(backupOptions));
   expect(contents(backup2)).toEqual(expected);
   expect(backup2.sequence).toBe(1 + COUNT);
+  backup2.events.on('state', (st) => step(`backup2 ${st.from} -> ${st.to}`));
   const primary2 = await spawnFleetServer(primaryOptions);
   children.push(primary2);
+  primary2.lines.on('line', (line) => step(`primary2: ${line}`));
+  step(`primary2 up: ${primary2.lines.all.join('; ')}`);
   await until(backup2.events, 'state', () => backup2.state === 'active');
   await primary2.lines.waitFor((line) => line === 'state passive');
   const follower = closer.track(FleetReplica.start({ servers, secretKey: r3Keys.secretKey, heartbeatTimeout: CLIENT_TIMEOUT }));
   await follower.ready;
   step('follower ready');
   expect(contents(follower)).toEqual(expected);
+  // The primary's older journal was never served: it went from primary to passive only.
+  expect(primary2.lines.all.filter((line) => line.startsWith('state '))).toEqual(['state passive']);
 
   // The passive primary's journal now holds the same map: kill it and read the file.
   await primary2.lines.waitFor((line) => line === `followed ${1 + COUNT}`);

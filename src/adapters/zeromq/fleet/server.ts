@@ -389,7 +389,11 @@ export class FleetServer implements KeyLookup {
       changed: (step) => this.events.emit('state', step),
       // Taking over: what clients sent that the old active server never published.
       becameActive: (pending) => {
-        for (const kvset of pending) this.apply(kvset).catch(fault);
+        // One after another, yielding between them: each is fsynced, and HUGZ and snapshot
+        // requests must not wait for the whole backlog.
+        void (async () => {
+          for (const kvset of pending) await this.apply(kvset).catch(fault);
+        })();
       },
       followed: (entries, sequence) => {
         this.map.restore(entries, sequence);
