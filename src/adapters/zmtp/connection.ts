@@ -59,6 +59,8 @@ export class ZmtpConnection extends EventEmitter {
   private identity: PeerIdentity | undefined;
   private closing: Promise<void> | undefined;
   private draining: Promise<void> | undefined;
+  /** True while {@link corkForTick} holds the socket's writes. */
+  private corked = false;
 
   /**
    * Starts the connection at once by sending the whole 64-byte greeting: libzmq sends its own
@@ -143,7 +145,7 @@ export class ZmtpConnection extends EventEmitter {
     if (this.failure !== undefined) throw this.failure;
     if (this.driver.state !== 'ready') throw new ChannelError('ERR_CHANNEL_CLOSED', 'the handshake has not completed');
     let flushed = true;
-    this.socket.cork();
+    this.corkForTick();
     try {
       list.forEach((part, index) => {
         flushed = this.writePart(part, index < list.length - 1, false) && flushed;
@@ -152,11 +154,31 @@ export class ZmtpConnection extends EventEmitter {
       // Only ERR_NONCE_EXHAUSTED can escape encode(); the session is over.
       this.fail(error as Error);
       throw error;
-    } finally {
-      this.socket.uncork();
     }
-    if (!flushed) await this.drained();
+    if (!flushed) {
+      // The socket holds its high-water mark: write it out now, then wait for the peer.
+      this.uncork();
+      await this.drained();
+    }
   }
+
+  /**
+   * Corks the socket until the end of this tick, so that the messages a sender writes in one
+   * tick (a loop of `await send()` runs in microtasks) leave in one `writev`, not one system
+   * call each: at 64 B a call per message was most of a sender's time.
+   */
+  private corkForTick(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(this.uncork);
+  }
+
+  private readonly uncork = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   /**
    * The next message, in order. Messages that arrived before the connection ended are still
