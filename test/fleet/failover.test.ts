@@ -13,7 +13,7 @@ import { FleetUpdater } from '../../src/adapters/zeromq/fleet/updater';
 import { toHex } from '../../src/bytes';
 import { Journal } from '../../src/fleet/journal';
 import { curveKeyPair, type Z85KeyPair } from '../../src/keys';
-import { Closer, eventually, GROUP, randomBasePort, spawnFleetServer, until, type ChildServer } from './helpers';
+import { Closer, eventually, pairOptions, spawnFleetServer, until, type ChildServer } from './helpers';
 
 const HEARTBEAT = 100;
 const CLIENT_TIMEOUT = 500;
@@ -37,32 +37,12 @@ function contents(source: { entries(): Iterable<{ key: string; value: Uint8Array
 }
 
 it('the backup takes over from a SIGKILLed primary mid-stream; no update lost or applied twice; journals restart intact', async () => {
-  const primaryKeys = curveKeyPair();
-  const backupKeys = curveKeyPair();
   const clients: Z85KeyPair[] = [curveKeyPair(), curveKeyPair(), curveKeyPair(), curveKeyPair()];
   const [updaterKeys, r1Keys, r2Keys, r3Keys] = clients as [Z85KeyPair, Z85KeyPair, Z85KeyPair, Z85KeyPair];
-  const primaryPort = randomBasePort();
-  let backupPort = randomBasePort();
-  while (Math.abs(backupPort - primaryPort) < 4) backupPort = randomBasePort();
-  const common = { group: GROUP, admins: clients.map((k) => k.publicKey), heartbeat: HEARTBEAT };
-  const primaryOptions: FleetServerOptions = {
-    ...common,
-    port: primaryPort,
-    secretKey: primaryKeys.secretKey,
-    journal: path.join(dir, 'primary.journal'),
-    pair: { role: 'primary', statePort: primaryPort + 3, peer: { port: backupPort, statePort: backupPort + 3, publicKey: backupKeys.publicKey } },
-  };
-  const backupOptions: FleetServerOptions = {
-    ...common,
-    port: backupPort,
-    secretKey: backupKeys.secretKey,
-    journal: path.join(dir, 'backup.journal'),
-    pair: { role: 'backup', statePort: backupPort + 3, peer: { port: primaryPort, statePort: primaryPort + 3, publicKey: primaryKeys.publicKey } },
-  };
-  const servers = [
-    { port: primaryPort, serverKey: primaryKeys.publicKey },
-    { port: backupPort, serverKey: backupKeys.publicKey },
-  ];
+  const pair = pairOptions({ admins: clients.map((k) => k.publicKey), heartbeat: HEARTBEAT });
+  const primaryOptions: FleetServerOptions = { ...pair.primary, journal: path.join(dir, 'primary.journal') };
+  const backupOptions: FleetServerOptions = { ...pair.backup, journal: path.join(dir, 'backup.journal') };
+  const { servers } = pair;
 
   const t0 = Date.now();
   const step = (what: string) => process.env.DEBUG_FAILOVER && process.stderr.write(`${Date.now() - t0} ${what}\n`);
