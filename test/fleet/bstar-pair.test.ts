@@ -14,10 +14,23 @@ const text = (s: string) => new TextEncoder().encode(s);
 const closer = new Closer();
 afterEach(() => closer.closeAll());
 
+/** Both servers on random ports, tried again when one is in use (other tests run beside us). */
 async function startPair(admins: string[]) {
-  const pair = pairOptions({ admins });
-  const primary = closer.track(await FleetServer.start(pair.primary));
-  const backup = closer.track(await FleetServer.start(pair.backup));
+  for (let attempt = 0; ; attempt++) {
+    const pair = pairOptions({ admins });
+    let primary: FleetServer | undefined;
+    try {
+      primary = await FleetServer.start(pair.primary);
+      const backup = await FleetServer.start(pair.backup);
+      return await settled(pair, closer.track(primary), closer.track(backup));
+    } catch (error) {
+      await primary?.close();
+      if (attempt > 10 || (error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    }
+  }
+}
+
+async function settled(pair: ReturnType<typeof pairOptions>, primary: FleetServer, backup: FleetServer) {
   await until(primary.events, 'state', () => primary.state === 'active');
   await until(backup.events, 'state', () => backup.state === 'passive');
   return { ...pair, primary, backup };

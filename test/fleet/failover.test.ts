@@ -31,6 +31,28 @@ afterEach(async () => {
   for (const { child } of children.splice(0)) child.kill('SIGKILL');
 });
 
+/** The primary in a child, the backup here, on random ports (tried again when one is in use). */
+async function startPair(admins: string[]) {
+  for (let attempt = 0; ; attempt++) {
+    const pair = pairOptions({ admins, heartbeat: HEARTBEAT });
+    const primaryOptions: FleetServerOptions = { ...pair.primary, journal: path.join(dir, 'primary.journal') };
+    const backupOptions: FleetServerOptions = { ...pair.backup, journal: path.join(dir, 'backup.journal') };
+    let primary: ChildServer | undefined;
+    try {
+      primary = await spawnFleetServer(primaryOptions);
+      children.push(primary);
+      const backup = closer.track(await FleetServer.start(backupOptions));
+      return { primary, backup, primaryOptions, backupOptions, servers: pair.servers };
+    } catch (error) {
+      primary?.child.kill('SIGKILL');
+      await primary?.exited;
+      const inUse = String((error as Error).message).includes('EADDRINUSE') || (error as { code?: string }).code === 'EADDRINUSE';
+      if (attempt > 5 || !inUse) throw error;
+      for (const file of [primaryOptions.journal!, backupOptions.journal!]) fs.rmSync(file, { force: true });
+    }
+  }
+}
+
 /** The map as key -> value text. */
 function contents(source: { entries(): Iterable<{ key: string; value: Uint8Array }> }): Map<string, string> {
   return new Map([...source.entries()].map((e) => [e.key, new TextDecoder().decode(e.value)]));
@@ -39,17 +61,10 @@ function contents(source: { entries(): Iterable<{ key: string; value: Uint8Array
 it('the backup takes over from a SIGKILLed primary mid-stream; no update lost or applied twice; journals restart intact', async () => {
   const clients: Z85KeyPair[] = [curveKeyPair(), curveKeyPair(), curveKeyPair(), curveKeyPair()];
   const [updaterKeys, r1Keys, r2Keys, r3Keys] = clients as [Z85KeyPair, Z85KeyPair, Z85KeyPair, Z85KeyPair];
-  const pair = pairOptions({ admins: clients.map((k) => k.publicKey), heartbeat: HEARTBEAT });
-  const primaryOptions: FleetServerOptions = { ...pair.primary, journal: path.join(dir, 'primary.journal') };
-  const backupOptions: FleetServerOptions = { ...pair.backup, journal: path.join(dir, 'backup.journal') };
-  const { servers } = pair;
-
   const t0 = Date.now();
   const step = (what: string) => process.env.DEBUG_FAILOVER && process.stderr.write(`${Date.now() - t0} ${what}\n`);
-  const primary = await spawnFleetServer(primaryOptions);
-  step('primary up');
-  children.push(primary);
-  const backup = closer.track(await FleetServer.start(backupOptions));
+  const { primary, backup, primaryOptions, backupOptions, servers } = await startPair(clients.map((k) => k.publicKey));
+  step('pair up');
   backup.events.on('state', (st) => step(`backup ${st.from} -> ${st.to}`));
   await until(backup.events, 'state', () => backup.state === 'passive');
   await primary.lines.waitFor((line) => line === 'state active');

@@ -397,18 +397,24 @@ export class FleetServer implements KeyLookup {
       },
       followed: (entries, sequence) => {
         this.map.restore(entries, sequence);
-        if (this.journalPath === undefined) return;
-        this.journal?.close();
-        this.journal = undefined;
-        try {
-          this.journal = replaceJournal(this.journalPath, entries, sequence);
-        } catch (error) {
-          fault(error);
+        if (this.journalPath !== undefined) {
+          this.journal?.close();
+          this.journal = undefined;
+          try {
+            this.journal = replaceJournal(this.journalPath, entries, sequence);
+          } catch (error) {
+            fault(error); // no journal until the next snapshot: reported, not thrown into the follower
+          }
         }
         this.events.emit('followed', sequence);
       },
       followedUpdate: (update) => {
-        if (this.map.apply(update, this.now())) this.journal?.append(update, this.map.get(update.key)?.expiresAt);
+        if (!this.map.apply(update, this.now())) return;
+        try {
+          this.journal?.append(update, this.map.get(update.key)?.expiresAt);
+        } catch (error) {
+          fault(error);
+        }
       },
     };
   }
