@@ -89,3 +89,17 @@ it('the state port admits only the peer key', async () => {
   expect(primary.stats.refused.state).toBeGreaterThanOrEqual(1);
   expect(backup.stats.refused.state).toBe(0);
 });
+
+it('an updater gives up on an update the server refuses, after maxResends, and says so', async () => {
+  const client = curveKeyPair();
+  const { servers } = await startPair([client.publicKey]);
+  const updater = closer.track(FleetUpdater.connect({ servers, secretKey: client.secretKey, heartbeatTimeout: 100, maxResends: 2 }));
+  await updater.ready;
+  // A /keys/ entry whose value is not key metadata: every server drops it (ERR_CHP_ENTRY).
+  const unconfirmed = eventWhere(updater.events, 'unconfirmed', () => true);
+  const uuid = await updater.set('/keys/fleet/not-a-key', text('x'));
+  await updater.set('/fine', text('y'));
+  await updater.acknowledged();
+  expect(updater.pending).toBe(0);
+  expect((await unconfirmed)[0]).toEqual(uuid);
+});

@@ -18,7 +18,7 @@
 import '../require-zeromq';
 import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';
-import { toHex } from '../../../bytes';
+import { fromHex, toHex } from '../../../bytes';
 import { checkCount, checkDuration } from '../../../channel/limits';
 import { ChannelError } from '../../../errors';
 import { encodeChp, UUID_SIZE } from '../../../fleet/codec';
@@ -37,6 +37,12 @@ export interface FleetUpdaterOptions extends FleetClientAddressing {
   readonly heartbeatTimeout?: number;
   /** With `servers`: most updates unacknowledged at once; `set` waits for room (default 1,000). */
   readonly maxUnacknowledged?: number;
+  /**
+   * With `servers`: times an update is sent again on the `heartbeatTimeout` timer before the
+   * updater gives up on it (`'unconfirmed'`): the server refused it (a malformed key entry, a full
+   * map), or another update replaced it before it was seen (default 5; a failover starts over).
+   */
+  readonly maxResends?: number;
 }
 
 /** Events of a {@link FleetUpdater} (with `servers`). */
@@ -45,6 +51,8 @@ export interface FleetUpdaterEvents {
   acknowledged: [uuid: Uint8Array, sequence: number];
   /** The server watched went quiet; `index` (in `servers`) was asked to serve and the unacknowledged sent again. */
   failover: [index: number, resent: number];
+  /** An update never seen published after `maxResends` tries: no longer waited for. */
+  unconfirmed: [uuid: Uint8Array];
 }
 
 /** Sends updates to one fleet server, or to a Binary Star pair. */
@@ -57,7 +65,7 @@ export class FleetUpdater {
   readonly ready: Promise<void>;
   private readonly queue = new SerialQueue();
   /** With `servers`: each update not yet seen published, by UUID (hex), oldest first. */
-  private readonly unacknowledged = new Map<string, { frames: Uint8Array[]; sentAt: number }>();
+  private readonly unacknowledged = new Map<string, { frames: Uint8Array[]; sentAt: number; resends: number }>();
   private waiters: (() => void)[] = [];
   private readonly watch: PairWatch | undefined;
   private readonly timer: NodeJS.Timeout | undefined;
@@ -69,6 +77,7 @@ export class FleetUpdater {
     watch: ((updater: FleetUpdater) => PairWatch) | undefined,
     private readonly maxUnacknowledged: number,
     timeout: number,
+    private readonly maxResends: number,
   ) {
     this.watch = watch?.(this);
     const subscribed = Promise.any(sockets.map((socket) => socket.receive())).then(
@@ -102,6 +111,7 @@ export class FleetUpdater {
     const limits = fleetLimits({ maxValueSize: options.maxValueSize });
     const timeout = checkDuration(options.heartbeatTimeout, 'options.heartbeatTimeout', 3000, { zero: false });
     const maxUnacknowledged = checkCount(options.maxUnacknowledged, 'options.maxUnacknowledged', 1000);
+    const maxResends = checkCount(options.maxResends, 'options.maxResends', 5);
     // One XPUB to every server: a PUB fans each KVSET out to all its peers. With a pair, sends
     // wait for room (noDrop) instead of being dropped, since each one is tracked.
     const sockets = endpoints.map((endpoint) => {
@@ -110,7 +120,7 @@ export class FleetUpdater {
       return socket;
     });
     const watch = options.servers !== undefined ? (updater: FleetUpdater) => new PairWatch(endpoints, limits, timeout, updater.watchEvents()) : undefined;
-    return new FleetUpdater(sockets, watch, maxUnacknowledged, timeout);
+    return new FleetUpdater(sockets, watch, maxUnacknowledged, timeout, maxResends);
   }
 
   /** Updates sent and not yet seen published (always 0 without `servers`). */
@@ -132,7 +142,7 @@ export class FleetUpdater {
     await this.ready;
     if (this.watch !== undefined) {
       while (this.unacknowledged.size >= this.maxUnacknowledged) await this.change();
-      this.unacknowledged.set(toHex(uuid), { frames, sentAt: Date.now() });
+      this.unacknowledged.set(toHex(uuid), { frames, sentAt: Date.now(), resends: 0 });
     }
     await this.send(frames);
     return uuid;
@@ -160,19 +170,26 @@ export class FleetUpdater {
     });
   }
 
-  /** Sends again what was sent before `before` (ms) and not seen published. */
-  private resend(before: number): void {
-    const due: [string, Uint8Array[]][] = [];
+  /** Sends again what was sent before `before` (ms) and not seen published; `failover` starts the count over. */
+  private resend(before: number, failover = false): void {
+    const due: [string, { frames: Uint8Array[]; resends: number }][] = [];
     for (const [id, entry] of this.unacknowledged) {
       if (entry.sentAt > before) break; // oldest first: the rest is younger
-      due.push([id, entry.frames]);
+      due.push([id, entry]);
     }
-    for (const [id, frames] of due) {
+    let gaveUp = false;
+    for (const [id, { frames, resends }] of due) {
       // To the end: the map stays ordered by send time.
       this.unacknowledged.delete(id);
-      this.unacknowledged.set(id, { frames, sentAt: Date.now() });
+      if (!failover && resends >= this.maxResends) {
+        gaveUp = true;
+        this.events.emit('unconfirmed', fromHex(id));
+        continue;
+      }
+      this.unacknowledged.set(id, { frames, sentAt: Date.now(), resends: failover ? 0 : resends + 1 });
       this.send(frames).catch(() => undefined);
     }
+    if (gaveUp) for (const wake of this.waiters.splice(0)) wake();
   }
 
   private change(): Promise<void> {
@@ -190,7 +207,7 @@ export class FleetUpdater {
       },
       failedOver: (index) => {
         this.events.emit('failover', index, this.unacknowledged.size);
-        this.resend(Number.POSITIVE_INFINITY);
+        this.resend(Number.POSITIVE_INFINITY, true);
       },
     };
   }
