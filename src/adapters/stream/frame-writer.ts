@@ -7,7 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Mechanism } from '../../mechanism';
-import { encodedInto, ownsHeadroom, tunedCodec, type TunedPartFlags } from '../../tuned-codec';
+import { encodedInto, ownsHeadroom, tunedCodec, type TunedCodec, type TunedPartFlags } from '../../tuned-codec';
 import { FRAME_HEADER_SIZE, frameHeader } from './framing';
 import { encodeMessage, messageTooLarge } from './message';
 
@@ -49,6 +49,33 @@ let poolOwner: FrameWriter | undefined;
 const LAST_LARGE: TunedPartFlags = { more: false, headroom: FRAME_HEADER_SIZE };
 
 /**
+ * Buffers for large frames, reused once a socket has written them: a fresh 64 KiB buffer per
+ * message costs its zero-filling, page faults on memory the kernel then reads cold, and
+ * garbage collection. Only frames up to {@link REUSED_FRAME_MAX} are kept, at most
+ * {@link REUSED_FRAMES} of them for the whole process, and only sealed frames (ciphertext).
+ */
+const REUSED_FRAME_MAX = 256 * 1024 + 64;
+const REUSED_FRAMES = 8;
+const spareFrames: Uint8Array[] = [];
+
+/** A spare buffer of at least `bytes` (and at most twice), or a new one. */
+function takeFrame(bytes: number): Uint8Array {
+  for (let i = spareFrames.length - 1; i >= 0; i--) {
+    const spare = spareFrames[i]!;
+    if (spare.length >= bytes && spare.length <= 2 * bytes) {
+      spareFrames[i] = spareFrames[spareFrames.length - 1]!;
+      spareFrames.pop();
+      return spare;
+    }
+  }
+  return Buffer.allocUnsafeSlow(bytes);
+}
+
+function giveBack(frame: Uint8Array): void {
+  if (spareFrames.length < REUSED_FRAMES) spareFrames.push(frame);
+}
+
+/**
  * Writes framed blobs to one raw Duplex.
  *
  * Small frames collect in the pool and leave at the end of the tick (or once {@link FLUSH_BYTES}
@@ -65,8 +92,19 @@ export class FrameWriter {
   /** Flags for sealing a part into the pool, reused: `into` and `headroom` change per part. */
   private readonly intoFlags: { more: boolean; into: Uint8Array; headroom: number } = { more: false, into: pool, headroom: 0 };
 
-  constructor(raw: Duplex) {
+  /** Large frames go in reused buffers (see {@link takeFrame}). */
+  private readonly reuseLarge: boolean;
+  /** Flags for sealing a large part into a reused buffer. */
+  private readonly largeFlags: { more: boolean; into: Uint8Array; headroom: number } = { more: false, into: pool, headroom: FRAME_HEADER_SIZE };
+
+  /**
+   * @param reuseLarge - the channel is done with a chunk once its write callback runs, and
+   *   hands no chunk to anyone else (a `net.Socket` writes to the kernel): buffers of large
+   *   frames may then be reused after that
+   */
+  constructor(raw: Duplex, reuseLarge = false) {
     this.raw = raw;
+    this.reuseLarge = reuseLarge;
   }
 
   /** True when the channel can take more: open, and not waiting to drain. */
@@ -116,7 +154,10 @@ export class FrameWriter {
       return ok;
     }
     const part = message as Uint8Array;
-    if (part.length > COPY_LIMIT) return this.writeLarge(tuned.encode(part, LAST_LARGE), maxFrameSize);
+    if (part.length > COPY_LIMIT) {
+      if (!this.reuseLarge || part.length > REUSED_FRAME_MAX) return this.writeLarge(tuned.encode(part, LAST_LARGE), maxFrameSize);
+      return this.writeReused(tuned, part, maxFrameSize);
+    }
     this.beginTick();
     const at = this.reserve(part.length + OVERHEAD_ROOM);
     const flags = this.intoFlags;
@@ -139,6 +180,30 @@ export class FrameWriter {
     const frame = new Uint8Array(blob.buffer, 0, FRAME_HEADER_SIZE + blob.length);
     writeLength(frame, blob.length, 0);
     return this.raw.write(frame);
+  }
+
+  /**
+   * A large part sealed into a reused buffer, header in front, which goes back to the spares
+   * once the channel has written it (or failed to).
+   */
+  private writeReused(tuned: TunedCodec, part: Uint8Array, maxFrameSize: number): boolean {
+    const frame = takeFrame(FRAME_HEADER_SIZE + part.length + OVERHEAD_ROOM);
+    const flags = this.largeFlags;
+    flags.into = frame;
+    const blob = tuned.encode(part, flags);
+    flags.into = pool; // keeps no spare reachable from here
+    if (!encodedInto(blob, frame, FRAME_HEADER_SIZE)) {
+      giveBack(frame);
+      return this.writeLarge(blob, maxFrameSize);
+    }
+    if (blob.length > maxFrameSize) {
+      giveBack(frame);
+      throw messageTooLarge(blob.length, maxFrameSize);
+    }
+    this.beginTick();
+    this.flush();
+    writeLength(frame, blob.length, 0);
+    return this.raw.write(frame.subarray(0, FRAME_HEADER_SIZE + blob.length), () => giveBack(frame));
   }
 
   /** Corks the channel for the rest of the tick, once per tick. */

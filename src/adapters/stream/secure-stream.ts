@@ -24,6 +24,9 @@ import { destroyedError, StreamHandshake, type HandshakeHost } from './stream-ha
 import { StreamTimers, type TimerOwner } from './timers';
 
 export { DEFAULT_HANDSHAKE_TIMEOUT };
+
+/** Bytes a channel may hold unsent before a write waits for its 'drain' (see send()). */
+const RAW_SLACK = 128 * 1024;
 export type { SecureStreamBaseOptions, SecureStreamOptions };
 
 /**
@@ -82,7 +85,8 @@ export class SecureStream extends Duplex implements FrameSink, TimerOwner, RawOw
     const { authorizer, address, session } = options;
     this.shake = new StreamHandshake(session, { authorizer, address, timeout: limits.handshakeTimeout, maxBlobSize: limits.maxHandshakeSize }, this);
     const first = this.shake.begin(); // throws for a used session, before anything is wired
-    this.writer = new FrameWriter(raw);
+    // A net.Socket hands what it writes to the kernel only: large frames' buffers may be reused.
+    this.writer = new FrameWriter(raw, raw instanceof Socket);
     this.timers = new StreamTimers(this, limits.handshakeTimeout, limits.idleTimeout, limits.keepAlive);
     attachRaw(raw, this);
     this.signal = options.signal;
@@ -385,7 +389,10 @@ export class SecureStream extends Duplex implements FrameSink, TimerOwner, RawOw
       return;
     }
     this.timers.sent();
-    if (ok) callback();
+    // The channel's own high-water mark (16 KiB for a socket) is under one large message: waiting
+    // for 'drain' after each would leave this side idle while the peer opens, and the peer idle
+    // while this side seals. Up to RAW_SLACK bytes may wait in the channel before we wait too.
+    if (ok || this.rawStream.writableLength < RAW_SLACK) callback();
     else this.drainCallback = callback;
   }
 

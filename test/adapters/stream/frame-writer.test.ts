@@ -10,15 +10,19 @@ import { Deframer } from '../../../src/adapters/stream/framing';
 import { allowAll, mechanismCases } from '../../helpers/mechanisms';
 
 /** A channel that keeps every chunk written to it, as the writer handed it over. */
-function channel(): { raw: Duplex; chunks: Uint8Array[] } {
+function channel(): { raw: Duplex; chunks: Uint8Array[]; copies: Uint8Array[] } {
   const chunks: Uint8Array[] = [];
+  const copies: Uint8Array[] = [];
   const raw = new Writable({
     writev(entries, callback) {
-      for (const entry of entries) chunks.push(entry.chunk as Uint8Array);
+      for (const entry of entries) {
+        chunks.push(entry.chunk as Uint8Array);
+        copies.push(Uint8Array.from(entry.chunk as Uint8Array)); // what a socket gives the kernel
+      }
       callback();
     },
   });
-  return { raw: raw as unknown as Duplex, chunks };
+  return { raw: raw as unknown as Duplex, chunks, copies };
 }
 
 async function curvePair(): Promise<{ client: Mechanism; server: Mechanism }> {
@@ -90,5 +94,29 @@ describe('FrameWriter', () => {
     expect(chunks.length).toBeGreaterThan(1);
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(64 * 1024 + 16 * 1024 + 256);
     expect(read(server, chunks)).toEqual(sent);
+  });
+
+  test('over a socket, a large frame\'s buffer is reused once written, and each frame leaves whole', async () => {
+    const { client, server } = await curvePair();
+    const { raw, chunks, copies } = channel();
+    const writer = new FrameWriter(raw, true);
+    writer.writeMessage(client, Buffer.alloc(65_536, 0x63), 1 << 20);
+    await tick();
+    writer.writeMessage(client, Buffer.alloc(65_536, 0x64), 1 << 20);
+    await tick();
+    expect(chunks).toHaveLength(2);
+    expect(chunks[1]!.buffer).toBe(chunks[0]!.buffer);
+    expect(read(server, copies)).toEqual(['c'.repeat(65_536), 'd'.repeat(65_536)]);
+  });
+
+  test('over any other channel, a large frame\'s buffer is never reused: the reader may keep it', async () => {
+    const { client } = await curvePair();
+    const { raw, chunks } = channel();
+    const writer = new FrameWriter(raw);
+    writer.writeMessage(client, Buffer.alloc(65_536, 0x63), 1 << 20);
+    await tick();
+    writer.writeMessage(client, Buffer.alloc(65_536, 0x64), 1 << 20);
+    await tick();
+    expect(chunks[1]!.buffer).not.toBe(chunks[0]!.buffer);
   });
 });
