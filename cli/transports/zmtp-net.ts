@@ -133,7 +133,7 @@ export async function connectTo(endpoint: ZmtpEndpoint, side: ZmtpSide, deadline
       });
       // A loopback connect while nobody listens can pick the target port as its own source
       // port and connect to itself (TCP simultaneous open), holding the port serve wants.
-      if (socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress) {
+      if (endpoint.kind === 'tcp' && socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress) {
         throw Object.assign(new Error('connected to itself'), { code: 'ECONNREFUSED' });
       }
       socket.removeAllListeners('error');

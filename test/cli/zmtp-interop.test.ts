@@ -3,7 +3,9 @@
  * CURVE, PLAIN and NULL. The peer is a zeromq.js socket with native security options (and a
  * ZapHandler where libzmq asks who may enter): none of this package's mechanisms on that side.
  */
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as zmq from 'zeromq';
 import { WRONG_SERVER_KEY } from '../../cli/diagnose';
@@ -188,5 +190,34 @@ test('a zeromq.js client waits for a late server, and so does connect: started f
   await serve(endpoint, '--mechanism', 'null');
   const result = await client;
   expect(result.stderr).toContain('reply: late\n');
+  expect(result.code).toBe(EXIT.OK);
+});
+
+test('a tcp+stream:// client at a tcp:// serve is told to use tcp:// (4); the server names the mistake once', async () => {
+  const { endpoint, lines } = await serve('tcp://127.0.0.1:*', '--mechanism', 'null');
+  const port = /:(\d+)$/.exec(endpoint)![1];
+  const result = await runCli('connect', `tcp+stream://127.0.0.1:${port}`, '--mechanism', 'null', '--message', 'hi', '--timeout', '3000');
+  expect(result.stderr).toContain(`this endpoint speaks ZMTP (ZeroMQ): use tcp://127.0.0.1:${port}`);
+  expect(result.code).toBe(EXIT.PROTOCOL);
+  await new Promise<void>((resolve) => {
+    const check = () => (lines.some((line) => line.startsWith('handshake failed')) ? resolve() : setImmediate(check));
+    check();
+  });
+  expect(lines.filter((line) => line.startsWith('handshake failed'))).toEqual([
+    expect.stringMatching(/^handshake failed: ERR_PROTOCOL: .*not a ZMTP client \(a tcp\+stream:\/\/ client\?\) \(from 127\.0\.0\.1\)$/),
+  ]);
+});
+
+test('serve ipc:// removes a socket file left by a server that died, as libzmq does', async () => {
+  const endpoint = freshAddress('ipc');
+  const file = endpoint.slice('ipc://'.length);
+  // A process that listens on the path and is killed leaves the socket file behind.
+  const script = `require('net').createServer().listen(${JSON.stringify(file)}, () => process.kill(process.pid, 'SIGKILL'))`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+  await once(child, 'exit');
+  expect(fs.lstatSync(file).isSocket()).toBe(true);
+  await serve(endpoint, '--mechanism', 'null');
+  const result = await runCli('connect', endpoint, '--mechanism', 'null', '--message', 'hi');
+  expect(result.stderr).toContain('reply: hi\n');
   expect(result.code).toBe(EXIT.OK);
 });
