@@ -28,12 +28,19 @@ export type Role = 'client' | 'server';
  * - `auth`: present when a server needs a decision; the caller must answer with
  *   {@link Mechanism.authorize} before anything else happens.
  * - `error`: present exactly when `status` is `failed`.
+ * - `pending`: present when the step is not complete yet: the mechanism is computing (e.g. an
+ *   X25519 on WebCrypto, which only answers with promises). `status` is then `handshaking`,
+ *   `send` may hold blobs to deliver now, and the promise gives the rest of the step, which
+ *   may itself carry `auth` or `pending`. Until it settles the caller must not call anything
+ *   but `destroy()`: the mechanism throws a `StateError`. After `destroy()` the late result
+ *   is wiped by the mechanism and the promise rejects; the caller ignores it.
  */
 export interface Step {
   readonly send: readonly Uint8Array[];
   readonly status: Status;
   readonly auth?: AuthRequest;
   readonly error?: MechanismError;
+  readonly pending?: Promise<Step>;
 }
 
 /**
@@ -114,7 +121,8 @@ export interface DecodedPart {
  *
  * Turn order: call `start()` once on either side before anything else; the client's step holds
  * its first blob, the server's holds none. Then feed each received blob to `receive()`. When a
- * step carries `auth`, call `authorize()` with the decision before receiving again. Once
+ * step carries `auth`, call `authorize()` with the decision before receiving again; when it
+ * carries `pending`, wait for that promise's step before anything else. Once
  * `status` is `ready`, use `encode()` and `decode()`. Any call out of turn throws a
  * {@link StateError}; after `failed` every call throws one.
  */

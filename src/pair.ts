@@ -66,8 +66,20 @@ export async function runHandshake(
   const enqueue = (from: 'client' | 'server', outcome: HandshakeOutcome) => {
     for (const blob of outcome.send) queue.push({ from, blob });
   };
-  enqueue('server', drivers.server.start());
-  enqueue('client', drivers.client.start());
+  const settled = async (from: 'client' | 'server', first: HandshakeOutcome) => {
+    // 'deciding': a decision or an asynchronous mechanism step (Step.pending) is awaited.
+    for (let outcome = first; outcome.state === 'deciding'; ) {
+      outcome = await new Promise<HandshakeOutcome>((resolve) => (decided = resolve));
+      if (missingAuthorizer) throw new Error('the server asked for a decision; pass an authorizer');
+      enqueue(from, outcome);
+    }
+  };
+  const serverStart = drivers.server.start();
+  enqueue('server', serverStart);
+  await settled('server', serverStart);
+  const clientStart = drivers.client.start();
+  enqueue('client', clientStart);
+  await settled('client', clientStart);
   while (queue.length > 0) {
     if (transcript.length >= maxBlobs) throw new Error(`handshake exceeded ${maxBlobs} blobs`);
     const sent = queue.shift()!;
@@ -76,13 +88,9 @@ export async function runHandshake(
     const to = sent.from === 'client' ? 'server' : 'client';
     const driver = drivers[to];
     if (driver.state !== 'handshaking') continue;
-    let outcome = driver.receive(blob);
+    const outcome = driver.receive(blob);
     enqueue(to, outcome);
-    while (outcome.state === 'deciding') {
-      outcome = await new Promise<HandshakeOutcome>((resolve) => (decided = resolve));
-      if (missingAuthorizer) throw new Error('the server asked for a decision; pass an authorizer');
-      enqueue(to, outcome);
-    }
+    await settled(to, outcome);
   }
   return { transcript, authRequests, client, server };
 }

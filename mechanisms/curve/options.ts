@@ -7,6 +7,7 @@
  */
 import { isAllZero, U64_MAX, wipe } from '../../src/bytes';
 import { cryptoBackend, publicKeyFromSecret } from '../../src/crypto';
+import type { AsyncX25519 } from '../../src/crypto/webcrypto';
 import {
   encodeMetadata,
   secureRandom,
@@ -43,6 +44,14 @@ export interface CurveCommonOptions extends MechanismOptions {
 export interface CurveClientOptions extends CurveCommonOptions {
   /** The server's long-term public key S (32 bytes or 40 Z85 characters). */
   readonly serverKey: KeyLike;
+  /**
+   * Runs the handshake's X25519 on this asynchronous implementation, typically
+   * `await webCryptoX25519()` (which is `undefined` where WebCrypto has none: the synchronous
+   * backend is then used). The client's `start()` and `receive(WELCOME)` then return steps
+   * with `pending` (see `Step.pending`), which every adapter awaits through the handshake
+   * driver. Wire bytes are identical either way.
+   */
+  readonly x25519?: AsyncX25519 | undefined;
 }
 
 /** Options of a CURVE server endpoint. It takes no `serverKey`: passing one is a type error. */
@@ -72,6 +81,8 @@ export interface CurveServerOptions extends CurveCommonOptions {
 export interface CurveOptions extends CurveCommonOptions {
   /** Client only: the server's long-term public key S. */
   readonly serverKey?: KeyLike;
+  /** Client only: see {@link CurveClientOptions.x25519}. */
+  readonly x25519?: AsyncX25519 | undefined;
   /** Server only: see {@link CurveServerOptions.cookieKeyLifetimeMs}. */
   readonly cookieKeyLifetimeMs?: number;
   /** Server only: see {@link CurveServerOptions.replayRecordSize}. */
@@ -94,6 +105,8 @@ export interface CommonConfig {
 /** The validated client options. */
 export interface ClientConfig extends CommonConfig {
   readonly serverKey: Uint8Array;
+  /** The asynchronous X25519, or `undefined` for the synchronous backend. */
+  readonly x25519: AsyncX25519 | undefined;
 }
 
 /** The validated server options. */
@@ -116,7 +129,15 @@ export function clientConfig(options: CurveOptions): ClientConfig {
   if (options.serverKey === undefined) throw new TypeError('"serverKey" is required for a CURVE client');
   const serverKey = toPublicKey(options.serverKey, 'serverKey');
   if (!isCanonicalKey(serverKey)) throw new RangeError('"serverKey" is not a canonical X25519 public key');
-  return { ...common, serverKey };
+  return { ...common, serverKey, x25519: asyncX25519(options.x25519) };
+}
+
+function asyncX25519(value: AsyncX25519 | undefined): AsyncX25519 | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value?.scalarMult !== 'function' || typeof value.scalarMultBase !== 'function') {
+    throw new TypeError('"x25519" expected an asynchronous X25519 (from webCryptoX25519()) or undefined');
+  }
+  return value;
 }
 
 /**
@@ -126,6 +147,9 @@ export function clientConfig(options: CurveOptions): ClientConfig {
  */
 export function serverConfig(options: CurveOptions): ServerConfig {
   const common = commonConfig(options);
+  if ((options as { x25519?: unknown }).x25519 !== undefined) {
+    throw new TypeError('"x25519" is a CURVE client option: a server computes X25519 synchronously');
+  }
   const lifetime = options.cookieKeyLifetimeMs ?? DEFAULT_COOKIE_KEY_LIFETIME_MS;
   if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime <= 0) {
     throw new RangeError(`"cookieKeyLifetimeMs" expected a positive number of milliseconds, got ${String(lifetime)}`);

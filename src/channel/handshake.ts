@@ -7,6 +7,11 @@
  * - the authorizer call, with the verified address added to the request, and every answer
  *   (a throw, a rejection, a malformed value) made a valid decision by {@link decide};
  * - the rule that a decision arriving after the driver was closed or failed is ignored;
+ * - a mechanism step that is still computing (`Step.pending`, e.g. X25519 on WebCrypto) is
+ *   awaited exactly like a decision: the state is `deciding`, nothing else reaches the
+ *   mechanism, the rest of the step comes through `onDecision`, a close, expiry or failure
+ *   meanwhile wins (the mechanism wipes the late result), and a rejection fails the handshake
+ *   with a coded error;
  * - a mechanism that throws (a bug in it) fails the handshake instead of escaping;
  * - the handshake deadline as data ({@link HandshakeDriver.timeout}): the adapter arms its own
  *   timer and calls {@link HandshakeDriver.expire}, so this file owns no timer and no I/O;
@@ -19,10 +24,13 @@
  * @module
  */
 import { decide, type Authorizer } from '../auth';
-import { ChannelError, StateError } from '../errors';
+import { ChannelError, MechanismError, StateError } from '../errors';
 import type { AuthDecision, AuthRequest, Mechanism, PeerIdentity, Step } from '../mechanism';
 
-/** Where a handshake is. `deciding`: the authorizer was asked; hold received blobs until it answers. */
+/**
+ * Where a handshake is. `deciding`: the authorizer was asked, or the mechanism is computing
+ * asynchronously; hold received blobs until `onDecision` brings the rest of the step.
+ */
 export type HandshakeState = 'handshaking' | 'deciding' | 'ready' | 'failed' | 'closed';
 
 /** What one call produced: what to send, and where the handshake is now. */
@@ -50,8 +58,10 @@ export interface HandshakeDriverOptions {
   /** Largest handshake blob accepted (the mechanism's largest command); default no check. */
   readonly maxBlobSize?: number;
   /**
-   * Called with the outcome of a decision, once the authorizer has answered, unless the driver
-   * was closed or failed meanwhile. Required when the mechanism is a server.
+   * Called with the outcome of a decision, once the authorizer has answered, or of an
+   * asynchronous mechanism step once it completed, unless the driver was closed or failed
+   * meanwhile. Required when the mechanism is a server; a client without it cannot wait for an
+   * asynchronous step, which then fails the handshake (`ERR_PROTOCOL`).
    */
   readonly onDecision?: (outcome: HandshakeOutcome) => void;
 }
@@ -75,6 +85,8 @@ export class HandshakeDriver {
   private current: HandshakeState = 'handshaking';
   private started = false;
   private failure: Error | undefined;
+  /** The asynchronous step being awaited; a settlement of any other one is stale. */
+  private awaited: Promise<Step> | undefined;
 
   /**
    * @throws {@link TypeError} when `mechanism` is not a Mechanism, or a server mechanism comes
@@ -185,6 +197,7 @@ export class HandshakeDriver {
   }
 
   private follow(step: Step): HandshakeOutcome {
+    if (step.pending !== undefined) return this.awaitStep(step);
     if (step.auth !== undefined) {
       this.current = 'deciding';
       this.ask(step.auth);
@@ -204,6 +217,32 @@ export class HandshakeDriver {
     return { send: step.send, state: 'handshaking' };
   }
 
+  /** Waits for a step still computing; the rest of it comes through `onDecision`. */
+  private awaitStep(step: Step): HandshakeOutcome {
+    const pending = step.pending!;
+    if (this.onDecision === undefined) {
+      // The mechanism wipes the late result once destroyed; the rejection is expected then.
+      pending.catch(() => undefined);
+      const error = new ChannelError('ERR_PROTOCOL', 'this channel cannot wait for an asynchronous mechanism step');
+      const outcome = this.fail(error);
+      return { ...outcome, send: step.send };
+    }
+    this.current = 'deciding';
+    this.awaited = pending;
+    pending.then(
+      (next) => this.stepped(pending, () => this.follow(next)),
+      (error: unknown) => this.stepped(pending, () => this.fail(codedError(error))),
+    );
+    return { send: step.send, state: 'deciding' };
+  }
+
+  private stepped(pending: Promise<Step>, next: () => HandshakeOutcome): void {
+    if (this.current !== 'deciding' || this.awaited !== pending) return; // closed or failed meanwhile: too late
+    this.awaited = undefined;
+    this.current = 'handshaking';
+    this.onDecision!(next());
+  }
+
   /** Asks the authorizer; its answer goes on only while the driver still waits for it. */
   private ask(request: AuthRequest): void {
     const withAddress = this.address === undefined ? request : { ...request, address: this.address };
@@ -215,4 +254,10 @@ export class HandshakeDriver {
     this.current = 'handshaking';
     this.onDecision!(this.step(() => this.mechanism.authorize(decision)));
   }
+}
+
+/** A rejected asynchronous step as a coded error: a coded one is kept, anything else wrapped. */
+function codedError(error: unknown): Error {
+  if (error instanceof MechanismError || error instanceof ChannelError) return error;
+  return new MechanismError('ERR_KEY_EXCHANGE', 'the mechanism\'s asynchronous step failed', { cause: error });
 }

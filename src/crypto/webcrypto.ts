@@ -3,17 +3,16 @@
  * browsers that have it and in Node 20.
  *
  * Why this is not a {@link CryptoBackend}: WebCrypto answers with promises, and the backend
- * contract, like the Mechanism contract above it, is synchronous (a CURVE server computes
- * X25519 inside `receive(HELLO)`). So the handshake keeps running on a synchronous backend
- * (tweetnacl in a browser), and this file offers what an asynchronous X25519 can do soundly
- * today: key generation and the shared secrets a caller computes ahead of a handshake, checked
- * against the same vectors as the other backends. Making it drive handshakes needs an
- * asynchronous step in the Mechanism contract (see docs/browser.md).
+ * contract is synchronous (a CURVE server computes X25519 inside `receive(HELLO)`). A CURVE
+ * client takes it instead as its `x25519` option: its handshake steps then complete
+ * asynchronously (`Step.pending`, awaited by the HandshakeDriver), while servers and the
+ * MESSAGE codec stay on the synchronous backend. See docs/browser.md.
  *
  * @module
  */
 import { assertBytes, equalBytes, fromHex, isAllZero } from '../bytes';
 import { MechanismError } from '../errors';
+import { cryptoBackend } from './index';
 
 /** The X25519 operations WebCrypto gives, with the façade's checks. */
 export interface WebCryptoX25519 {
@@ -29,6 +28,30 @@ export interface WebCryptoX25519 {
   scalarMult(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array>;
   /** A fresh key pair drawn by WebCrypto, as raw 32-byte keys. */
   generateKeyPair(): Promise<{ publicKey: Uint8Array; secretKey: Uint8Array }>;
+}
+
+/**
+ * What a CURVE client needs of an asynchronous X25519 (its `x25519` option): the two
+ * operations of {@link WebCryptoX25519}, each rejecting a low-order result.
+ */
+export type AsyncX25519 = Pick<WebCryptoX25519, 'scalarMultBase' | 'scalarMult'>;
+
+const ZERO_16 = new Uint8Array(16);
+
+/**
+ * `crypto_box_beforenm` on an asynchronous X25519: HSalsa20(X25519(mySecret, theirPublic), 0),
+ * the same key the façade's synchronous `precompute` gives. The shared secret is wiped.
+ *
+ * @throws {@link MechanismError} `ERR_INVALID_KEY` when `theirPublic` is of low order
+ */
+export async function precomputeAsync(x25519: AsyncX25519, theirPublic: Uint8Array, mySecret: Uint8Array): Promise<Uint8Array> {
+  const shared = await x25519.scalarMult(mySecret, theirPublic);
+  try {
+    if (isAllZero(shared)) throw new MechanismError('ERR_INVALID_KEY', 'public key is of low order');
+    return cryptoBackend().hsalsa20(shared, ZERO_16);
+  } finally {
+    shared.fill(0);
+  }
 }
 
 /** The subset of `SubtleCrypto` used here, so this file needs no DOM typings. */
