@@ -8,7 +8,7 @@
 import type { Duplex } from 'node:stream';
 import type { Mechanism } from '../../mechanism';
 import { encodedInto, ownsHeadroom, tunedCodec, type TunedCodec, type TunedPartFlags } from '../../tuned-codec';
-import { FRAME_HEADER_SIZE, frameHeader } from './framing';
+import { FRAME_HEADER_SIZE, frameHeader, writeLength } from './framing';
 import { encodeMessage, messageTooLarge } from './message';
 
 /**
@@ -273,11 +273,4 @@ export class FrameWriter {
     if (writer.batched > 0) writer.handOver();
     raw.uncork();
   }
-}
-
-function writeLength(target: Uint8Array, length: number, offset: number): void {
-  target[offset] = length >>> 24;
-  target[offset + 1] = (length >>> 16) & 0xff;
-  target[offset + 2] = (length >>> 8) & 0xff;
-  target[offset + 3] = length & 0xff;
 }

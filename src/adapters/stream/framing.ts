@@ -57,32 +57,14 @@ export function encodeFrame(blob: Uint8Array): Uint8Array {
   return frame;
 }
 
-/**
- * The frames of `blobs`, one after another, in one new array: what a stream writes at the end
- * of a tick for all the small frames of that tick, so that they cost one write to the channel
- * instead of one each. The array comes from Node's buffer pool when small; every byte of it is
- * written here.
- *
- * @param bytes - the frames' total size: the blobs' lengths plus a header each
- */
-export function concatFrames(blobs: readonly Uint8Array[], bytes: number): Uint8Array {
-  const out = Buffer.allocUnsafe(bytes);
-  let offset = 0;
-  for (const blob of blobs) {
-    writeLength(out, blob.length, offset);
-    out.set(blob, offset + FRAME_HEADER_SIZE);
-    offset += FRAME_HEADER_SIZE + blob.length;
-  }
-  return out;
-}
-
 function checkLength(length: number): void {
   if (!Number.isInteger(length) || length < 0 || length > MAX_FRAME_SIZE_LIMIT) {
     throw new RangeError(`"length" expected an integer from 0 to ${MAX_FRAME_SIZE_LIMIT}, got ${String(length)}`);
   }
 }
 
-function writeLength(target: Uint8Array, length: number, offset = 0): void {
+/** Writes the 4-byte big-endian length prefix of a `length`-byte blob at `offset`. */
+export function writeLength(target: Uint8Array, length: number, offset = 0): void {
   target[offset] = length >>> 24;
   target[offset + 1] = (length >>> 16) & 0xff;
   target[offset + 2] = (length >>> 8) & 0xff;
