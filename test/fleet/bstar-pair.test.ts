@@ -96,7 +96,7 @@ it('an updater gives up on an update the server refuses, after maxResends, and s
   const updater = closer.track(FleetUpdater.connect({ servers, secretKey: client.secretKey, heartbeatTimeout: 100, maxResends: 2 }));
   await updater.ready;
   // A /keys/ entry whose value is not key metadata: every server drops it (ERR_CHP_ENTRY).
-  const unconfirmed = eventWhere(updater.events, 'unconfirmed', () => true);
+  const unconfirmed = eventWhere<[Uint8Array]>(updater.events, 'unconfirmed', () => true);
   const uuid = await updater.set('/keys/fleet/not-a-key', text('x'));
   await updater.set('/fine', text('y'));
   await updater.acknowledged();
