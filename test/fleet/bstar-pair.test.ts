@@ -93,7 +93,7 @@ it('the state port admits only the peer key', async () => {
 it('an updater gives up on an update the server refuses, after maxResends, and says so', async () => {
   const client = curveKeyPair();
   const { servers } = await startPair([client.publicKey]);
-  const updater = closer.track(FleetUpdater.connect({ servers, secretKey: client.secretKey, heartbeatTimeout: 100, maxResends: 2 }));
+  const updater = closer.track(FleetUpdater.connect({ servers, secretKey: client.secretKey, heartbeatTimeout: 300, maxResends: 2 }));
   await updater.ready;
   // A /keys/ entry whose value is not key metadata: every server drops it (ERR_CHP_ENTRY).
   const unconfirmed = eventWhere<[Uint8Array]>(updater.events, 'unconfirmed', () => true);
