@@ -72,7 +72,7 @@ describe('HandshakeDriver: a pending mechanism step', () => {
     const onDecision = jest.fn();
     const { mechanism, calls } = pendingClient(next.promise);
     const driver = new HandshakeDriver(mechanism, { onDecision });
-    driver.start();
+    expect(driver.start().state).toBe('deciding');
     driver.close();
     next.resolve(HELLO);
     await next.promise;
@@ -85,7 +85,7 @@ describe('HandshakeDriver: a pending mechanism step', () => {
     const next = deferred<Step>();
     const onDecision = jest.fn();
     const driver = new HandshakeDriver(pendingClient(next.promise).mechanism, { onDecision, timeout: 50 });
-    driver.start();
+    expect(driver.start().state).toBe('deciding');
     const expired = driver.expire();
     expect(expired.state).toBe('failed');
     expect(expired.error).toMatchObject({ code: 'ERR_HANDSHAKE_TIMEOUT' });
