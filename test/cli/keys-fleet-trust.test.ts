@@ -29,7 +29,7 @@ test('the authorizer admits a key listed in the group within 1 s of its listing,
   service.listen(0, '127.0.0.1');
   await once(service, 'listening');
   const servicePort = (service.address() as AddressInfo).port;
-  const dial = (secretKey: Uint8Array) => {
+  const dial = (secretKey: string) => {
     const stream = connect({ host: '127.0.0.1', port: servicePort, mechanism: CURVE, mechanismOptions: { secretKey, serverKey: serviceKeys.publicKey } });
     closer.track({ close: () => stream.destroy() });
     return stream.handshake;
