@@ -3,7 +3,7 @@
  * each peer and written to `bench/results.json` with the machine it ran on.
  *
  * Environment: BENCH_QUICK=1 for a short smoke run (fewer, shorter rounds; figures are then
- * rough), BENCH_PARTS=memory,heap,network to run only some parts, BENCH_PEERS=curvezmq-stream,tls
+ * rough), BENCH_PARTS=memory,heap,network,zmtp,filemq,browser to run only some parts, BENCH_PEERS=curvezmq-stream,tls
  * to run only some network peers (a run limited so writes neither results.json nor the doc).
  */
 import { execFileSync } from 'node:child_process';
@@ -14,6 +14,9 @@ import { measureStreamHeap } from './heap-stream';
 import { runMemory, type MemoryFigures } from './memory';
 import { runNetwork, type NetFigures } from './net/runner';
 import { renderTables } from './table';
+import { runZmtp, type ZmtpFigures } from './zmtp';
+import { runFileMq, type FileMqFigures } from './filemq';
+import { runBrowser, renderBrowserTable, type BrowserFigures } from './browser';
 
 /** The file a run writes. */
 export interface Results {
@@ -30,10 +33,17 @@ export interface Results {
     stream: { connections: number; tcpBytesPerConnection: number; curveStreamBytesPerConnection: number } | null;
   } | null;
   network: NetFigures[] | null;
+  /** ZMTP adapter against zeromq.js on native CURVE, 64 B one-way (bench/zmtp.ts). */
+  zmtp?: ZmtpFigures | null;
+  /** FileMQ over CURVE and over NULL (bench/filemq.ts). */
+  filemq?: FileMqFigures | null;
+  /** In Chromium, when one is found (bench/browser.ts). */
+  browser?: BrowserFigures | null;
 }
 
 const quick = process.env.BENCH_QUICK === '1';
-const parts = new Set((process.env.BENCH_PARTS ?? 'memory,heap,network').split(','));
+const ALL_PARTS = ['memory', 'heap', 'network', 'zmtp', 'filemq', 'browser'];
+const parts = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(',')).split(','));
 const rounds = quick ? 1 : 3;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -76,6 +86,9 @@ async function main(): Promise<void> {
   const network = parts.has('network')
     ? await runNetwork({ rounds: quick ? 1 : 3, connSeconds: quick ? 0.5 : 2, messageSeconds: quick ? 0.3 : 0.8, log, peers: process.env.BENCH_PEERS?.split(',') })
     : null;
+  const zmtp = parts.has('zmtp') ? await runZmtp({ rounds, count: quick ? 10_000 : 100_000, log }) : null;
+  const filemq = parts.has('filemq') ? await runFileMq({ rounds, sizeMB: quick ? 20 : 200, log }) : null;
+  const browser = parts.has('browser') ? await runBrowser(quick ? { milliseconds: 500, messages: 100, log } : { log }) : null;
   const results: Results = {
     date: new Date().toISOString(),
     machine: {
@@ -93,10 +106,14 @@ async function main(): Promise<void> {
     memory,
     heap,
     network,
+    zmtp,
+    filemq,
+    browser,
   };
   const tables = renderTables(results);
   process.stdout.write(tables);
-  if (!quick && parts.size === 3 && process.env.BENCH_PEERS === undefined) {
+  if (browser) process.stdout.write(renderBrowserTable(browser));
+  if (!quick && ALL_PARTS.every((part) => parts.has(part)) && process.env.BENCH_PEERS === undefined) {
     writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     updateDoc(tables);
   }

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   cert: { summary: 'cert show FILE | cert list DIR: inspect certificates and allow-lists', load: async () => (await import('./commands/cert')).cert },
   bench: { summary: 'measure CURVE handshakes and messages in memory, per crypto backend', load: async () => (await import('./commands/bench')).bench },
   files: { summary: 'files serve DIR / files get PATH --into DIR: secure file distribution', load: async () => (await import('./commands/files')).files },
+  keys: { summary: "keys serve|add|revoke|list|watch: a fleet's trusted key map (CHP over CURVE)", load: async () => (await import('./commands/keys')).keys },
 };
 
 const USAGE = `usage: curvezmq <command> [options]

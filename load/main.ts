@@ -8,7 +8,9 @@
  * `LOAD_STREAM_IDLE` [5000] stream connections, `LOAD_ONLY` (comma-separated scenario names:
  * zeromq-echo, stream-echo, zeromq-flood, stream-half-open, zeromq-idle, stream-idle, and the
  * 1,000 concurrent half-open handshakes per adapter: zeromq-half-open-1000, zmtp-half-open-1000,
- * stream-half-open-1000; `LOAD_HALF_OPEN_EACH` [1000] sets their count).
+ * stream-half-open-1000; `LOAD_HALF_OPEN_EACH` [1000] sets their count; and `fleet`:
+ * `LOAD_FLEET_CLIENTS` [100] replicas take a snapshot of `LOAD_FLEET_ENTRIES` [10000] entries
+ * and follow `LOAD_FLEET_UPDATES` [10000] updates).
  *
  * @module
  */
@@ -21,6 +23,7 @@ import { formatEcho, zeromqEcho } from './zeromq-echo';
 import { halfOpenZeroMq } from './halfopen-zeromq';
 import { halfOpenZmtp } from './halfopen-zmtp';
 import { halfOpenStream } from './halfopen-stream';
+import { fleetLoad, formatFleet } from './fleet';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -37,6 +40,11 @@ const HALF_OPEN = envInt('LOAD_HALF_OPEN', 2_000);
 const IDLE = envInt('LOAD_IDLE', 10_000);
 const STREAM_IDLE = envInt('LOAD_STREAM_IDLE', 5_000);
 const HALF_OPEN_EACH = envInt('LOAD_HALF_OPEN_EACH', 1_000);
+// 100 fleet clients by default: each FleetReplica holds the whole map (about 13 MiB at 10,000
+// entries), so 1,000 in one process does not fit this machine (docs/fleet.md, "Load").
+const FLEET_CLIENTS = envInt('LOAD_FLEET_CLIENTS', 100);
+const FLEET_ENTRIES = envInt('LOAD_FLEET_ENTRIES', 10_000);
+const FLEET_UPDATES = envInt('LOAD_FLEET_UPDATES', 10_000);
 const ONLY = process.env['LOAD_ONLY']?.split(',').filter((s) => s !== '');
 
 
@@ -106,6 +114,11 @@ const SCENARIOS: Record<string, () => Promise<string[]>> = {
         `${(r.perSessionBytes / 1024).toFixed(2)} KiB per connection (client and server side together)`,
     );
     return r.ready === STREAM_IDLE ? [] : [`stream-idle: ${r.ready} of ${STREAM_IDLE} connections ready`];
+  },
+  fleet: async () => {
+    const r = await fleetLoad(FLEET_CLIENTS, FLEET_ENTRIES, FLEET_UPDATES);
+    console.log(formatFleet(r));
+    return r.broken === 0 ? [] : [`fleet: ${r.broken} client(s) ended with another map than the server's`];
   },
 };
 
