@@ -290,6 +290,8 @@ export class ClientSession {
 
   private inner(command: InnerCommand): ClientActions {
     if (command.name === 'HUGZ-OK') return this.actions([]);
+    // After access is granted the server's RTFM (a fault, a revoked key) arrives sealed.
+    if (command.name === 'RTFM') return this.fail(new FileMqError('ERR_FILEMQ_RTFM', `the server says: ${command.reason}`));
     if (command.name === 'ICANHAZ-OK' && this.state === 'subscribing') {
       this.expectedFiles = command.files;
       this.expected = command.bytes;

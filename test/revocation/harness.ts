@@ -22,9 +22,7 @@ export const CLIENT_CODE = {
   stream: /^ERR_CHANNEL_CLOSED$/, // no error command after the handshake: the TCP connection is reset
   zeromq: /^ERR_CHANNEL_CLOSED$/, // the server's CLOSE command
   zmtp: /^ERR_CHANNEL_CLOSED$/, // ZMTP/CurveZMQ have no error after the handshake: TCP closes
-  // RTFM, sealed, with the reason; the client reports a sealed RTFM as ERR_FILEMQ_UNEXPECTED
-  // ("RTFM in state receiving") until src/filemq/client-session.ts reads it.
-  filemq: /^ERR_FILEMQ_(RTFM|UNEXPECTED)$/,
+  filemq: /^ERR_FILEMQ_RTFM$/, // RTFM, sealed, with the reason
 } as const;
 
 /** A client with an established session. */
