@@ -41,7 +41,7 @@ test('runs where there is no require, process or Buffer, only what a page has', 
   expect(reports[0]!.publicKey).toMatch(/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/);
 });
 
-test('with the WebSocket channel, stays within the size budget (40 KiB gzipped, with the ZWS client to come)', async () => {
+test('with the WebSocket channel, stays within the size budget (40 KiB gzipped; test/browser/zws-bundle.test.ts adds the ZWS client)', async () => {
   const client = await bundleForBrowser(`
 import { CURVE, connectWebSocket } from 'curvezmq/browser';
 export const open = (url, secretKey, serverKey) => connectWebSocket({ url, mechanism: CURVE, mechanismOptions: { secretKey, serverKey } });
