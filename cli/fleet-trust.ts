@@ -6,9 +6,8 @@
  * @module
  */
 import { FleetReplica } from '../src/adapters/zeromq/fleet';
-import type { Authorizer } from '../src/auth';
 import { checkDuration } from '../src/channel/limits';
-import { fleetAuthorizer, isValidGroup } from '../src/fleet';
+import { fleetAuthorizer, isValidGroup, type FleetAuthorizer } from '../src/fleet';
 import type { KeyLike } from '../src/keys';
 import { accessOf, beforeDeadline, parseFleetEndpoint } from './fleet-client';
 
@@ -34,7 +33,8 @@ export interface FleetTrustOptions {
 
 /** A followed fleet: the authorizer to give a server, the replica behind it, and `close()`. */
 export interface FleetTrust {
-  readonly authorizer: Authorizer;
+  /** Admits the keys the fleet lists; its `enforce(server)` ends the sessions of keys it drops. */
+  readonly authorizer: FleetAuthorizer;
   readonly replica: FleetReplica;
   close(): Promise<void>;
 }
@@ -54,7 +54,7 @@ export async function openFleetTrust(options: FleetTrustOptions): Promise<FleetT
   const timeout = checkDuration(options.timeout, 'options.timeout', 10_000, { zero: false });
   const keys = { secretKey: options.secretKey, serverKey: options.serverKey };
   const replica = FleetReplica.start({ ...address, ...keys, group: options.group, heartbeatTimeout: options.heartbeatTimeout });
-  let authorizer: Authorizer;
+  let authorizer: FleetAuthorizer;
   try {
     authorizer = fleetAuthorizer(replica, { group: options.group, ...(options.right === undefined ? {} : { right: options.right }) });
   } catch (error) {

@@ -55,12 +55,15 @@ const OPTIONS = {
   timeout: { type: 'string', default: '5000' },
   envelope: { type: 'boolean' },
   workers: { type: 'string' },
+  'allow-fleet': { type: 'string' },
+  'fleet-key': { type: 'string' },
+  group: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Options that only one side uses; the other side refuses them rather than ignoring them. */
 const ONLY: Record<'serve' | 'connect', readonly (keyof typeof OPTIONS)[]> = {
-  serve: ['allow', 'allow-dir', 'allow-any', 'passwords', 'workers'],
+  serve: ['allow', 'allow-dir', 'allow-any', 'passwords', 'workers', 'allow-fleet', 'fleet-key', 'group'],
   connect: ['server-key', 'username', 'password', 'password-file', 'message', 'timeout'],
 };
 
@@ -145,9 +148,11 @@ async function authorizerOf(values: Values, mechanism: string, log: Log, secrets
     parts.push(passwords);
   }
   if (parts.length === 0) {
+    // The fleet's authorizer joins later (serve.ts opens it in the process that serves).
+    if (values['allow-fleet'] !== undefined) return undefined;
     if (mechanism === 'NULL') return undefined;
     throw new UsageError(
-      `a ${mechanism} server needs --allow, --allow-dir, --allow-any${mechanism === 'PLAIN' ? ' or --passwords' : ''}; it refuses to start without`,
+      `a ${mechanism} server needs --allow, --allow-dir, --allow-any, --allow-fleet${mechanism === 'PLAIN' ? ' or --passwords' : ''}; it refuses to start without`,
     );
   }
   return logDenials(parts.length === 1 ? parts[0]! : firstMatch(...parts), log);
@@ -190,7 +195,50 @@ export async function serveContext(args: string[], log: Log, signal: AbortSignal
   }
   const authorizer = await authorizerOf(values, mechanism, log, secrets);
   const serverOptions: AnyMechanismOptions = secretKey === undefined ? {} : { secretKey };
-  return { endpoint, mechanism, registry: defaultRegistry, serverOptions, authorizer, log, signal, envelope: values.envelope === true, workers };
+  const fleet = await fleetOf(values, mechanism, secretKey);
+  return { endpoint, mechanism, registry: defaultRegistry, serverOptions, authorizer, log, signal, envelope: values.envelope === true, workers, ...(fleet ? { fleet } : {}) };
+}
+
+/** What `--allow-fleet ENDPOINT --fleet-key KEY --group G` asks for; opened by {@link withFleet}. */
+export interface FleetChoice {
+  readonly endpoint: string;
+  readonly serverKey: Uint8Array;
+  readonly group: string;
+  readonly secretKey: Uint8Array;
+}
+
+async function fleetOf(values: Values, mechanism: string, secretKey: Uint8Array | undefined): Promise<FleetChoice | undefined> {
+  const endpoint = values['allow-fleet'];
+  if (endpoint === undefined) {
+    const stray = (['fleet-key', 'group'] as const).find((name) => values[name] !== undefined);
+    if (stray !== undefined) throw new UsageError(`--${stray} goes with --allow-fleet`);
+    return undefined;
+  }
+  if (mechanism !== 'CURVE') throw new UsageError('--allow-fleet admits public keys: it needs --mechanism curve');
+  if (values['fleet-key'] === undefined) throw new UsageError("--allow-fleet needs --fleet-key (the fleet server's public key)");
+  if (values.group === undefined) throw new UsageError('--allow-fleet needs --group (whose keys the fleet lists)');
+  const serverKey = await keyOption(values['fleet-key'], 'public', '--fleet-key');
+  // The service follows the fleet with its own key pair: the fleet must list it with `read`.
+  return { endpoint, serverKey, group: values.group, secretKey: secretKey! };
+}
+
+/**
+ * Follows the fleet `context.fleet` names and returns the context with its keys admitted (beside
+ * any other --allow) and their sessions ended when the fleet drops them; `close` stops following.
+ * Called by the process that serves (each worker, not the primary).
+ */
+export async function withFleet(context: ServeContext): Promise<{ context: ServeContext; close: () => Promise<void> }> {
+  const choice = context.fleet;
+  if (choice === undefined) return { context, close: async () => undefined };
+  const { openFleetTrust } = await import('./fleet-trust');
+  const trust = await openFleetTrust({ endpoint: choice.endpoint, group: choice.group, serverKey: choice.serverKey, secretKey: choice.secretKey, signal: context.signal });
+  const fleet = logDenials(trust.authorizer, context.log);
+  const authorizer = context.authorizer === undefined ? fleet : firstMatch(context.authorizer, fleet);
+  context.log(`following the fleet at ${choice.endpoint} (group ${choice.group})`);
+  return {
+    context: { ...context, authorizer, enforce: (server) => trust.authorizer.enforce(server) },
+    close: () => trust.close(),
+  };
 }
 
 /** The most processes `--workers` starts: more than any machine's cores, fewer than a mistake's. */
@@ -257,6 +305,10 @@ export const OPTION_LINES = `options:
   --cert FILE                    own certificate file (the secret one), instead of --secret-key
   --server-key KEY               connect: the server's public key (CURVE)
   --allow KEY[,KEY...]           serve: client public keys let in (repeatable)
+  --allow-fleet tcp://HOST:PORT  serve: also let in the keys a fleet lists (curvezmq keys serve),
+                                 and end their sessions when the fleet drops them
+  --fleet-key KEY                serve: the fleet server's public key (with --allow-fleet)
+  --group G                      serve: the fleet group whose keys are let in (with --allow-fleet)
   --allow-dir DIR                serve: directory of public certificates let in
   --allow-any                    serve: let any client in
   --passwords FILE               serve (PLAIN): user=password lines

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { EXIT } from '../exit-codes';
-import { OPTIONS_HELP, serveContext, UsageError } from '../options';
+import { describe } from '../diagnose';
+import { EXIT, exitCodeFor } from '../exit-codes';
+import { OPTIONS_HELP, serveContext, UsageError, withFleet } from '../options';
 import { transportFor } from '../transports';
 import { isWorker, serveWorkers, workerDone, workerLog } from '../workers';
 
@@ -23,9 +24,20 @@ export async function serve(args: string[]): Promise<number> {
     if (context === 'help') return help();
     const transport = await transportFor(context.endpoint, context.envelope);
     if ((context.workers ?? 1) > 1 && !isWorker()) return await serveWorkers(context);
-    const code = await transport.serve(context);
-    workerDone();
-    return code;
+    let followed;
+    try {
+      followed = await withFleet(context);
+    } catch (error) {
+      log(`error: cannot follow the fleet at ${context.fleet?.endpoint}: ${describe(error)}`);
+      return exitCodeFor(error);
+    }
+    try {
+      const code = await transport.serve(followed.context);
+      workerDone();
+      return code;
+    } finally {
+      await followed.close();
+    }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`curvezmq serve: ${error.message}\n${HELP.split('\n')[0]}\nRun 'curvezmq serve --help' for its options.\n`);

@@ -94,8 +94,10 @@ function serveTcp(context: ServeContext, authorizer: Authorizer, address: TcpAdd
     // Per host, not host:port: a retrying client comes from a new port each time.
     logOnce(origin?.address?.replace(/:\d+$/, ''), `handshake failed: ${describePeerError(error)}`);
   });
+  const unenforce = context.enforce?.(server);
   return new Promise((resolve) => {
     const stop = () => {
+      unenforce?.();
       for (const stream of streams) stream.destroy();
       void server.close().then(() => resolve(EXIT.OK));
     };

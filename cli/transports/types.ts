@@ -8,6 +8,8 @@
  */
 import type { Authorizer, MechanismRegistry } from '../../src';
 import type { AnyMechanismOptions } from '../../src/registry';
+import type { SessionRevoker } from '../../src/channel/revocation';
+import type { FleetChoice } from '../options';
 
 /** Where log lines go (stderr; stdout may carry the stdio transport's frames). */
 export type Log = (line: string) => void;
@@ -30,6 +32,13 @@ export interface ServeContext {
   readonly envelope?: boolean;
   /** `--workers`: processes sharing the port (default 1: this one alone). */
   readonly workers?: number;
+  /**
+   * `--allow-fleet`: ends the sessions of a key the fleet stops admitting on the server given;
+   * returns the disposer. Absent without `--allow-fleet`.
+   */
+  readonly enforce?: (server: SessionRevoker) => () => void;
+  /** `--allow-fleet`: the fleet to follow, before `withFleet` opens it. */
+  readonly fleet?: FleetChoice;
 }
 
 /** Everything `connect` resolved from the command line. */

@@ -30,6 +30,7 @@ export async function serve(context: ServeContext): Promise<number> {
     context.log(`error: ${describe(error)}`);
     return EXIT.FAILURE;
   }
+  const unenforce = context.enforce?.(server);
   context.log(`listening on ${endpoint} (${context.mechanism})`);
   const echo = (async () => {
     for await (const message of server) {
@@ -38,6 +39,7 @@ export async function serve(context: ServeContext): Promise<number> {
     }
   })();
   await aborted(context.signal);
+  unenforce?.();
   await server.close();
   await echo;
   return EXIT.OK;

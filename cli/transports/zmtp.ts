@@ -41,8 +41,10 @@ export async function serve(context: ServeContext): Promise<number> {
     logOnce(origin?.address, `handshake failed: ${describeServerError(error)}`);
   });
   server.on('connection', (connection: ZmtpConnection) => echo(connection, context.log));
+  const unenforce = context.enforce?.(server);
   context.log(`listening on ${bound} (${context.mechanism})`);
   await aborted(context.signal);
+  unenforce?.();
   await server.close();
   return EXIT.OK;
 }
