@@ -40,6 +40,9 @@ import { checkBasePort, fleetLimits, socketLimits, type FleetLimits, type FleetL
 import { checkPair, PairMember, STATE_DOMAIN, type FleetPairOptions, type PairHost, type PairSockets } from './pair';
 import { replaceJournal } from './journal-replace';
 
+/** How long a snapshot waits for a peer whose queue stays full before giving it up. */
+const SNAPSHOT_STALL_MS = 1000;
+
 /** ZAP domains of the three sockets: how the authorizer knows which socket asks. */
 export const FLEET_DOMAINS = { snapshot: 'chp.snapshot', publisher: 'chp.publisher', collector: 'chp.collector', state: STATE_DOMAIN } as const;
 type Place = keyof typeof FLEET_DOMAINS;
@@ -188,9 +191,11 @@ export class FleetServer implements KeyLookup {
     }
     const common = { context, ...curve };
     const sockets = {
-      // mandatory: a snapshot to a peer whose queue is full waits (up to sendTimeout) rather
-      // than silently losing entries in the middle of the snapshot.
-      snapshot: new zmq.Router({ ...common, ...socketLimits(limits), ...domain('snapshot'), mandatory: true, sendTimeout: 1000 }),
+      // mandatory: a send to a peer whose queue is full fails (EAGAIN) rather than silently
+      // losing entries in the middle of the snapshot; sendSnapshotPart retries it. Not
+      // sendTimeout: a ROUTER reports itself writable while ANY peer's queue has room, so
+      // zeromq.js's wait for "writable" never waits for the full one.
+      snapshot: new zmq.Router({ ...common, ...socketLimits(limits), ...domain('snapshot'), mandatory: true, sendTimeout: 0 }),
       publisher: new zmq.Publisher({ ...common, ...socketLimits(limits, 'send'), ...domain('publisher') }),
       collector: new zmq.Subscriber({ ...common, ...socketLimits(limits, 'receive'), ...domain('collector') }),
     };
@@ -306,8 +311,8 @@ export class FleetServer implements KeyLookup {
    * ICANHAZ: the entries under the subtree, then KTHXBAI with the sequence they reflect. The
    * read loop awaits each snapshot, so one is sent at a time and further requests wait in
    * libzmq's per-peer queue (`queueLength`, beyond which libzmq drops them): a flood of ICANHAZ
-   * costs no memory here. A peer that stops reading holds the loop for at most the 1 s send
-   * timeout per request.
+   * costs no memory here. A peer that stops reading holds the loop for at most 1 s without
+   * progress per request (sendSnapshotPart).
    */
   private onSnapshotRequest(frames: Buffer[]): Promise<void> | void {
     const [identity, ...rest] = frames;
@@ -330,15 +335,34 @@ export class FleetServer implements KeyLookup {
     return this.snapshotQueue.run(async () => {
       try {
         for (const e of entries) {
-          await this.sockets.snapshot.send([identity, ...encodeChp({ command: 'KVSYNC', key: e.key, sequence: e.sequence, properties: e.properties, value: e.value })]);
+          await this.sendSnapshotPart([identity, ...encodeChp({ command: 'KVSYNC', key: e.key, sequence: e.sequence, properties: e.properties, value: e.value })]);
         }
-        await this.sockets.snapshot.send([identity, ...encodeChp({ command: 'KTHXBAI', sequence, subtree: request.subtree })]);
+        await this.sendSnapshotPart([identity, ...encodeChp({ command: 'KTHXBAI', sequence, subtree: request.subtree })]);
         this.stats.snapshots += 1;
       } catch {
         // A peer that stopped reading (or left) loses its snapshot; it will ask again.
         if (!this.sockets.snapshot.closed) this.stats.undelivered += 1;
       }
     });
+  }
+
+  /**
+   * Sends one snapshot message, retrying while the peer's queue is full (EAGAIN) with a backoff
+   * of 1 to 32 ms, for at most {@link SNAPSHOT_STALL_MS} without progress: a peer that stops
+   * reading holds the snapshot loop no longer than before. Any other error (the peer left:
+   * EHOSTUNREACH) ends the snapshot at once.
+   */
+  private async sendSnapshotPart(frames: (Buffer | Uint8Array)[]): Promise<void> {
+    const deadline = Date.now() + SNAPSHOT_STALL_MS;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 32)) {
+      try {
+        await this.sockets.snapshot.send(frames);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'EAGAIN' || Date.now() >= deadline || this.sockets.snapshot.closed) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 
   /** KVSET from a key holding `update` (ZAP let no one else connect). */
