@@ -38,12 +38,22 @@ async function echoRouter(options: zmq.SocketOptions<zmq.Router>): Promise<{ url
 /** Our authorizer answering libzmq's ZAP requests, recording each request. */
 async function zap(allow: (request: AuthRequest) => boolean): Promise<AuthRequest[]> {
   const requests: AuthRequest[] = [];
-  const handler = await ZapHandler.start({
-    authorizer: (request) => {
+  const options = {
+    authorizer: (request: AuthRequest) => {
       requests.push(request);
       return allow(request);
     },
-  });
+  };
+  // The previous test's handler frees the inproc endpoint only when libzmq's reaper gets to
+  // it (see ZapHandler.close), so a start right after may meet EADDRINUSE for a moment.
+  let handler: ZapHandler | undefined;
+  for (let attempt = 0; handler === undefined; attempt++) {
+    handler = await ZapHandler.start(options).catch(async (error: { code?: string }) => {
+      if (error.code !== 'EADDRINUSE' || attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return undefined;
+    });
+  }
   closers.push(() => handler.close());
   return requests;
 }
