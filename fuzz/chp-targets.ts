@@ -5,7 +5,8 @@
  * `ChpError` with a stable code, never a throw; a parsed command must encode back; a replica
  * must never apply an update that is not newer than what it has.
  *
- * Wired into `fuzz/targets.ts` as `chp-commands` (weight 2) and `chp-replica` (weight 1).
+ * Wired into `fuzz/targets.ts` as `chp-commands` (weight 2), `chp-replica` and `bstar-heartbeat`
+ * (weight 1 each): the Binary Star state heartbeat comes from the peer server's state socket.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { ChpError } from '../src/fleet/errors';
 import { parseKeyMetadata } from '../src/fleet/key-entry';
 import { parseProperties } from '../src/fleet/properties';
 import { ReplicaState } from '../src/fleet/replica-state';
+import { BINARY_STAR_STATES, encodeHeartbeat, parseHeartbeat } from '../src/fleet/binary-star';
 import { describe } from './invariants';
 import { mutate } from './mutate';
 import type { Prng } from './prng';
@@ -102,5 +104,29 @@ export function chpReplica(exec: Exec): void {
     }
   } catch (error) {
     exec.violate('chp-replica-throw', describe(error));
+  }
+}
+
+/** A Binary Star state heartbeat, mutated: a heartbeat that encodes back the same, or a ChpError. */
+export function bstarHeartbeat(exec: Exec): void {
+  const { prng } = exec;
+  const frames = encodeHeartbeat({ state: prng.pick(BINARY_STAR_STATES), sequence: prng.int(1_000_000) });
+  const i = prng.int(frames.length);
+  frames[i] = mutate(prng, frames[i]!, exec.corpus.donors);
+  if (prng.chance(0.1)) frames.push(prng.pick(exec.corpus.donors));
+  if (prng.chance(0.1)) frames.splice(prng.int(frames.length), 1);
+  const input = frames[i] ?? new Uint8Array(0);
+  try {
+    const parsed = parseHeartbeat(frames);
+    if (parsed instanceof ChpError) {
+      if (!CODES.has(parsed.code)) exec.violate('bstar-untyped', `code ${parsed.code}`, input);
+      return;
+    }
+    const again = encodeHeartbeat(parsed);
+    if (again.length !== frames.length || again.some((f, n) => f.length !== frames[n]!.length || f.some((b, k) => b !== frames[n]![k]))) {
+      exec.violate('bstar-reencode', 'a parsed heartbeat does not encode back to its frames', input);
+    }
+  } catch (error) {
+    exec.violate('bstar-throw', describe(error), input);
   }
 }

@@ -23,7 +23,7 @@ import { mutate } from './mutate';
 import type { Prng } from './prng';
 import type { Profile } from './profiles';
 import { zmtpFrames, zmtpGreeting } from './zmtp-targets';
-import { chpCommands, chpReplica } from './chp-targets';
+import { bstarHeartbeat, chpCommands, chpReplica } from './chp-targets';
 
 /** The context of one execution. */
 export interface Exec {
@@ -69,6 +69,7 @@ export function targets(corpus: Corpus, profiles: readonly Profile[]): Target[] 
     { name: 'zmtp-greeting', weight: 2, run: zmtpGreeting },
     { name: 'chp-commands', weight: 2, run: chpCommands },
     { name: 'chp-replica', weight: 1, run: chpReplica },
+    { name: 'bstar-heartbeat', weight: 1, run: bstarHeartbeat },
   );
   return out;
 }

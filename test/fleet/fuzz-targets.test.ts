@@ -1,8 +1,8 @@
-import { chpCommands, chpReplica } from '../../fuzz/chp-targets';
+import { bstarHeartbeat, chpCommands, chpReplica } from '../../fuzz/chp-targets';
 import { Prng } from '../../fuzz/prng';
 import type { Exec } from '../../fuzz/targets';
 
-test('the CHP fuzz targets run clean for a few thousand seeded executions', () => {
+test('the CHP and Binary Star heartbeat fuzz targets run clean for a few thousand seeded executions', () => {
   const violations: string[] = [];
   const donors = [new Uint8Array([0, 1, 2]), new TextEncoder().encode('ICANHAZ?'), new Uint8Array(40).fill(0x2f)];
   const exec = {
@@ -14,6 +14,7 @@ test('the CHP fuzz targets run clean for a few thousand seeded executions', () =
   for (let i = 0; i < 5000; i++) {
     chpCommands(exec);
     chpReplica(exec);
+    bstarHeartbeat(exec);
   }
   expect(violations).toEqual([]);
 });
