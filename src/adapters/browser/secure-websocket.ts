@@ -60,6 +60,10 @@ export class SecureWebSocket {
   private assembly: Uint8Array[] = [];
   private assembled = 0;
   private ended = false;
+  /** Frames that arrived while a mechanism step was pending (a page cannot stop reading). */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private readonly maxHandshakeSize: number;
   private readonly closed: Promise<void>;
   private markClosed!: () => void;
 
@@ -71,7 +75,9 @@ export class SecureWebSocket {
     this.handshake = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.handshake.catch(() => undefined); // a caller who never awaits it still gets 'error'
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
-    this.driver = new HandshakeDriver(session, { timeout, maxBlobSize: maxHandshakeSize });
+    this.maxHandshakeSize = maxHandshakeSize;
+    // onDecision: a mechanism step that completes later (a CURVE client on WebCrypto X25519).
+    this.driver = new HandshakeDriver(session, { timeout, maxBlobSize: maxHandshakeSize, onDecision: (outcome) => this.decided(outcome) });
     // Until the server is authenticated it is held to the mechanism's largest command.
     this.reader = new FrameReader(maxHandshakeSize);
     this.socket = openSocket(options);
@@ -155,6 +161,14 @@ export class SecureWebSocket {
 
   /** One whole frame; false stops the reading (the channel ended). */
   private onFrame(frame: Uint8Array): boolean {
+    if (this.driver.state === 'deciding') {
+      // Held within one handshake command's worth; a server sending more before we answered
+      // is not following the protocol.
+      this.heldBytes += frame.length;
+      if (this.heldBytes > this.maxHandshakeSize) throw new ChannelError('ERR_PROTOCOL', 'the server sent more than one command while a handshake step was pending');
+      this.held.push(frame.slice());
+      return true;
+    }
     if (this.driver.pending) {
       this.follow(this.driver.receive(frame));
       return !this.ended;
@@ -176,6 +190,20 @@ export class SecureWebSocket {
     this.assembled = 0;
     this.emit('message', parts);
     return !this.ended;
+  }
+
+  /** A pending step completed: follow it, then the frames held meanwhile, in order. */
+  private decided(outcome: HandshakeOutcome): void {
+    if (this.ended) return;
+    this.follow(outcome);
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    try {
+      for (const frame of held) if (this.ended || !this.onFrame(frame)) break;
+    } catch (error) {
+      this.end(error instanceof Error ? error : new Error(String(error)), true);
+    }
   }
 
   private follow(outcome: HandshakeOutcome): void {
