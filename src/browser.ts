@@ -14,5 +14,5 @@
  */
 export * from './index';
 export * from '../mechanisms';
-export { webCryptoX25519, type WebCryptoX25519 } from './crypto/webcrypto';
+export { webCryptoX25519, type WebCryptoX25519, type AsyncX25519 } from './crypto/webcrypto';
 export * from './adapters/browser';

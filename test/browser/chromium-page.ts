@@ -15,6 +15,7 @@ import {
   useCryptoBackend,
   webCryptoX25519,
 } from 'curvezmq/browser';
+import type { AsyncX25519 } from 'curvezmq/browser';
 import { precompute } from '../../src/crypto';
 
 /** A Wycheproof X25519 vector, as the file has it. */
@@ -168,8 +169,8 @@ export async function echoRun(channel: EchoChannel, count: number): Promise<Echo
 }
 
 /** CURVE over the stream channel to `url`, with the client's secret key and the server's public key in Z85. */
-function connectStream(url: string, secretKey: string, serverKey: string): EchoChannel {
-  return connectWebSocket({ url, mechanism: CURVE, mechanismOptions: { secretKey, serverKey } });
+function connectStream(url: string, secretKey: string, serverKey: string, x25519?: AsyncX25519): EchoChannel {
+  return connectWebSocket({ url, mechanism: CURVE, mechanismOptions: { secretKey, serverKey, ...(x25519 === undefined ? {} : { x25519 }) } });
 }
 
 /** A handshake that should be refused: the code and status it was refused with. */
@@ -216,6 +217,16 @@ export const bench = {
       await channel.handshake;
       await channel.close();
     }),
+  /** The same with the client's X25519 on WebCrypto (`x25519` option); null without it. */
+  async webCryptoHandshakes(milliseconds: number, url: string, secretKey: string, serverKey: string) {
+    const web = await webCryptoX25519();
+    if (web === undefined) return null;
+    return rate(milliseconds, async () => {
+      const channel = connectStream(url, secretKey, serverKey, web);
+      await channel.handshake;
+      await channel.close();
+    });
+  },
   /** Messages of `size` bytes echoed per second: the page seals each and opens its echo. */
   async echoes(count: number, size: number, url: string, secretKey: string, serverKey: string) {
     const channel = connectStream(url, secretKey, serverKey);
@@ -256,6 +267,11 @@ export const suite = {
   },
   echoStream: (url: string, secretKey: string, serverKey: string, count: number) => echoRun(connectStream(url, secretKey, serverKey), count),
   refusedStream: (url: string, secretKey: string, serverKey: string) => refusal(connectStream(url, secretKey, serverKey)),
+  /** The same echo with the client's X25519 on the page's WebCrypto; null where it has none. */
+  async echoStreamWebCrypto(url: string, secretKey: string, serverKey: string, count: number) {
+    const web = await webCryptoX25519();
+    return web === undefined ? null : echoRun(connectStream(url, secretKey, serverKey, web), count);
+  },
 };
 
 Object.assign(globalThis, { suite, bench, ready: true });

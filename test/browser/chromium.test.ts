@@ -80,6 +80,12 @@ describeInChromium(`in Chromium${skipReason === undefined ? '' : ` (skipped: ${s
       expect(server.errors).toEqual([]);
     }, 45_000);
 
+    test('with the client\'s X25519 on the page\'s WebCrypto (an asynchronous step), 100 messages echo', async () => {
+      const echo = await call(page, 'echoStreamWebCrypto', server.url, clientKeys.secretKey, serverKeys.publicKey, 100);
+      expect(echo).toMatchObject({ serverKey: serverKeys.publicKey, sent: 100, received: 100, mismatches: [] });
+      expect(server.errors).toEqual([]);
+    }, 30_000);
+
     test('a key the server does not allow: the handshake is refused with ERR_PEER_ERROR 400', async () => {
       const stranger = curveKeyPair();
       await expect(call(page, 'refusedStream', server.url, stranger.secretKey, serverKeys.publicKey)).resolves.toEqual({
