@@ -13,6 +13,7 @@ import { curveKeyPair } from '../../src/keys';
 import { equalBytes, fromUtf8, utf8 } from '../../src/bytes';
 import { CURVE, NULL, PLAIN } from '../../mechanisms';
 import { NodeWebSocket } from './websocket-server';
+import { webCryptoX25519 } from '../../src/crypto/webcrypto';
 import { ZwsTestWebSocket } from './zws-websocket';
 
 const serverKeys = curveKeyPair();
@@ -80,6 +81,24 @@ describe('CURVE to libzmq\'s native CURVE on ws://, our authorizer as the ZAP ha
     await expect(channel.handshake).resolves.toMatchObject({ publicKeyZ85: serverKeys.publicKey });
     expect((await channel.receive()).map(fromUtf8)).toEqual(['sent early', 'two parts']);
     expect(requests.map((r) => [r.mechanism, r.publicKeyZ85, r.domain])).toEqual([['CURVE', clientKeys.publicKey, 'web']]);
+  });
+
+  test('with the client\'s X25519 on WebCrypto (an asynchronous step), the handshake completes and messages echo', async () => {
+    await zap((request) => request.publicKeyZ85 === clientKeys.publicKey);
+    const { url } = await echoRouter({ ...nativeCurveServer(serverKeys.secretKey), zapDomain: 'web' });
+    const x25519 = await webCryptoX25519();
+    expect(x25519).toBeDefined(); // Node 20 has it
+    const channel = track(
+      connectZws({
+        url,
+        WebSocket: ZwsTestWebSocket,
+        mechanism: CURVE,
+        mechanismOptions: { secretKey: clientKeys.secretKey, serverKey: serverKeys.publicKey, x25519: x25519! },
+      }),
+    );
+    channel.send(['async', 'step']);
+    await expect(channel.handshake).resolves.toMatchObject({ publicKeyZ85: serverKeys.publicKey });
+    expect((await channel.receive()).map(fromUtf8)).toEqual(['async', 'step']);
   });
 
   test('1,000 multipart messages, parts up to 1 MiB, echo in order and intact', async () => {

@@ -116,6 +116,9 @@ export class ZwsSocket {
   /** REQ: a request is out and its reply has not come. */
   private awaitingReply = false;
   private ended = false;
+  /** Messages that arrived while a mechanism step was pending. */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
   private readonly closed: Promise<void>;
   private markClosed!: () => void;
 
@@ -135,7 +138,8 @@ export class ZwsSocket {
     this.handshake = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.handshake.catch(() => undefined); // a caller who never awaits it still gets 'error'
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
-    this.driver = new HandshakeDriver(setup.session, { timeout, maxBlobSize: setup.wire.maxHandshakeSize });
+    // onDecision: a mechanism step that completes later (a CURVE client on WebCrypto X25519).
+    this.driver = new HandshakeDriver(setup.session, { timeout, maxBlobSize: setup.wire.maxHandshakeSize, onDecision: (outcome) => this.decided(outcome) });
     this.socket.binaryType = 'arraybuffer';
     this.socket.addEventListener('message', this.onMessage);
     this.socket.addEventListener('close', this.onClose);
@@ -238,6 +242,13 @@ export class ZwsSocket {
 
   /** One WebSocket message: a handshake command, or one frame of a message. */
   private onFrame(bytes: Uint8Array): void {
+    if (this.driver.state === 'deciding') {
+      // A page cannot stop reading: hold what arrives within one handshake command's worth.
+      this.heldBytes += bytes.length;
+      if (this.heldBytes > this.wire.maxHandshakeSize) throw new ChannelError('ERR_PROTOCOL', 'the server sent more than one command while a handshake step was pending');
+      this.held.push(bytes.slice());
+      return;
+    }
     const frame = decodeZwsMessage(bytes, this.limits);
     if (this.driver.pending) {
       this.follow(this.driver.receive(frame.body));
@@ -278,6 +289,20 @@ export class ZwsSocket {
       throw new ChannelError('ERR_LIMIT_REACHED', `received messages waiting for receive() exceed options.maxBufferedBytes, ${this.maxBufferedBytes}`);
     }
     this.inbox.push(message);
+  }
+
+  /** A pending step completed: follow it, then the messages held meanwhile, in order. */
+  private decided(outcome: HandshakeOutcome): void {
+    if (this.ended) return;
+    this.follow(outcome);
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    try {
+      for (const bytes of held) if (!this.ended) this.onFrame(bytes);
+    } catch (error) {
+      this.end(error instanceof Error ? error : new Error(String(error)), true);
+    }
   }
 
   private follow(outcome: HandshakeOutcome): void {
