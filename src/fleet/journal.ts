@@ -30,6 +30,17 @@ export class Journal {
   private constructor(private fd: number | undefined) {}
 
   /**
+   * Replaces the whole file with `entries` and `sequence` (written beside it, fsynced, renamed
+   * over it, directory fsynced), then opens it: a passive Binary Star server adopting the active
+   * one's snapshot, so a restart never mixes the two servers' histories.
+   */
+  static replace(file: string, entries: readonly MapEntry[], sequence: number): Journal {
+    // The journal requires strictly increasing sequences.
+    compact(file, [...entries].sort((a, b) => a.sequence - b.sequence), sequence);
+    return Journal.open(file).journal;
+  }
+
+  /**
    * Opens (or creates) the journal at `file`, loading and compacting it.
    *
    * @throws {@link TypeError} for a non-string path; the file system's error otherwise

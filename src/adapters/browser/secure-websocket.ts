@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { ChannelListeners, type ChannelEvents, type Listener } from './listeners';
 import { HandshakeDriver, type HandshakeOutcome } from '../../channel/handshake';
 import { checkDuration, checkSize, LIMIT_DEFAULTS } from '../../channel/limits';
 import { answerPing } from '../../codec/heartbeat';
@@ -35,12 +36,7 @@ export interface SecureWebSocketBaseOptions extends WebSocketSource {
 /** Options of {@link connectWebSocket}: a mechanism choice and the channel's options. */
 export type SecureWebSocketOptions<D extends AnyDefinition = AnyDefinition> = ClientChoice<D> & SecureWebSocketBaseOptions;
 
-type Listener<A extends unknown[]> = (...args: A) => void;
-interface Events {
-  message: [parts: Uint8Array[]];
-  error: [error: Error];
-  close: [];
-}
+type Events = ChannelEvents;
 
 /**
  * One client connection. `handshake` settles once: with the server's identity, or with the
@@ -54,7 +50,7 @@ export class SecureWebSocket {
   private readonly reader: FrameReader;
   private readonly maxFrameSize: number;
   private readonly early: PartQueue;
-  private readonly listeners: { [K in keyof Events]: Listener<Events[K]>[] } = { message: [], error: [], close: [] };
+  private readonly listeners = new ChannelListeners();
   private settle!: { resolve(peer: PeerIdentity): void; reject(error: Error): void };
   private deadline: ReturnType<typeof setTimeout> | undefined;
   private assembly: Uint8Array[] = [];
@@ -92,15 +88,13 @@ export class SecureWebSocket {
 
   /** Listens for `'message'` (the parts of one message), `'error'` (the coded error that ended the channel) or `'close'`. */
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): this {
-    this.listeners[event].push(listener);
+    this.listeners.add(event, listener);
     return this;
   }
 
   /** Removes a listener added with {@link on}. */
   off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): this {
-    const list = this.listeners[event] as Listener<Events[K]>[];
-    const at = list.indexOf(listener);
-    if (at >= 0) list.splice(at, 1);
+    this.listeners.remove(event, listener);
     return this;
   }
 
@@ -242,7 +236,7 @@ export class SecureWebSocket {
   }
 
   private emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
-    for (const listener of [...this.listeners[event]] as Listener<Events[K]>[]) listener(...args);
+    this.listeners.emit(event, ...args);
   }
 }
 

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { ChannelListeners, type ChannelEvents, type Listener } from './listeners';
 import { HandshakeDriver, type HandshakeOutcome } from '../../channel/handshake';
 import { Inbox } from '../../channel/inbox';
 import { checkDuration, checkSize, LIMIT_DEFAULTS } from '../../channel/limits';
@@ -69,12 +70,7 @@ export interface ZwsBaseOptions {
 /** Options of {@link connectZws}: a mechanism choice and the channel's options. */
 export type ZwsOptions<D extends AnyDefinition = AnyDefinition> = ClientChoice<D> & ZwsBaseOptions;
 
-type Listener<A extends unknown[]> = (...args: A) => void;
-interface Events {
-  message: [parts: Uint8Array[]];
-  error: [error: Error];
-  close: [];
-}
+type Events = ChannelEvents;
 
 /** Received messages waiting for `receive()` (bytes are capped by `maxBufferedBytes`). */
 const INBOX_ITEMS = Number.MAX_SAFE_INTEGER;
@@ -110,7 +106,7 @@ export class ZwsSocket {
   private readonly early: PartQueue;
   private readonly assembler: ZwsAssembler;
   private readonly inbox: Inbox<Uint8Array[]>;
-  private readonly listeners: { [K in keyof Events]: Listener<Events[K]>[] } = { message: [], error: [], close: [] };
+  private readonly listeners = new ChannelListeners();
   private settle!: { resolve(peer: PeerIdentity): void; reject(error: Error): void };
   private deadline: ReturnType<typeof setTimeout> | undefined;
   /** REQ: a request is out and its reply has not come. */
@@ -151,15 +147,13 @@ export class ZwsSocket {
 
   /** Listens for `'message'` (the parts of one message), `'error'` (the coded error that ended the channel) or `'close'`. */
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): this {
-    this.listeners[event].push(listener);
+    this.listeners.add(event, listener);
     return this;
   }
 
   /** Removes a listener added with {@link on}. */
   off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): this {
-    const list = this.listeners[event] as Listener<Events[K]>[];
-    const at = list.indexOf(listener);
-    if (at >= 0) list.splice(at, 1);
+    this.listeners.remove(event, listener);
     return this;
   }
 
@@ -281,7 +275,7 @@ export class ZwsSocket {
       this.awaitingReply = false;
       message = message.slice(1);
     }
-    if (this.listeners.message.length > 0) {
+    if (this.listeners.count('message') > 0) {
       this.emit('message', message);
       return;
     }
@@ -354,7 +348,7 @@ export class ZwsSocket {
   }
 
   private emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
-    for (const listener of [...this.listeners[event]] as Listener<Events[K]>[]) listener(...args);
+    this.listeners.emit(event, ...args);
   }
 }
 

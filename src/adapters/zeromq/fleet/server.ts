@@ -38,7 +38,6 @@ import { ZapHandler } from '../zap';
 import { startReader } from '../link';
 import { checkBasePort, fleetLimits, socketLimits, type FleetLimits, type FleetLimitsInit } from './sockets';
 import { checkPair, PairMember, STATE_DOMAIN, type FleetPairOptions, type PairHost, type PairSockets } from './pair';
-import { replaceJournal } from './journal-replace';
 
 /** How long a snapshot waits for a peer whose queue stays full before giving it up. */
 const SNAPSHOT_STALL_MS = 1000;
@@ -425,7 +424,7 @@ export class FleetServer implements KeyLookup {
           this.journal?.close();
           this.journal = undefined;
           try {
-            this.journal = replaceJournal(this.journalPath, entries, sequence);
+            this.journal = Journal.replace(this.journalPath, entries, sequence);
           } catch (error) {
             fault(error); // no journal until the next snapshot: reported, not thrown into the follower
           }
