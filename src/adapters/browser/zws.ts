@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { MessageAssembler, messageSize } from '../../channel/assembler';
 import { ChannelListeners, type ChannelEvents, type Listener } from './listeners';
 import { HandshakeDriver, type HandshakeOutcome } from '../../channel/handshake';
 import { Inbox } from '../../channel/inbox';
@@ -32,9 +33,7 @@ import {
   decodeZwsMessage,
   encodeZwsMessage,
   isSubprotocolToken,
-  messageBytes,
   partOfZwsFrame,
-  ZwsAssembler,
   zwsMessageOfPart,
   zwsSubprotocol,
   type ZwsLimits,
@@ -104,7 +103,7 @@ export class ZwsSocket {
   private readonly limits: { -readonly [K in keyof ZwsLimits]: ZwsLimits[K] };
   private readonly maxBufferedBytes: number;
   private readonly early: PartQueue;
-  private readonly assembler: ZwsAssembler;
+  private readonly assembler: MessageAssembler;
   private readonly inbox: Inbox<Uint8Array[]>;
   private readonly listeners = new ChannelListeners();
   private settle!: { resolve(peer: PeerIdentity): void; reject(error: Error): void };
@@ -129,8 +128,8 @@ export class ZwsSocket {
     // Until the server is authenticated: commands only, none over the mechanism's largest.
     this.limits = { maxFrameSize, maxCommandSize: setup.wire.maxHandshakeSize, messages: false };
     this.early = new PartQueue(this.maxBufferedBytes);
-    this.assembler = new ZwsAssembler(maxFrameSize);
-    this.inbox = new Inbox<Uint8Array[]>({ maxItems: INBOX_ITEMS, maxBytes: this.maxBufferedBytes, sizeOf: messageBytes });
+    this.assembler = new MessageAssembler(maxFrameSize, 'options.maxFrameSize');
+    this.inbox = new Inbox<Uint8Array[]>({ maxItems: INBOX_ITEMS, maxBytes: this.maxBufferedBytes, sizeOf: messageSize });
     this.handshake = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.handshake.catch(() => undefined); // a caller who never awaits it still gets 'error'
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
@@ -279,7 +278,7 @@ export class ZwsSocket {
       this.emit('message', message);
       return;
     }
-    if (this.inbox.bytes + messageBytes(message) > this.maxBufferedBytes) {
+    if (this.inbox.bytes + messageSize(message) > this.maxBufferedBytes) {
       throw new ChannelError('ERR_LIMIT_REACHED', `received messages waiting for receive() exceed options.maxBufferedBytes, ${this.maxBufferedBytes}`);
     }
     this.inbox.push(message);

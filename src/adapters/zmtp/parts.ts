@@ -55,42 +55,4 @@ export function partOfFrame(frame: ZmtpFrame, parts: WireTraits['parts']): Uint8
   return blob;
 }
 
-/** Bytes of a message's parts. */
-export function messageSize(parts: readonly Uint8Array[]): number {
-  return parts.reduce((sum, part) => sum + part.length, 0);
-}
-
-/**
- * Gathers the parts of one multipart message, capped in bytes: a peer could otherwise send
- * MORE forever, each frame under the frame limit, and grow the message without bound.
- */
-export class MessageAssembler {
-  private parts: Uint8Array[] = [];
-  private bytes = 0;
-
-  /** @param maxBytes - the largest message (the adapter's `maxFrameSize`) */
-  constructor(private readonly maxBytes: number) {}
-
-  /**
-   * Adds a part; returns the whole message with its last part.
-   *
-   * @throws {@link ChannelError} `ERR_FRAME_TOO_LARGE` once the message exceeds `maxBytes`
-   */
-  add(data: Uint8Array, more: boolean): Uint8Array[] | undefined {
-    this.bytes += data.length;
-    if (this.bytes > this.maxBytes) {
-      throw new ChannelError('ERR_FRAME_TOO_LARGE', `a multipart message of over ${this.maxBytes} bytes (maxFrameSize)`);
-    }
-    this.parts.push(data);
-    if (more) return undefined;
-    const message = this.parts;
-    this.clear();
-    return message;
-  }
-
-  /** Drops a message in progress. */
-  clear(): void {
-    this.parts = [];
-    this.bytes = 0;
-  }
-}
+export { MessageAssembler, messageSize } from '../../channel/assembler';
