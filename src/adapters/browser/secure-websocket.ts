@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { HeldFrames } from './held-frames';
 import { ChannelListeners, type ChannelEvents, type Listener } from './listeners';
 import { HandshakeDriver, type HandshakeOutcome } from '../../channel/handshake';
 import { checkDuration, checkSize, LIMIT_DEFAULTS } from '../../channel/limits';
@@ -57,9 +58,7 @@ export class SecureWebSocket {
   private assembled = 0;
   private ended = false;
   /** Frames that arrived while a mechanism step was pending (a page cannot stop reading). */
-  private held: Uint8Array[] = [];
-  private heldBytes = 0;
-  private readonly maxHandshakeSize: number;
+  private readonly held: HeldFrames;
   private readonly closed: Promise<void>;
   private markClosed!: () => void;
 
@@ -71,7 +70,7 @@ export class SecureWebSocket {
     this.handshake = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.handshake.catch(() => undefined); // a caller who never awaits it still gets 'error'
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
-    this.maxHandshakeSize = maxHandshakeSize;
+    this.held = new HeldFrames(maxHandshakeSize);
     // onDecision: a mechanism step that completes later (a CURVE client on WebCrypto X25519).
     this.driver = new HandshakeDriver(session, { timeout, maxBlobSize: maxHandshakeSize, onDecision: (outcome) => this.decided(outcome) });
     // Until the server is authenticated it is held to the mechanism's largest command.
@@ -156,11 +155,7 @@ export class SecureWebSocket {
   /** One whole frame; false stops the reading (the channel ended). */
   private onFrame(frame: Uint8Array): boolean {
     if (this.driver.state === 'deciding') {
-      // Held within one handshake command's worth; a server sending more before we answered
-      // is not following the protocol.
-      this.heldBytes += frame.length;
-      if (this.heldBytes > this.maxHandshakeSize) throw new ChannelError('ERR_PROTOCOL', 'the server sent more than one command while a handshake step was pending');
-      this.held.push(frame.slice());
+      this.held.hold(frame);
       return true;
     }
     if (this.driver.pending) {
@@ -190,11 +185,8 @@ export class SecureWebSocket {
   private decided(outcome: HandshakeOutcome): void {
     if (this.ended) return;
     this.follow(outcome);
-    const held = this.held;
-    this.held = [];
-    this.heldBytes = 0;
     try {
-      for (const frame of held) if (this.ended || !this.onFrame(frame)) break;
+      for (const frame of this.held.take()) if (this.ended || !this.onFrame(frame)) break;
     } catch (error) {
       this.end(error instanceof Error ? error : new Error(String(error)), true);
     }

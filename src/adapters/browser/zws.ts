@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { HeldFrames } from './held-frames';
 import { MessageAssembler, messageSize } from '../../channel/assembler';
 import { ChannelListeners, type ChannelEvents, type Listener } from './listeners';
 import { HandshakeDriver, type HandshakeOutcome } from '../../channel/handshake';
@@ -111,9 +112,8 @@ export class ZwsSocket {
   /** REQ: a request is out and its reply has not come. */
   private awaitingReply = false;
   private ended = false;
-  /** Messages that arrived while a mechanism step was pending. */
-  private held: Uint8Array[] = [];
-  private heldBytes = 0;
+  /** Messages that arrive while a mechanism step is pending. */
+  private readonly held: HeldFrames;
   private readonly closed: Promise<void>;
   private markClosed!: () => void;
 
@@ -133,6 +133,7 @@ export class ZwsSocket {
     this.handshake = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.handshake.catch(() => undefined); // a caller who never awaits it still gets 'error'
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
+    this.held = new HeldFrames(setup.wire.maxHandshakeSize);
     // onDecision: a mechanism step that completes later (a CURVE client on WebCrypto X25519).
     this.driver = new HandshakeDriver(setup.session, { timeout, maxBlobSize: setup.wire.maxHandshakeSize, onDecision: (outcome) => this.decided(outcome) });
     this.socket.binaryType = 'arraybuffer';
@@ -236,10 +237,7 @@ export class ZwsSocket {
   /** One WebSocket message: a handshake command, or one frame of a message. */
   private onFrame(bytes: Uint8Array): void {
     if (this.driver.state === 'deciding') {
-      // A page cannot stop reading: hold what arrives within one handshake command's worth.
-      this.heldBytes += bytes.length;
-      if (this.heldBytes > this.wire.maxHandshakeSize) throw new ChannelError('ERR_PROTOCOL', 'the server sent more than one command while a handshake step was pending');
-      this.held.push(bytes.slice());
+      this.held.hold(bytes);
       return;
     }
     const frame = decodeZwsMessage(bytes, this.limits);
@@ -288,11 +286,8 @@ export class ZwsSocket {
   private decided(outcome: HandshakeOutcome): void {
     if (this.ended) return;
     this.follow(outcome);
-    const held = this.held;
-    this.held = [];
-    this.heldBytes = 0;
     try {
-      for (const bytes of held) if (!this.ended) this.onFrame(bytes);
+      for (const bytes of this.held.take()) if (!this.ended) this.onFrame(bytes);
     } catch (error) {
       this.end(error instanceof Error ? error : new Error(String(error)), true);
     }
