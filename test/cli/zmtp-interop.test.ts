@@ -10,13 +10,10 @@ import * as net from 'node:net';
 import * as zmq from 'zeromq';
 import { WRONG_SERVER_KEY } from '../../cli/diagnose';
 import { EXIT } from '../../cli/exit-codes';
-import { serveContext } from '../../cli/options';
-import { transportFor } from '../../cli/transports';
-import type { ServeContext } from '../../cli/transports/types';
 import { curveKeyPair, type Authorizer } from '../../src';
 import { nativeCurveClient, nativeCurveServer, ZapHandler } from '../../src/adapters/zeromq';
 import { freshAddress, removeIpcFiles } from '../adapters/zeromq/helpers';
-import { runCli } from '../helpers/cli';
+import { runCli, serveInProcess } from '../helpers/cli';
 
 const SERVER = curveKeyPair();
 const CLIENT = curveKeyPair();
@@ -30,22 +27,11 @@ afterEach(async () => {
 
 /** Runs `curvezmq serve ...args` in-process: its bound endpoint and log lines; stopped after the test. */
 async function serve(...args: string[]): Promise<{ endpoint: string; lines: string[] }> {
-  const stop = new AbortController();
-  const lines: string[] = [];
-  let listening!: (endpoint: string) => void;
-  const bound = new Promise<string>((resolve) => (listening = resolve));
-  const log = (line: string) => {
-    lines.push(line);
-    const match = /^listening on (\S+)/.exec(line);
-    if (match) listening(match[1]!);
-  };
-  const context = (await serveContext(args, log, stop.signal)) as ServeContext;
-  const running = (await transportFor(context.endpoint, context.envelope)).serve(context);
+  const run = await serveInProcess(args);
   cleanups.push(async () => {
-    stop.abort();
-    expect(await running).toBe(EXIT.OK);
+    expect(await run.stop()).toBe(EXIT.OK);
   });
-  return { endpoint: await Promise.race([bound, running.then(() => Promise.reject(new Error(lines.join('\n'))))]), lines };
+  return { endpoint: run.endpoint, lines: run.lines };
 }
 
 /** A zeromq.js Dealer with `options`, connected to `endpoint`, closed after the test. */

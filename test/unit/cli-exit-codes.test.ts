@@ -8,30 +8,16 @@ import * as net from 'node:net';
 import * as zmq from 'zeromq';
 import { EXIT } from '../../cli/exit-codes';
 import { WRONG_SERVER_KEY } from '../../cli/diagnose';
-import { serveContext } from '../../cli/options';
-import { transportFor } from '../../cli/transports';
-import type { ServeContext } from '../../cli/transports/types';
 import { curveKeyPair } from '../../src';
-import { runCli } from '../helpers/cli';
+import { runCli, serveInProcess } from '../helpers/cli';
 
 const SERVER = curveKeyPair();
 const WRONG = curveKeyPair();
 const CLIENT = curveKeyPair();
 
 /** Runs `serve` on `endpoint` in-process; its log lines, its bound endpoint, and a stop. */
-async function startServe(endpoint: string) {
-  const stop = new AbortController();
-  const lines: string[] = [];
-  let listening!: (endpoint: string) => void;
-  const bound = new Promise<string>((resolve) => (listening = resolve));
-  const log = (line: string) => {
-    lines.push(line);
-    const match = /^listening on (\S+)/.exec(line);
-    if (match) listening(match[1]!);
-  };
-  const context = (await serveContext([endpoint, '--secret-key', SERVER.secretKey, '--allow', CLIENT.publicKey], log, stop.signal)) as ServeContext;
-  const running = (await transportFor(context.endpoint))!.serve(context);
-  return { endpoint: await bound, lines, stop: async () => (stop.abort(), running) };
+function startServe(endpoint: string) {
+  return serveInProcess([endpoint, '--secret-key', SERVER.secretKey, '--allow', CLIENT.publicKey]);
 }
 
 const connectArgs = (endpoint: string, serverKey: string, timeout = '1500') =>

@@ -7,12 +7,9 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT } from '../../cli/exit-codes';
-import { serveContext } from '../../cli/options';
-import { transportFor } from '../../cli/transports';
-import type { ServeContext } from '../../cli/transports/types';
 import { closest } from '../../cli/usage';
 import { curveKeyPair } from '../../src';
-import { runCli } from '../helpers/cli';
+import { runCli, serveInProcess } from '../helpers/cli';
 
 const SERVER = curveKeyPair();
 const CLIENT = curveKeyPair();
@@ -128,28 +125,13 @@ test('keygen over an existing certificate names --force', async () => {
 });
 
 test("the server's denial log names the refused key in Z85", async () => {
-  const stop = new AbortController();
-  const lines: string[] = [];
-  let listening!: (endpoint: string) => void;
-  const endpoint = new Promise<string>((resolve) => (listening = resolve));
-  const log = (line: string) => {
-    lines.push(line);
-    const match = /^listening on (\S+)/.exec(line);
-    if (match) listening(match[1]!);
-  };
-  const context = (await serveContext(
-    ['tcp+stream://127.0.0.1:0', '--secret-key', SERVER.secretKey, '--allow', CLIENT.publicKey],
-    log,
-    stop.signal,
-  )) as ServeContext;
-  const running = (await transportFor(context.endpoint))!.serve(context);
+  const server = await serveInProcess(['tcp+stream://127.0.0.1:0', '--secret-key', SERVER.secretKey, '--allow', CLIENT.publicKey]);
   try {
-    const refused = await runCli('connect', await endpoint, '--server-key', SERVER.publicKey, '--secret-key', STRANGER.secretKey, '--message', 'hi');
+    const refused = await runCli('connect', server.endpoint, '--server-key', SERVER.publicKey, '--secret-key', STRANGER.secretKey, '--message', 'hi');
     expect(refused.code).toBe(EXIT.REFUSED);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^denied: CURVE client key ${escape(STRANGER.publicKey)}`)));
+    expect(server.lines).toContainEqual(expect.stringMatching(new RegExp(`^denied: CURVE client key ${escape(STRANGER.publicKey)}`)));
   } finally {
-    stop.abort();
-    await running;
+    await server.stop();
   }
 });
 
